@@ -1,0 +1,5 @@
+"""``python -m avbench`` runs the command line."""
+
+from avbench.cli import main
+
+main()

@@ -1,0 +1,72 @@
+"""The ``avbench`` command line.
+
+Sub-commands are discovered: every module of this package whose name does not start with ``_``
+and that defines ``COMMANDS`` (a list of :class:`click.Command`) contributes them. User errors
+(:class:`avbench.errors.AvbenchError`) are printed as one line on stderr, exit status 2, no
+traceback.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import sys
+
+import click
+
+from avbench import __version__
+from avbench.errors import AvbenchError
+
+__all__ = ["main", "cli"]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="avbench")
+def cli() -> None:
+    """avbench: datasets, metrics and baselines for audio-visual event recognition and localization.
+
+    \b
+    Start with:
+      avbench demo                     generate the synthetic benchmark, fit a baseline, score it
+      avbench list                     datasets, tasks, metrics and baselines
+      avbench download ave             fetch a dataset
+      avbench evaluate --predictions preds.json
+    """
+
+
+def _load_commands() -> None:
+    pkg = importlib.import_module(__name__)
+    for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda i: i.name):
+        if info.name.startswith("_"):
+            continue
+        mod = importlib.import_module(f"{__name__}.{info.name}")
+        for cmd in getattr(mod, "COMMANDS", ()):
+            cli.add_command(cmd)
+
+
+_load_commands()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``avbench`` script: user errors are one line on stderr and exit 2."""
+    try:
+        rv = cli.main(args=argv, prog_name="avbench", standalone_mode=False)
+    except AvbenchError as exc:
+        click.echo(f"avbench: error: {exc}", err=True)
+        sys.exit(exc.exit_code)
+    except click.exceptions.UsageError as exc:
+        hint = f" (see `{exc.ctx.command_path} --help`)" if exc.ctx is not None else ""
+        click.echo(f"avbench: error: {' '.join(exc.format_message().split())}{hint}", err=True)
+        sys.exit(2)
+    except click.exceptions.ClickException as exc:
+        click.echo(f"avbench: error: {' '.join(exc.format_message().split())}", err=True)
+        sys.exit(exc.exit_code)
+    except (click.exceptions.Abort, KeyboardInterrupt):
+        click.echo("avbench: interrupted", err=True)
+        sys.exit(130)
+    code = rv if isinstance(rv, int) else 0
+    sys.exit(code)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,38 @@
+"""Exceptions raised to users.
+
+Every user-facing error is an :class:`AvbenchError` whose message is one line that names the file,
+clip or field at fault, what was expected, what was given and the next step. The CLI prints the
+message alone and exits with status 2 (see :mod:`avbench.cli`).
+"""
+
+from __future__ import annotations
+
+__all__ = ["AvbenchError", "InputError", "MissingExtraError", "DataNotFoundError", "DownloadError"]
+
+
+class AvbenchError(Exception):
+    """Base class of the errors avbench reports to a user (CLI exit status 2)."""
+
+    exit_code = 2
+
+    def __init__(self, message: str) -> None:
+        if not message or not message.strip():
+            raise ValueError("AvbenchError needs a non-empty message")
+        # One line: the CLI prints exactly this.
+        super().__init__(" ".join(message.split("\n")))
+
+
+class InputError(AvbenchError, ValueError):
+    """A user-supplied file, argument or record is malformed or inconsistent."""
+
+
+class MissingExtraError(AvbenchError, ImportError):
+    """An optional dependency is missing; the message names the extra that installs it."""
+
+
+class DataNotFoundError(AvbenchError, FileNotFoundError):
+    """Dataset files are not where they should be; the message says which command fetches them."""
+
+
+class DownloadError(AvbenchError):
+    """A download failed after its retries, or its bytes did not verify."""

@@ -1,0 +1,168 @@
+"""Discovery of datasets, metrics and baselines: one module per plug-in, found by ``pkgutil``.
+
+Nothing is registered by hand:
+
+- a module in :mod:`avbench.recipes` that defines ``RECIPE`` (a :class:`avbench.dataset.Recipe`)
+  is a dataset;
+- a module in :mod:`avbench.metrics` that defines ``METRICS`` (a sequence of
+  :class:`avbench.results.MetricConfig`) contributes those metric configurations;
+- a module in :mod:`avbench.baselines` that defines ``BASELINE`` is a baseline.
+
+Modules whose name starts with ``_`` are helpers and are skipped. Plug-in modules must import
+only numpy/scipy at module level, so discovery works with the core install.
+
+Example:
+    >>> "synth" in datasets()
+    True
+    >>> metric("accuracy").family
+    'classification'
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from functools import cache
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
+
+from avbench.errors import InputError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from avbench.dataset import Recipe
+    from avbench.model import Task
+    from avbench.results import MetricConfig
+
+__all__ = [
+    "datasets",
+    "dataset",
+    "metrics",
+    "metric",
+    "baselines",
+    "baseline",
+    "tasks",
+    "task",
+    "file_evaluators",
+    "plugin_modules",
+]
+
+
+def plugin_modules(package: str) -> list[ModuleType]:
+    """Import and return the public modules of ``package`` (sorted by name)."""
+    pkg = importlib.import_module(package)
+    mods = []
+    for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda i: i.name):
+        if info.name.startswith("_"):
+            continue
+        mods.append(importlib.import_module(f"{package}.{info.name}"))
+    return mods
+
+
+def _did_you_mean(name: str, known: list[str]) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(name, known, n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+@cache
+def datasets() -> dict[str, Recipe]:
+    """All dataset recipes by name."""
+    out: dict[str, Any] = {}
+    for mod in plugin_modules("avbench.recipes"):
+        recipe = getattr(mod, "RECIPE", None)
+        if recipe is None:
+            continue
+        if recipe.name in out:
+            raise RuntimeError(f"dataset name {recipe.name!r} is defined twice ({mod.__name__})")
+        out[recipe.name] = recipe
+    return out
+
+
+def dataset(name: str) -> Recipe:
+    """The recipe called ``name``; an :class:`InputError` listing the known names otherwise."""
+    known = datasets()
+    if name not in known:
+        raise InputError(
+            f"unknown dataset {name!r}{_did_you_mean(name, list(known))}; known: {', '.join(sorted(known))}"
+        )
+    return known[name]
+
+
+@cache
+def metrics() -> dict[str, MetricConfig]:
+    """All metric configurations by id."""
+    out: dict[str, Any] = {}
+    for mod in plugin_modules("avbench.metrics"):
+        for cfg in getattr(mod, "METRICS", ()):
+            if cfg.id in out:
+                raise RuntimeError(f"metric id {cfg.id!r} is defined twice ({mod.__name__})")
+            out[cfg.id] = cfg
+    return out
+
+
+def metric(metric_id: str) -> MetricConfig:
+    """The metric configuration ``metric_id``."""
+    known = metrics()
+    if metric_id not in known:
+        raise InputError(
+            f"unknown metric {metric_id!r}{_did_you_mean(metric_id, list(known))}; "
+            "run `avbench list metrics` for the known ids"
+        )
+    return known[metric_id]
+
+
+@cache
+def baselines() -> dict[str, Any]:
+    """All baselines by name."""
+    out: dict[str, Any] = {}
+    for mod in plugin_modules("avbench.baselines"):
+        base = getattr(mod, "BASELINE", None)
+        if base is None:
+            continue
+        if base.name in out:
+            raise RuntimeError(f"baseline name {base.name!r} is defined twice ({mod.__name__})")
+        out[base.name] = base
+    return out
+
+
+def baseline(name: str) -> Any:
+    known = baselines()
+    if name not in known:
+        raise InputError(f"unknown baseline {name!r}{_did_you_mean(name, list(known))}; known: {', '.join(sorted(known))}")
+    return known[name]
+
+
+def tasks() -> dict[str, Task]:
+    """All tasks of all datasets by task id."""
+    out: dict[str, Task] = {}
+    for recipe in datasets().values():
+        for t in recipe.tasks():
+            if t.id in out:
+                raise RuntimeError(f"task id {t.id!r} is defined twice")
+            out[t.id] = t
+    return out
+
+
+def task(task_id: str) -> Task:
+    known = tasks()
+    if task_id not in known:
+        raise InputError(f"unknown task {task_id!r}{_did_you_mean(task_id, list(known))}; known: {', '.join(sorted(known))}")
+    return known[task_id]
+
+
+@cache
+def file_evaluators() -> dict[str, Any]:
+    """``{family: evaluate_files}`` from the ``FILE_EVALUATORS`` mappings of metric modules.
+
+    A family that reads community file formats (DCASE TSVs, SELD CSVs) contributes one function
+    ``evaluate_files(metric_ids, *, reference, predictions, durations, allow_missing, plots_dir,
+    options) -> avbench.report.Report`` used by ``avbench evaluate --reference ...``.
+    """
+    out: dict[str, Any] = {}
+    for mod in plugin_modules("avbench.metrics"):
+        for family, fn in dict(getattr(mod, "FILE_EVALUATORS", {})).items():
+            if family in out:
+                raise RuntimeError(f"file evaluator for family {family!r} is defined twice ({mod.__name__})")
+            out[family] = fn
+    return out

@@ -1,0 +1,125 @@
+"""Evaluation reports: the JSON every evaluation writes and the table it prints.
+
+A :class:`Report` holds the metric results on all clips, the same metrics on strata of the clips
+(with / without video, ...), what was covered, and where plots went. ``to_dict`` is the JSON
+schema of ``avbench evaluate --json`` (``report_format`` 1.0)::
+
+    {"report_format": "1.0", "avbench_version": ..., "created": ISO-8601 UTC,
+     "header": {...inputs, benchmark, task, split...},
+     "metrics": {id: {"id", "version", "params", "overall", "class_wise", "flags"[, "extra"]}},
+     "strata": {name: {"n_clips": n, "metrics": {id: ...}}},
+     "coverage": {...}, "plots": [paths]}
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from avbench import __version__
+from avbench.io import write_json
+from avbench.results import MetricResult, jsonable
+
+__all__ = ["Report", "Stratum", "REPORT_FORMAT"]
+
+REPORT_FORMAT = "1.0"
+
+
+@dataclass
+class Stratum:
+    """The metrics recomputed on a subset of the clips (e.g. ``without_video``)."""
+
+    n_clips: int
+    results: list[MetricResult]
+
+
+@dataclass
+class Report:
+    header: dict[str, Any]
+    results: list[MetricResult]
+    strata: dict[str, Stratum] = field(default_factory=dict)
+    coverage: dict[str, Any] = field(default_factory=dict)
+    plots: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return jsonable(
+            {
+                "report_format": REPORT_FORMAT,
+                "avbench_version": __version__,
+                "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+                "header": self.header,
+                "metrics": {r.id: r.to_dict() for r in self.results},
+                "strata": {
+                    name: {"n_clips": s.n_clips, "metrics": {r.id: r.to_dict() for r in s.results}}
+                    for name, s in self.strata.items()
+                },
+                "coverage": self.coverage,
+                "plots": list(self.plots),
+            }
+        )
+
+    def write_json(self, path: str | Path) -> None:
+        write_json(path, self.to_dict())
+
+    def render(self, console: Any = None, *, class_wise: bool = False) -> None:
+        """Print the overall values (and strata) as a rich table."""
+        from rich.console import Console
+        from rich.table import Table
+
+        console = console or Console()
+        title = " / ".join(str(self.header[k]) for k in ("benchmark", "task", "split") if self.header.get(k))
+        table = Table(title=title or "avbench evaluation", show_lines=False)
+        table.add_column("metric", style="bold")
+        table.add_column("value")
+        columns = ["all"] + list(self.strata)
+        for c in columns:
+            table.add_column(c if c == "all" else f"{c} (n={self.strata[c].n_clips})", justify="right")
+        by_stratum: dict[str, dict[str, MetricResult]] = {
+            name: {r.id: r for r in s.results} for name, s in self.strata.items()
+        }
+        for r in self.results:
+            for key, value in r.overall.items():
+                row = [f"{r.id} v{r.version}", key, _fmt(value)]
+                for name in self.strata:
+                    other = by_stratum[name].get(r.id)
+                    row.append(_fmt(other.overall.get(key)) if other else "-")
+                table.add_row(*row)
+        console.print(table)
+        if class_wise:
+            for r in self.results:
+                if not r.class_wise:
+                    continue
+                keys = sorted({k for v in r.class_wise.values() for k in v})
+                t = Table(title=f"{r.id}: class-wise")
+                t.add_column("class")
+                for k in keys:
+                    t.add_column(k, justify="right")
+                for cls, vals in r.class_wise.items():
+                    t.add_row(cls, *(_fmt(vals.get(k)) for k in keys))
+                console.print(t)
+        flags = [f"{r.id}: {f}" for r in self.results for f in r.flags]
+        for f in flags[:20]:
+            console.print(f"[yellow]note[/yellow] {f}")
+        if len(flags) > 20:
+            console.print(f"[yellow]note[/yellow] ... and {len(flags) - 20} more notes in the JSON report")
+        if self.coverage:
+            cov = ", ".join(f"{k}={v}" for k, v in self.coverage.items() if not isinstance(v, (list, dict)))
+            console.print(f"coverage: {cov}")
+        for p in self.plots:
+            console.print(f"plot: {p}")
+
+
+def _fmt(value: Any) -> str:
+    if value is None:
+        return "n/a"
+    if isinstance(value, float):
+        return f"{value:.4f}"
+    return str(value)
+
+
+def results_table(results: Sequence[MetricResult]) -> Mapping[str, Mapping[str, Any]]:
+    """``{metric id: overall}``, handy for tests and notebooks."""
+    return {r.id: dict(r.overall) for r in results}

@@ -1,0 +1,122 @@
+"""Metric configurations and results: what every metric returns and every report records.
+
+A metric family module in :mod:`avbench.metrics` exposes ``METRICS``, a sequence of
+:class:`MetricConfig`. Each configuration is a named, versioned entry: the id a user types
+(``psds1``, ``seld-dcase2022``, ``accuracy``), a version that changes whenever the numbers it gives
+could change, the parameters it fixes, and the function that computes it. Every result carries id,
+version and parameters, so a results file always says exactly what was computed.
+
+Compute signatures by ``input`` kind (what :mod:`avbench.evaluation` passes):
+
+- ``"labels"``: ``compute(y_true, y_score, *, labels, **params)`` with ``y_true`` int ``[N]``
+  (class index; background, where a task has one, is ``len(labels)``) and ``y_score`` float
+  ``[N, C]`` scores or int ``[N]`` predicted indices;
+- ``"multilabel"``: ``compute(y_true, y_score, *, labels, **params)``, both ``[N, C]``;
+- ``"events"``: ``compute(reference, estimated, *, durations, labels, **params)`` with
+  ``{clip id: [Event, ...]}`` mappings and ``{clip id: seconds}``;
+- ``"cml"``: ``compute(true_start, pred_start, **params)``, int ``[N]`` segment indices.
+
+Example:
+    >>> r = MetricResult("accuracy", "1.0", {}, {"accuracy": 0.5})
+    >>> r.to_dict()["overall"]
+    {'accuracy': 0.5}
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+from avbench.errors import InputError
+
+__all__ = ["MetricConfig", "MetricResult", "INPUT_KINDS", "jsonable"]
+
+INPUT_KINDS = ("labels", "multilabel", "events", "cml", "files")
+
+
+def jsonable(value: Any) -> Any:
+    """Convert numpy scalars/arrays and mappings to plain JSON types; NaN/inf become ``None``."""
+    if isinstance(value, Mapping):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v) for v in value]
+    if hasattr(value, "tolist") and not isinstance(value, (str, bytes)):
+        return jsonable(value.tolist())
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, (bool, int, str)) or value is None:
+        return value
+    return str(value)
+
+
+@dataclass(frozen=True)
+class MetricResult:
+    """The value(s) of one metric configuration on one set of clips.
+
+    Attributes:
+        id, version, params: the configuration that produced it.
+        overall: named overall values (e.g. ``{"f1": 0.61, "error_rate": 0.52}``).
+        class_wise: ``{class: {name: value}}``.
+        flags: edge-policy notes a reader must see (e.g. ``"class 'cat' has no reference:
+            F1 set to 0"``).
+        extra: anything else worth keeping (counts, curves, confidence intervals).
+    """
+
+    id: str
+    version: str
+    params: Mapping[str, Any]
+    overall: Mapping[str, float | None]
+    class_wise: Mapping[str, Mapping[str, float | None]] = field(default_factory=dict)
+    flags: tuple[str, ...] = ()
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return jsonable(
+            {
+                "id": self.id,
+                "version": self.version,
+                "params": dict(self.params),
+                "overall": dict(self.overall),
+                "class_wise": {k: dict(v) for k, v in self.class_wise.items()},
+                "flags": list(self.flags),
+                **({"extra": dict(self.extra)} if self.extra else {}),
+            }
+        )
+
+
+@dataclass(frozen=True)
+class MetricConfig:
+    """A named, versioned metric configuration in the registry.
+
+    Args:
+        id: what users type (lower case, ``-`` or ``_`` separated), unique across families.
+        version: bump whenever the numbers for the same inputs could change.
+        family: the module family (``classification``, ``sed``, ``seld``, ...).
+        input: what ``compute`` takes, one of :data:`INPUT_KINDS`.
+        compute: the function; called as ``compute(..., **params)`` with the fixed ``params``
+            merged with the task's parameters.
+        params: the parameters this configuration fixes.
+        description: one line for ``avbench list``.
+        primary: the ``overall`` key shown first in tables.
+    """
+
+    id: str
+    version: str
+    family: str
+    input: str
+    compute: Callable[..., MetricResult]
+    params: Mapping[str, Any] = field(default_factory=dict)
+    description: str = ""
+    primary: str = ""
+
+    def __post_init__(self) -> None:
+        if self.input not in INPUT_KINDS:
+            raise InputError(f"metric {self.id!r}: input must be one of {INPUT_KINDS}, got {self.input!r}")
+        object.__setattr__(self, "params", MappingProxyType(dict(self.params)))
+
+    def __call__(self, *args: Any, **overrides: Any) -> MetricResult:
+        """Compute with the configuration's parameters, overridden by ``overrides``."""
+        return self.compute(*args, **{**self.params, **overrides})

@@ -43,6 +43,7 @@ __all__ = [
     "tasks",
     "task",
     "file_evaluators",
+    "json_adapters",
     "plugin_modules",
 ]
 
@@ -151,6 +152,22 @@ def task(task_id: str) -> Task:
     return known[task_id]
 
 
+def _family_hooks(attr: str) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for mod in plugin_modules("avbench.metrics"):
+        for key, fn in dict(getattr(mod, attr, {})).items():
+            if key in out:
+                raise RuntimeError(f"{attr}[{key!r}] is defined twice ({mod.__name__})")
+            out[key] = fn
+    return out
+
+
+@cache
+def json_adapters() -> dict[str, Any]:
+    """``{input kind: from_json}`` from the ``JSON_ADAPTERS`` mappings of metric modules."""
+    return _family_hooks("JSON_ADAPTERS")
+
+
 @cache
 def file_evaluators() -> dict[str, Any]:
     """``{family: evaluate_files}`` from the ``FILE_EVALUATORS`` mappings of metric modules.
@@ -159,10 +176,4 @@ def file_evaluators() -> dict[str, Any]:
     ``evaluate_files(metric_ids, *, reference, predictions, durations, allow_missing, plots_dir,
     options) -> avbench.report.Report`` used by ``avbench evaluate --reference ...``.
     """
-    out: dict[str, Any] = {}
-    for mod in plugin_modules("avbench.metrics"):
-        for family, fn in dict(getattr(mod, "FILE_EVALUATORS", {})).items():
-            if family in out:
-                raise RuntimeError(f"file evaluator for family {family!r} is defined twice ({mod.__name__})")
-            out[family] = fn
-    return out
+    return _family_hooks("FILE_EVALUATORS")

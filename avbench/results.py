@@ -12,9 +12,11 @@ Compute signatures by ``input`` kind (what :mod:`avbench.evaluation` passes):
   (class index; background, where a task has one, is ``len(labels)``) and ``y_score`` float
   ``[N, C]`` scores or int ``[N]`` predicted indices;
 - ``"multilabel"``: ``compute(y_true, y_score, *, labels, **params)``, both ``[N, C]``;
-- ``"events"``: ``compute(reference, estimated, *, durations, labels, **params)`` with
-  ``{clip id: [Event, ...]}`` mappings and ``{clip id: seconds}``;
-- ``"cml"``: ``compute(true_start, pred_start, **params)``, int ``[N]`` segment indices.
+- ``"cml"``: ``compute(true_start, pred_start, **params)``, int ``[N]`` segment indices;
+- ``"sed"`` and ``"seld"``: family-specific inputs (see :mod:`avbench.metrics.sed_files` and
+  :mod:`avbench.metrics.seld_files`); their modules provide ``JSON_ADAPTERS[input]``, a function
+  ``from_json(task, reference_clips, predicted_clips) -> (args, kwargs)`` that turns validated
+  predictions JSON content into the ``compute`` arguments.
 
 Example:
     >>> r = MetricResult("accuracy", "1.0", {}, {"accuracy": 0.5})
@@ -34,7 +36,7 @@ from avbench.errors import InputError
 
 __all__ = ["MetricConfig", "MetricResult", "INPUT_KINDS", "jsonable"]
 
-INPUT_KINDS = ("labels", "multilabel", "events", "cml", "files")
+INPUT_KINDS = ("labels", "multilabel", "cml", "sed", "seld")
 
 
 def jsonable(value: Any) -> Any:

@@ -8,15 +8,18 @@ import pkgutil
 
 import pytest
 
-import avbench
+PACKAGES = ("avbench", "avbench.metrics", "avbench.recipes", "avbench.baselines")
 
 
 def _modules() -> list[str]:
-    names = []
-    for info in pkgutil.walk_packages(avbench.__path__, prefix="avbench."):
-        if ".cli" in info.name or info.name.endswith("__main__"):
-            continue
-        names.append(info.name)
+    names = set()
+    for pkg_name in PACKAGES:
+        pkg = importlib.import_module(pkg_name)
+        for info in pkgutil.walk_packages(pkg.__path__, prefix=f"{pkg_name}."):
+            if info.name.startswith("avbench.cli") or info.name.endswith("__main__"):
+                continue
+            names.add(info.name)
+        names.add(pkg_name)
     return sorted(names)
 
 

@@ -1,0 +1,239 @@
+"""Score an avbench predictions file against a benchmark split: ``avbench evaluate --predictions``.
+
+The predictions header names the benchmark, task and split; the reference clips come from the
+dataset's recipe (:meth:`avbench.dataset.Recipe.reference`) under the data directory (or
+``reference=`` a dataset root). Every metric of the task (or ``metric_ids``) is computed on all
+clips and again on the clips with and without usable video (``Clip.has_video``).
+
+Policies:
+
+- a clip id in the predictions that the split does not have is an error (ids are matched
+  exactly: no case folding, no extension stripping);
+- a clip of the split missing from the predictions is an error, unless ``allow_missing``: then it
+  is scored as *empty* (no label predicted: a miss, never a false positive; uniform scores for
+  score-based metrics; no events) and the report's ``coverage`` says how many and which.
+
+Example:
+    >>> from avbench.predictions import Predictions
+    >>> p = Predictions(benchmark="synth", task="no-such-task", split="test")
+    >>> evaluate_predictions(p)
+    Traceback (most recent call last):
+    ...
+    avbench.errors.InputError: unknown task 'no-such-task'...
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from avbench import registry
+from avbench.errors import InputError
+from avbench.model import Clip, Task, TaskKind
+from avbench.paths import dataset_dir
+from avbench.predictions import BACKGROUND, Predictions, label_index
+from avbench.report import Report, Stratum
+from avbench.results import MetricConfig, MetricResult
+
+__all__ = ["evaluate_predictions", "score_clips"]
+
+NO_PREDICTION = -1  # predicted class index meaning "nothing predicted" (a miss, not a false positive)
+
+
+def evaluate_predictions(
+    predictions: str | Path | Predictions,
+    *,
+    reference: str | Path | None = None,
+    metric_ids: Sequence[str] | None = None,
+    allow_missing: bool = False,
+    data_dir: str | Path | None = None,
+) -> Report:
+    """Validate ``predictions`` and score them; returns a :class:`~avbench.report.Report`.
+
+    Args:
+        predictions: a predictions JSON path or a :class:`Predictions` object.
+        reference: the dataset root to read reference labels from (default: the data directory).
+        metric_ids: metric ids to compute (default: the task's metrics).
+        allow_missing: score clips absent from the predictions as empty instead of failing.
+        data_dir: the avbench data directory (default ``$AVBENCH_DATA`` / platform directory).
+
+    Raises:
+        InputError: malformed predictions, unknown benchmark/task/clip ids, missing clips,
+            wrong shapes, non-finite scores or unknown labels (the message names the clip/field).
+        DataNotFoundError: the dataset is not on disk (the message says how to fetch it).
+    """
+    preds = predictions if isinstance(predictions, Predictions) else Predictions.read(predictions)
+    task = registry.task(preds.task)
+    if preds.benchmark != task.dataset:
+        raise InputError(f"{preds.source}: task {task.id!r} belongs to benchmark {task.dataset!r}, not {preds.benchmark!r}")
+    recipe = registry.dataset(task.dataset)
+    root = Path(reference) if reference is not None else dataset_dir(task.dataset, data_dir)
+    if not root.is_dir():
+        raise InputError(f"--reference {root} must be the {task.dataset!r} dataset directory for a predictions JSON")
+    clips = recipe.reference(root, task, preds.split)
+    preds.validate(task)
+
+    unknown = [cid for cid in preds.clips if cid not in clips]
+    if unknown:
+        shown = ", ".join(repr(c) for c in unknown[:3])
+        raise InputError(
+            f"{preds.source}: {len(unknown)} clip id(s) not in {task.dataset}/{preds.split} (e.g. {shown}); "
+            "clip ids must match the split exactly (`avbench info` lists the splits)"
+        )
+    missing = [cid for cid in clips if cid not in preds.clips]
+    if missing and not allow_missing:
+        shown = ", ".join(repr(c) for c in missing[:3])
+        raise InputError(
+            f"{preds.source}: {len(missing)} of {len(clips)} clips of {task.dataset}/{preds.split} have no prediction "
+            f"(e.g. {shown}); predict every clip or pass --allow-missing to score them as empty"
+        )
+    configs = _configs(task, metric_ids)
+    results = score_clips(task, clips, preds.clips, configs)
+    strata: dict[str, Stratum] = {}
+    with_video = {k: c for k, c in clips.items() if c.has_video}
+    without_video = {k: c for k, c in clips.items() if not c.has_video}
+    if with_video and without_video:
+        strata["with_video"] = Stratum(len(with_video), score_clips(task, with_video, preds.clips, configs))
+        strata["without_video"] = Stratum(len(without_video), score_clips(task, without_video, preds.clips, configs))
+    header = {
+        "benchmark": task.dataset,
+        "task": task.id,
+        "split": preds.split,
+        "kind": task.kind.value,
+        "predictions": preds.source,
+        "model": preds.model,
+        "dataset_version": recipe.version,
+    }
+    coverage = {
+        "clips_in_split": len(clips),
+        "clips_predicted": len(clips) - len(missing),
+        "clips_missing": len(missing),
+        "clips_with_video": len(with_video),
+        "clips_without_video": len(without_video),
+        "missing": missing[:100],
+    }
+    return Report(header=header, results=results, strata=strata, coverage=coverage)
+
+
+def _configs(task: Task, metric_ids: Sequence[str] | None) -> list[tuple[MetricConfig, dict[str, Any]]]:
+    task_params = {m.id: dict(m.params) for m in task.metrics}
+    ids = list(metric_ids) if metric_ids else list(task_params)
+    return [(registry.metric(mid), task_params.get(mid, {})) for mid in ids]
+
+
+def score_clips(
+    task: Task,
+    clips: Mapping[str, Clip],
+    predicted: Mapping[str, Mapping[str, Any]],
+    configs: Sequence[tuple[MetricConfig, dict[str, Any]]],
+) -> list[MetricResult]:
+    """Compute each configured metric on ``clips`` (missing predictions scored as empty)."""
+    results = []
+    for cfg, params in configs:
+        args, kwargs = _inputs(cfg, task, clips, predicted)
+        results.append(cfg(*args, **{**kwargs, **params}))
+    return results
+
+
+def _inputs(cfg: MetricConfig, task: Task, clips: Mapping[str, Clip], predicted: Mapping[str, Mapping[str, Any]]):
+    kind = task.kind
+    if cfg.input in ("sed", "seld"):
+        adapters = registry.json_adapters()
+        if cfg.input not in adapters:
+            raise InputError(f"metric {cfg.id!r} needs the {cfg.input} metric family, which is not installed")
+        sub = {cid: predicted.get(cid, {"events": []}) for cid in clips}
+        return adapters[cfg.input](task, clips, sub)
+    if cfg.input == "labels" and kind is TaskKind.SEGMENT_CLASSIFICATION:
+        return _segment_inputs(task, clips, predicted)
+    if cfg.input == "labels" and kind is TaskKind.CLIP_CLASSIFICATION:
+        return _clip_inputs(task, clips, predicted)
+    if cfg.input == "multilabel" and kind in (TaskKind.TAGGING, TaskKind.CLIP_CLASSIFICATION):
+        return _tagging_inputs(task, clips, predicted)
+    if cfg.input == "cml" and kind is TaskKind.CROSS_MODAL_LOCALIZATION:
+        return _cml_inputs(task, clips, predicted)
+    raise InputError(f"metric {cfg.id!r} ({cfg.input} input) does not apply to task {task.id!r} ({kind.value})")
+
+
+def _segment_inputs(task: Task, clips: Mapping[str, Clip], predicted: Mapping[str, Mapping[str, Any]]):
+    n_seg, n_cls = int(task.n_segments or 0), len(task.labels)
+    y_true = np.empty((len(clips), n_seg), dtype=np.int64)
+    scores = np.full((len(clips), n_seg, n_cls + 1), 1.0 / (n_cls + 1))
+    y_pred = np.full((len(clips), n_seg), NO_PREDICTION, dtype=np.int64)
+    all_scores = True
+    for i, (cid, clip) in enumerate(clips.items()):
+        if clip.segment_labels is None or len(clip.segment_labels) != n_seg:
+            raise InputError(f"reference clip {cid!r} has no {n_seg} segment labels")
+        y_true[i] = clip.segment_labels
+        content = predicted.get(cid)
+        if content is None:
+            continue
+        if "segment_scores" in content:
+            scores[i] = np.asarray(content["segment_scores"], dtype=float)
+            y_pred[i] = scores[i].argmax(axis=1)
+        else:
+            all_scores = False
+            y_pred[i] = [label_index(task, lab, background=True, clip=cid) for lab in content["segment_labels"]]
+    labels = (*task.labels, BACKGROUND)
+    complete = all(cid in predicted for cid in clips)
+    # scores only when every clip has them; otherwise predicted labels (missing clips = misses)
+    y_score = scores.reshape(-1, n_cls + 1) if all_scores and complete else y_pred.reshape(-1)
+    return (y_true.reshape(-1), y_score), {"labels": labels}
+
+
+def _clip_inputs(task: Task, clips: Mapping[str, Clip], predicted: Mapping[str, Mapping[str, Any]]):
+    n_cls = len(task.labels)
+    y_true = np.array([_clip_truth(task, cid, c) for cid, c in clips.items()], dtype=np.int64)
+    have_scores = all("clip_scores" in predicted[cid] for cid in clips if cid in predicted)
+    if have_scores:
+        scores = np.full((len(clips), n_cls), 1.0 / n_cls)
+        for i, cid in enumerate(clips):
+            if cid in predicted:
+                scores[i] = np.asarray(predicted[cid]["clip_scores"], dtype=float)
+        if all(cid in predicted for cid in clips):
+            return (y_true, scores), {"labels": task.labels}
+        y_pred = np.where([cid in predicted for cid in clips], scores.argmax(axis=1), NO_PREDICTION)
+        return (y_true, y_pred), {"labels": task.labels}
+    y_pred = np.full(len(clips), NO_PREDICTION, dtype=np.int64)
+    for i, cid in enumerate(clips):
+        content = predicted.get(cid)
+        if content is None:
+            continue
+        if "clip_scores" in content:
+            y_pred[i] = int(np.argmax(content["clip_scores"]))
+        else:
+            y_pred[i] = label_index(task, content["clip_label"], background=False, clip=cid)
+    return (y_true, y_pred), {"labels": task.labels}
+
+
+def _clip_truth(task: Task, cid: str, clip: Clip) -> int:
+    if len(clip.clip_labels) != 1:
+        raise InputError(f"reference clip {cid!r} needs exactly one clip label for {task.id!r}, has {clip.clip_labels!r}")
+    return task.labels.index(clip.clip_labels[0])
+
+
+def _tagging_inputs(task: Task, clips: Mapping[str, Clip], predicted: Mapping[str, Mapping[str, Any]]):
+    n_cls = len(task.labels)
+    y_true = np.zeros((len(clips), n_cls), dtype=np.int64)
+    y_score = np.zeros((len(clips), n_cls))
+    for i, (cid, clip) in enumerate(clips.items()):
+        for lab in clip.clip_labels:
+            y_true[i, task.labels.index(lab)] = 1
+        if cid in predicted:
+            y_score[i] = np.asarray(predicted[cid]["clip_scores"], dtype=float)
+    return (y_true, y_score), {"labels": task.labels}
+
+
+def _cml_inputs(task: Task, clips: Mapping[str, Clip], predicted: Mapping[str, Mapping[str, Any]]):
+    bg = len(task.labels)
+    true_start = []
+    for cid, clip in clips.items():
+        seg = clip.segment_labels or ()
+        starts = [k for k, lab in enumerate(seg) if lab != bg]
+        if not starts:
+            raise InputError(f"reference clip {cid!r} has no event segment for cross-modal localization")
+        true_start.append(starts[0])
+    pred = [int(predicted[cid]["start"]) if cid in predicted else NO_PREDICTION for cid in clips]
+    return (np.asarray(true_start, dtype=np.int64), np.asarray(pred, dtype=np.int64)), {}

@@ -1,0 +1,244 @@
+"""The avbench predictions format (``format_version`` 1.0) and its validation.
+
+A predictions file is JSON with a header and per-clip content keyed by clip id; its JSON Schema
+ships as ``avbench/schemas/predictions-1.0.json``::
+
+    {"format": "avbench-predictions", "format_version": "1.0",
+     "benchmark": "synth", "task": "synth-ave", "split": "test",
+     "model": {"name": "..."},                                   # optional, free-form
+     "clips": {"<clip id>": {...}}}
+
+Per-clip content by task kind:
+
+- segment-classification: ``segment_scores`` ``[T][C+1]`` (last column = background) or
+  ``segment_labels`` ``[T]`` (class names, ``"background"``, or indices);
+- clip-classification: ``clip_scores`` ``[C]`` (probabilities for log loss) or ``clip_label``;
+- multi-label-tagging: ``clip_scores`` ``[C]``;
+- event-detection / event-localization: ``events`` (list of ``{onset, offset, label[, azimuth,
+  elevation, distance, track, onscreen]}``), optionally ``frame_scores``
+  ``{"hop": seconds, "values": [F][C]}`` for threshold-free metrics;
+- cross-modal-localization: ``start`` (the predicted start segment, int).
+
+Example:
+    >>> p = Predictions(benchmark="toy", task="toy-scene", split="test")
+    >>> p.add("clip1", clip_scores=[0.2, 0.8])
+    >>> sorted(p.to_dict())
+    ['benchmark', 'clips', 'format', 'format_version', 'model', 'split', 'task']
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from avbench.errors import InputError
+from avbench.io import read_json, write_json
+from avbench.model import Event, Task, TaskKind
+
+__all__ = ["Predictions", "FORMAT", "FORMAT_VERSION", "SCHEMA_PATH", "validate_clip", "BACKGROUND"]
+
+FORMAT = "avbench-predictions"
+FORMAT_VERSION = "1.0"
+SCHEMA_PATH = Path(__file__).with_name("schemas") / "predictions-1.0.json"
+BACKGROUND = "background"
+_CLIP_KEYS = {"segment_scores", "segment_labels", "clip_scores", "clip_label", "events", "frame_scores", "start"}
+_EVENT_KEYS = {"onset", "offset", "label", "azimuth", "elevation", "distance", "track", "onscreen", "score"}
+
+
+@dataclass
+class Predictions:
+    """Builder and container of a predictions file.
+
+    Args:
+        benchmark: dataset name (``avbench list datasets``).
+        task: task id.
+        split: the split predicted.
+        model: free-form description of the model (name, version, paper...).
+        clips: ``{clip id: content}``.
+    """
+
+    benchmark: str
+    task: str
+    split: str
+    model: dict[str, Any] = field(default_factory=dict)
+    clips: dict[str, dict[str, Any]] = field(default_factory=dict)
+    source: str = "<memory>"
+
+    def add(self, clip_id: str, **content: Any) -> None:
+        """Add (or replace) the predictions of one clip; numpy arrays and Events are accepted."""
+        unknown = set(content) - _CLIP_KEYS
+        if unknown:
+            raise InputError(f"clip {clip_id!r}: unknown prediction field(s) {sorted(unknown)}; allowed: {sorted(_CLIP_KEYS)}")
+        out: dict[str, Any] = {}
+        for key, value in content.items():
+            if key == "events":
+                out[key] = [e.to_dict() if isinstance(e, Event) else dict(e) for e in value]
+            elif key == "frame_scores":
+                out[key] = {"hop": float(value["hop"]), "values": np.asarray(value["values"], dtype=float).tolist()}
+            elif isinstance(value, np.ndarray):
+                out[key] = value.tolist()
+            elif isinstance(value, np.generic):
+                out[key] = value.item()
+            else:
+                out[key] = value
+        self.clips[str(clip_id)] = out
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "format": FORMAT,
+            "format_version": FORMAT_VERSION,
+            "benchmark": self.benchmark,
+            "task": self.task,
+            "split": self.split,
+            "model": dict(self.model),
+            "clips": self.clips,
+        }
+
+    def write(self, path: str | Path) -> None:
+        """Write atomically as JSON."""
+        write_json(path, self.to_dict())
+
+    @classmethod
+    def from_dict(cls, obj: Any, *, source: str = "<memory>") -> Predictions:
+        """Parse and check the header; clip content is checked against a task by :meth:`validate`."""
+        if not isinstance(obj, dict):
+            raise InputError(f"{source}: predictions must be a JSON object, got {type(obj).__name__}")
+        if obj.get("format") != FORMAT:
+            raise InputError(f"{source}: field 'format' must be {FORMAT!r}, got {obj.get('format')!r}")
+        version = obj.get("format_version")
+        if version != FORMAT_VERSION:
+            raise InputError(
+                f"{source}: field 'format_version' {version!r} is not supported (this avbench reads {FORMAT_VERSION!r})"
+            )
+        for key in ("benchmark", "task", "split"):
+            if not isinstance(obj.get(key), str) or not obj[key]:
+                raise InputError(f"{source}: header field {key!r} must be a non-empty string, got {obj.get(key)!r}")
+        clips = obj.get("clips")
+        if not isinstance(clips, dict):
+            raise InputError(f"{source}: field 'clips' must be an object keyed by clip id")
+        model = obj.get("model", {})
+        if not isinstance(model, dict):
+            raise InputError(f"{source}: field 'model' must be an object")
+        extra = set(obj) - {"format", "format_version", "benchmark", "task", "split", "model", "clips"}
+        if extra:
+            raise InputError(f"{source}: unknown top-level field(s) {sorted(extra)}")
+        return cls(obj["benchmark"], obj["task"], obj["split"], model, clips, source)
+
+    @classmethod
+    def read(cls, path: str | Path) -> Predictions:
+        return cls.from_dict(read_json(path), source=str(path))
+
+    def validate(self, task: Task) -> None:
+        """Check every clip's content against ``task`` (shapes, finite values, known labels)."""
+        if task.id != self.task or task.dataset != self.benchmark:
+            raise InputError(
+                f"{self.source}: predictions are for {self.benchmark}/{self.task}, not {task.dataset}/{task.id}"
+            )
+        for cid, content in self.clips.items():
+            validate_clip(task, cid, content, source=self.source)
+
+
+def _fail(source: str, cid: str, msg: str) -> InputError:
+    return InputError(f"{source}: clip {cid!r}: {msg}")
+
+
+def _matrix(source: str, cid: str, name: str, value: Any, shape: tuple[int | None, ...]) -> np.ndarray:
+    try:
+        arr = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        raise _fail(source, cid, f"{name} must be numbers") from None
+    if arr.ndim != len(shape) or any(s is not None and s != a for s, a in zip(shape, arr.shape)):
+        want = "x".join("?" if s is None else str(s) for s in shape)
+        raise _fail(source, cid, f"{name} has shape {'x'.join(map(str, arr.shape)) or 'scalar'}, expected {want}")
+    if not np.all(np.isfinite(arr)):
+        raise _fail(source, cid, f"{name} contains NaN or infinite values")
+    return arr
+
+
+def validate_clip(task: Task, cid: str, content: Any, *, source: str = "<memory>") -> None:
+    """Raise an :class:`InputError` naming the clip and field when ``content`` does not fit ``task``."""
+    if not isinstance(content, Mapping):
+        raise _fail(source, cid, "content must be an object")
+    unknown = set(content) - _CLIP_KEYS
+    if unknown:
+        raise _fail(source, cid, f"unknown field(s) {sorted(unknown)}")
+    n_cls = len(task.labels)
+    kind = task.kind
+    if kind is TaskKind.SEGMENT_CLASSIFICATION:
+        if "segment_scores" in content:
+            _matrix(source, cid, "segment_scores", content["segment_scores"], (task.n_segments, n_cls + 1))
+        elif "segment_labels" in content:
+            labels = content["segment_labels"]
+            if not isinstance(labels, Sequence) or len(labels) != task.n_segments:
+                raise _fail(source, cid, f"segment_labels must be a list of {task.n_segments} labels")
+            for lab in labels:
+                _label_index(task, lab, source, cid, background=True)
+        else:
+            raise _fail(source, cid, "needs 'segment_scores' or 'segment_labels'")
+    elif kind in (TaskKind.CLIP_CLASSIFICATION, TaskKind.TAGGING):
+        if "clip_scores" in content:
+            _matrix(source, cid, "clip_scores", content["clip_scores"], (n_cls,))
+        elif "clip_label" in content and kind is TaskKind.CLIP_CLASSIFICATION:
+            _label_index(task, content["clip_label"], source, cid, background=False)
+        else:
+            raise _fail(source, cid, "needs 'clip_scores'" + (" or 'clip_label'" if kind is TaskKind.CLIP_CLASSIFICATION else ""))
+    elif kind in (TaskKind.EVENT_DETECTION, TaskKind.EVENT_LOCALIZATION):
+        events = content.get("events")
+        if events is None and "frame_scores" not in content:
+            raise _fail(source, cid, "needs 'events' (or 'frame_scores')")
+        for i, ev in enumerate(events or []):
+            if not isinstance(ev, Mapping):
+                raise _fail(source, cid, f"events[{i}] must be an object")
+            bad = set(ev) - _EVENT_KEYS
+            if bad:
+                raise _fail(source, cid, f"events[{i}] has unknown field(s) {sorted(bad)}")
+            if kind is TaskKind.EVENT_LOCALIZATION and ev.get("azimuth") is None:
+                raise _fail(source, cid, f"events[{i}] needs 'azimuth' (degrees) for a localization task")
+            try:
+                Event(
+                    ev.get("onset"), ev.get("offset"), ev.get("label"), labels=task.labels,
+                    azimuth=ev.get("azimuth"), elevation=ev.get("elevation"), distance=ev.get("distance"),
+                )
+            except InputError as exc:
+                raise _fail(source, cid, f"events[{i}]: {exc}") from None
+        if "frame_scores" in content:
+            fs = content["frame_scores"]
+            if not isinstance(fs, Mapping) or "hop" not in fs or "values" not in fs:
+                raise _fail(source, cid, "frame_scores must be {'hop': seconds, 'values': [[...]]}")
+            hop = fs["hop"]
+            if not isinstance(hop, (int, float)) or not math.isfinite(hop) or hop <= 0:
+                raise _fail(source, cid, f"frame_scores.hop must be a positive number of seconds, got {hop!r}")
+            _matrix(source, cid, "frame_scores.values", fs["values"], (None, n_cls))
+    elif kind is TaskKind.CROSS_MODAL_LOCALIZATION:
+        start = content.get("start")
+        if isinstance(start, bool) or not isinstance(start, int):
+            raise _fail(source, cid, f"'start' must be an integer segment index, got {start!r}")
+        if task.n_segments is not None and not 0 <= start < task.n_segments:
+            raise _fail(source, cid, f"'start' {start} is outside 0..{task.n_segments - 1}")
+
+
+def _label_index(task: Task, label: Any, source: str, cid: str, *, background: bool) -> int:
+    n = len(task.labels)
+    if isinstance(label, bool):
+        raise _fail(source, cid, f"label {label!r} is not a class name or index")
+    if isinstance(label, int):
+        top = n if background else n - 1
+        if not 0 <= label <= top:
+            raise _fail(source, cid, f"label index {label} is outside 0..{top}")
+        return label
+    if background and label == BACKGROUND:
+        return n
+    try:
+        return task.labels.index(label)
+    except ValueError:
+        raise _fail(source, cid, f"unknown label {label!r} (not in the task's {n} classes)") from None
+
+
+def label_index(task: Task, label: Any, *, background: bool, source: str = "<memory>", clip: str = "?") -> int:
+    """Index of a class name/index (``"background"`` = ``len(labels)`` when allowed)."""
+    return _label_index(task, label, source, clip, background=background)

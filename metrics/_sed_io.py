@@ -1,0 +1,517 @@
+"""Sound event detection inputs: DCASE TSV readers and the shared in-memory representation.
+
+Everything the SED metrics (:mod:`avbench.metrics.sed_segment`, :mod:`avbench.metrics.sed_event`,
+the PSDS / intersection family) consume is built here:
+
+- reference and detections: ``{clip id: [Event, ...]}`` (a clip with no events is a key with an
+  empty list);
+- frame-wise scores: ``{clip id: ScoreTable}`` (sed_scores_eval layout);
+- :class:`SedPredictions`: one operating point, several operating points, and/or score tables,
+  with :meth:`SedPredictions.single_op_events` so F1-type metrics work on any prediction kind.
+
+File formats (TAB separated, ``.csv`` files may be comma separated):
+
+- events: ``filename onset offset event_label``, header optional; a header row may order the
+  columns differently (psds_eval operating-point files use ``event_label onset offset filename
+  [index]``; sed_eval files may add ``scene_label``). Without a header the columns are
+  ``filename onset offset event_label``, ``filename scene onset offset event_label``, or
+  ``onset offset event_label`` (one clip, named after the file stem). A row whose label is empty
+  declares a clip with no events. A row with ``onset == offset`` is dropped with a warning
+  (zero-length events cannot be scored); ``onset > offset`` is an error.
+- durations: ``filename duration``.
+- score tables: a directory of one TSV per clip (``onset offset <class...>``, clip id = file
+  stem), or one TSV with an extra ``filename`` column.
+- operating points: a directory of event TSVs whose names end in the threshold
+  (``predictions_th_0.59.tsv``), or a TSV of ``threshold<TAB>path`` rows.
+
+Reference merge policy (:func:`merge_overlapping`): overlapping or touching same-class reference
+events are merged into one with a warning by default and refused with an :class:`InputError`
+under ``strict=True``; ``time_decimals`` rounds times before the comparison, so ``offset ==
+next onset`` is decided the same way on every machine.
+
+Example:
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (d / "gt.tsv").write_text(
+    ...     "filename\\tonset\\toffset\\tevent_label\\n"
+    ...     "a.wav\\t0.5\\t2.0\\tdog\\n"
+    ...     "b.wav\\t\\t\\t\\n")
+    >>> ref = read_events_tsv(d / "gt.tsv")
+    >>> ref["a.wav"][0].offset, ref["b.wav"]
+    (2.0, [])
+    >>> st = ScoreTable(np.array([0.0, 1.0, 2.0]), np.array([[0.2], [0.9]]), ("dog",))
+    >>> SedPredictions(scores={"a.wav": st}).single_op_events(threshold=0.5)
+    {'a.wav': [Event(onset=1.0, offset=2.0, label='dog', azimuth=None, elevation=None, distance=None, track=None, onscreen=None)]}
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import warnings
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+
+import numpy as np
+
+from avbench.errors import InputError
+from avbench.model import Event
+
+__all__ = [
+    "ScoreTable",
+    "SedPredictions",
+    "read_events_tsv",
+    "read_durations_tsv",
+    "read_score_tables",
+    "read_operating_points",
+    "merge_overlapping",
+    "clip_stem",
+    "AUDIO_SUFFIXES",
+]
+
+AUDIO_SUFFIXES = (".wav", ".flac", ".mp3", ".ogg", ".m4a", ".aac", ".opus")
+_FILE_COLS = ("filename", "file", "audio_filename", "clip", "clip_id")
+_ONSET_COLS = ("onset", "event_onset")
+_OFFSET_COLS = ("offset", "event_offset")
+_LABEL_COLS = ("event_label", "label", "event_labels")
+
+
+def clip_stem(name: str) -> str:
+    """``name`` without a trailing audio suffix (``"a.wav"`` -> ``"a"``), as sed_scores_eval keys clips.
+
+    Example:
+        >>> clip_stem("Y1_0.000_10.000.wav"), clip_stem("Y1_0.000_10.000")
+        ('Y1_0.000_10.000', 'Y1_0.000_10.000')
+    """
+    low = name.lower()
+    for suf in AUDIO_SUFFIXES:
+        if low.endswith(suf):
+            return name[: -len(suf)]
+    return name
+
+
+def _read_rows(path: Path) -> list[list[str]]:
+    """Non-empty lines of a TSV (or comma CSV when the first line has commas but no tab)."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise InputError(f"{path}: expected a TSV file, got a directory") from None
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: not a UTF-8 text file") from None
+    lines = text.splitlines()
+    first = next((ln for ln in lines if ln.strip()), "")
+    sep = "," if ("\t" not in first and "," in first) else "\t"
+    return [[c.strip() for c in ln.split(sep)] for ln in lines]
+
+
+def _pick(header: list[str], names: Sequence[str]) -> int | None:
+    for n in names:
+        if n in header:
+            return header.index(n)
+    return None
+
+
+def _float(value: str, path: Path, line: int, what: str) -> float:
+    try:
+        v = float(value)
+    except ValueError:
+        raise InputError(f"{path}, line {line}: {what} must be a number in seconds, got {value!r}") from None
+    if not math.isfinite(v):
+        raise InputError(f"{path}, line {line}: {what} must be finite, got {value!r}")
+    return v
+
+
+def read_events_tsv(
+    path: str | Path, *, labels: Iterable[str] | None = None
+) -> dict[str, list[Event]]:
+    """Read a DCASE event TSV into ``{clip id: [Event, ...]}`` (events in file order).
+
+    Args:
+        path: the TSV (see the module docstring for the accepted layouts).
+        labels: the allowed class names; a label outside them is an error naming the line.
+
+    Returns:
+        ``{clip id as written: events}``; clips declared by an empty-label row map to ``[]``.
+
+    Raises:
+        InputError: unreadable file, missing columns, a bad number, ``onset > offset``, an unknown
+            label; the message names the file and line.
+    """
+    p = Path(path)
+    rows = _read_rows(p)
+    allowed = None if labels is None else frozenset(labels)
+    start = 0
+    while start < len(rows) and not any(rows[start]):
+        start += 1
+    if start == len(rows):
+        return {}
+    head = [c.lower() for c in rows[start]]
+    if any(h in _ONSET_COLS + _OFFSET_COLS + _LABEL_COLS + _FILE_COLS for h in head):
+        fi, oi, fo, li = (_pick(head, n) for n in (_FILE_COLS, _ONSET_COLS, _OFFSET_COLS, _LABEL_COLS))
+        if fi is None or li is None or oi is None or fo is None:
+            raise InputError(
+                f"{p}, line {start + 1}: header {rows[start]!r} must name the columns filename, onset, "
+                "offset and event_label"
+            )
+        cols: tuple[int | None, int, int, int] = (fi, oi, fo, li)
+        start += 1
+    else:
+        cols = _guess_columns(rows[start], p, start + 1)
+    out: dict[str, list[Event]] = {}
+    dropped = 0
+    for n in range(start, len(rows)):
+        row = rows[n]
+        if not any(row):
+            continue
+        line = n + 1
+        fi, oi, fo, li = cols
+        need = max(c for c in cols if c is not None)
+        clip = row[fi] if fi is not None else p.stem
+        if fi is not None and (len(row) <= fi or not clip):
+            raise InputError(f"{p}, line {line}: no filename in column {fi + 1}")
+        label = row[li] if len(row) > li else ""
+        if not label:
+            out.setdefault(clip, [])
+            continue
+        if len(row) <= need:
+            raise InputError(f"{p}, line {line}: expected at least {need + 1} columns, got {len(row)}")
+        if allowed is not None and label not in allowed:
+            raise InputError(
+                f"{p}, line {line}: unknown event label {label!r}; expected one of {', '.join(sorted(allowed))}"
+            )
+        on = _float(row[oi], p, line, "onset")
+        off = _float(row[fo], p, line, "offset")
+        if on == off:
+            dropped += 1
+            out.setdefault(clip, [])
+            continue
+        try:
+            ev = Event(on, off, label)
+        except InputError as exc:
+            raise InputError(f"{p}, line {line}: {exc}") from None
+        out.setdefault(clip, []).append(ev)
+    if dropped:
+        warnings.warn(f"{p}: dropped {dropped} zero-length event(s) (onset == offset)", stacklevel=2)
+    return out
+
+
+def _guess_columns(row: list[str], p: Path, line: int) -> tuple[int | None, int, int, int]:
+    def num(s: str) -> bool:
+        try:
+            float(s)
+        except ValueError:
+            return False
+        return True
+
+    if len(row) >= 3 and num(row[0]) and num(row[1]):
+        return (None, 0, 1, 2)
+    if len(row) >= 5 and num(row[2]) and num(row[3]):
+        return (0, 2, 3, 4)
+    if len(row) == 1 or len(row) >= 4:
+        return (0, 1, 2, 3)
+    raise InputError(
+        f"{p}, line {line}: cannot tell the columns of {row!r}; expected 'filename onset offset event_label' "
+        "or a header row naming them"
+    )
+
+
+def read_durations_tsv(path: str | Path) -> dict[str, float]:
+    """Read ``filename duration`` rows (header optional) into ``{clip id: seconds}``.
+
+    Raises:
+        InputError: a bad or non-positive duration, or a clip listed twice (names file and line).
+    """
+    p = Path(path)
+    rows = _read_rows(p)
+    out: dict[str, float] = {}
+    fi, di = 0, 1
+    for n, row in enumerate(rows):
+        if not any(row):
+            continue
+        low = [c.lower() for c in row]
+        if not out and "duration" in low:
+            fi = _pick(low, _FILE_COLS) or 0
+            di = low.index("duration")
+            continue
+        if len(row) <= max(fi, di):
+            raise InputError(f"{p}, line {n + 1}: expected 'filename<TAB>duration', got {row!r}")
+        d = _float(row[di], p, n + 1, "duration")
+        if d <= 0:
+            raise InputError(f"{p}, line {n + 1}: duration must be > 0 s, got {d}")
+        if row[fi] in out:
+            raise InputError(f"{p}, line {n + 1}: clip {row[fi]!r} is listed twice")
+        out[row[fi]] = d
+    return out
+
+
+@dataclass(frozen=True)
+class ScoreTable:
+    """Frame-wise class scores of one clip (the sed_scores_eval layout).
+
+    Attributes:
+        timestamps: float ``[T+1]`` frame boundaries in seconds, strictly increasing; frame ``t``
+            covers ``[timestamps[t], timestamps[t+1])``.
+        values: float ``[T, C]`` scores (higher = more likely active).
+        classes: the ``C`` class names, in column order.
+    """
+
+    timestamps: np.ndarray
+    values: np.ndarray
+    classes: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        ts = np.asarray(self.timestamps, dtype=np.float64)
+        vals = np.asarray(self.values, dtype=np.float64)
+        cls = tuple(str(c) for c in self.classes)
+        if ts.ndim != 1 or vals.ndim != 2 or vals.shape != (ts.size - 1, len(cls)):
+            raise InputError(
+                f"score table: expected timestamps [T+1] and values [T, {len(cls)}], got {ts.shape} and {vals.shape}"
+            )
+        if not (np.all(np.isfinite(ts)) and np.all(np.isfinite(vals))):
+            raise InputError("score table: timestamps and scores must be finite")
+        if ts.size > 1 and not np.all(np.diff(ts) > 0):
+            raise InputError("score table: frame boundaries must be strictly increasing")
+        ts.flags.writeable = False
+        vals.flags.writeable = False
+        object.__setattr__(self, "timestamps", ts)
+        object.__setattr__(self, "values", vals)
+        object.__setattr__(self, "classes", cls)
+
+    def events(self, threshold: float) -> list[Event]:
+        """Detections at ``threshold``: maximal runs of frames with ``score > threshold``, per class.
+
+        The rule is strict ``>`` (as sed_scores_eval); an event spans from the start of its first
+        active frame to the end of its last.
+        """
+        active = self.values > threshold
+        out: list[Event] = []
+        if not active.any():
+            return out
+        pad = np.zeros((1, active.shape[1]), dtype=bool)
+        change = np.diff(np.vstack([pad, active, pad]).astype(np.int8), axis=0)
+        for c, name in enumerate(self.classes):
+            starts = np.flatnonzero(change[:, c] == 1)
+            ends = np.flatnonzero(change[:, c] == -1)
+            out.extend(Event(float(self.timestamps[s]), float(self.timestamps[e]), name) for s, e in zip(starts, ends))
+        out.sort(key=lambda e: (e.onset, e.label))
+        return out
+
+
+def _table_from_rows(header: list[str], body: list[list[str]], p: Path, first_line: int) -> ScoreTable:
+    low = [h.lower() for h in header]
+    if low[:2] != ["onset", "offset"] or len(header) < 3:
+        raise InputError(f"{p}, line {first_line}: a score table starts with 'onset<TAB>offset<TAB><class>...', got {header!r}")
+    try:
+        arr = np.array(body, dtype=np.float64).reshape(len(body), len(header))
+    except ValueError:
+        raise InputError(f"{p}: every score row needs {len(header)} numbers") from None
+    if arr.shape[0] == 0:
+        raise InputError(f"{p}: score table has no frames")
+    if not np.allclose(arr[1:, 0], arr[:-1, 1], rtol=0, atol=1e-6):
+        bad = int(np.flatnonzero(~np.isclose(arr[1:, 0], arr[:-1, 1], rtol=0, atol=1e-6))[0])
+        raise InputError(f"{p}, line {first_line + bad + 2}: frames must be gapless (onset == previous offset)")
+    try:
+        return ScoreTable(np.append(arr[:, 0], arr[-1, 1]), arr[:, 2:], tuple(header[2:]))
+    except InputError as exc:
+        raise InputError(f"{p}: {exc}") from None
+
+
+def read_score_tables(path: str | Path) -> dict[str, ScoreTable]:
+    """Read sed_scores-style score tables: a directory of ``<clip>.tsv`` or one TSV with ``filename``.
+
+    Raises:
+        InputError: a table without ``onset offset <class...>`` columns, non-numeric scores, gaps
+            between frames, or (directory) no ``.tsv`` files.
+    """
+    p = Path(path)
+    if p.is_dir():
+        files = sorted(f for f in p.iterdir() if f.suffix.lower() == ".tsv")
+        if not files:
+            raise InputError(f"{p}: no .tsv score files in this directory")
+        out = {}
+        for f in files:
+            rows = [r for r in _read_rows(f) if any(r)]
+            if not rows:
+                raise InputError(f"{f}: empty score file")
+            out[f.stem] = _table_from_rows(rows[0], rows[1:], f, 1)
+        return out
+    rows = [r for r in _read_rows(p) if any(r)]
+    if not rows:
+        raise InputError(f"{p}: empty score file")
+    head = rows[0]
+    fi = _pick([h.lower() for h in head], _FILE_COLS)
+    if fi is None:
+        return {p.stem: _table_from_rows(head, rows[1:], p, 1)}
+    rest = head[:fi] + head[fi + 1 :]
+    groups: dict[str, list[list[str]]] = {}
+    for r in rows[1:]:
+        groups.setdefault(r[fi], []).append(r[:fi] + r[fi + 1 :])
+    return {k: _table_from_rows(rest, v, p, 1) for k, v in groups.items()}
+
+
+_TH_RE = re.compile(r"(\d+(?:\.\d+)?(?:[eE]-?\d+)?)$")
+
+
+def read_operating_points(path: str | Path, *, labels: Iterable[str] | None = None) -> dict[float, dict[str, list[Event]]]:
+    """Read detections at several thresholds: ``{threshold: {clip id: [Event, ...]}}``.
+
+    ``path`` is a directory of event TSVs whose stem ends in the threshold
+    (``predictions_th_0.59.tsv``), or a TSV of ``threshold<TAB>path`` rows (paths relative to it).
+
+    Raises:
+        InputError: no threshold in a file name, a threshold given twice, unreadable listed files.
+    """
+    p = Path(path)
+    entries: list[tuple[float, Path]] = []
+    if p.is_dir():
+        for f in sorted(p.iterdir()):
+            if f.suffix.lower() not in (".tsv", ".csv"):
+                continue
+            m = _TH_RE.search(f.stem)
+            if m is None:
+                raise InputError(f"{f}: operating-point file names must end in the threshold, e.g. predictions_th_0.5.tsv")
+            entries.append((float(m.group(1)), f))
+    else:
+        for n, row in enumerate(_read_rows(p)):
+            if not any(row) or (n == 0 and row[0].lower() == "threshold"):
+                continue
+            if len(row) < 2:
+                raise InputError(f"{p}, line {n + 1}: expected 'threshold<TAB>path', got {row!r}")
+            f = Path(row[1])
+            entries.append((_float(row[0], p, n + 1, "threshold"), f if f.is_absolute() else p.parent / f))
+    if not entries:
+        raise InputError(f"{p}: no operating-point files found")
+    out: dict[float, dict[str, list[Event]]] = {}
+    for th, f in sorted(entries, key=lambda x: x[0]):
+        if th in out:
+            raise InputError(f"{f}: threshold {th} is given twice")
+        out[th] = read_events_tsv(f, labels=labels)
+    return out
+
+
+def merge_overlapping(
+    events: Mapping[str, Sequence[Event]], *, strict: bool = False, time_decimals: int | None = 6, what: str = "reference"
+) -> tuple[dict[str, list[Event]], int]:
+    """Merge overlapping or touching same-class events of each clip (sorted by onset).
+
+    Two same-class events are connected when ``next.onset <= current.offset`` after rounding both
+    to ``time_decimals`` (``None``: raw floats). Connected events become one event from the first
+    onset to the latest offset.
+
+    Returns:
+        ``({clip: events sorted by (onset, offset, label)}, number of merges)``.
+
+    Raises:
+        InputError: under ``strict=True``, at the first connected pair (names the clip and times).
+
+    Example:
+        >>> ev = {"a": [Event(0, 2, "x"), Event(2, 3, "x"), Event(1, 4, "y")]}
+        >>> merged, n = merge_overlapping(ev)
+        >>> [(e.onset, e.offset, e.label) for e in merged["a"]], n
+        ([(0.0, 3.0, 'x'), (1.0, 4.0, 'y')], 1)
+    """
+
+    def rnd(t: float) -> float:
+        return t if time_decimals is None else round(t, time_decimals)
+
+    out: dict[str, list[Event]] = {}
+    n_merged = 0
+    for clip, evs in events.items():
+        keep: list[Event] = []
+        cur: dict[str, Event] = {}
+        for ev in sorted(evs, key=lambda e: (e.label, e.onset, e.offset)):
+            prev = cur.get(ev.label)
+            if prev is not None and rnd(ev.onset) <= rnd(prev.offset):
+                if strict:
+                    raise InputError(
+                        f"{what} clip {clip!r}: same-class events {ev.label!r} [{prev.onset}, {prev.offset}] and "
+                        f"[{ev.onset}, {ev.offset}] overlap or touch; merge them or drop strict mode"
+                    )
+                n_merged += 1
+                cur[ev.label] = Event(prev.onset, max(prev.offset, ev.offset), ev.label)
+                keep[-1] = cur[ev.label]
+                continue
+            cur[ev.label] = ev
+            keep.append(ev)
+        keep.sort(key=lambda e: (e.onset, e.offset, e.label))
+        out[clip] = keep
+    return out, n_merged
+
+
+@dataclass(frozen=True)
+class SedPredictions:
+    """What a SED system produced, in any of three forms (at least one is required).
+
+    Attributes:
+        events: one operating point, ``{clip: [Event, ...]}``.
+        operating_points: ``{threshold: {clip: [Event, ...]}}``.
+        scores: ``{clip: ScoreTable}``.
+    """
+
+    events: Mapping[str, Sequence[Event]] | None = None
+    operating_points: Mapping[float, Mapping[str, Sequence[Event]]] | None = None
+    scores: Mapping[str, ScoreTable] | None = None
+    _cache: dict = field(default_factory=dict, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.events is None and self.operating_points is None and self.scores is None:
+            raise InputError("SED predictions: give events, operating_points or scores")
+        if self.events is not None:
+            object.__setattr__(self, "events", MappingProxyType({k: list(v) for k, v in self.events.items()}))
+        if self.operating_points is not None:
+            ops = {float(t): {k: list(v) for k, v in op.items()} for t, op in self.operating_points.items()}
+            object.__setattr__(self, "operating_points", MappingProxyType(ops))
+        if self.scores is not None:
+            object.__setattr__(self, "scores", MappingProxyType(dict(self.scores)))
+
+    @property
+    def kind(self) -> str:
+        """``"events"``, ``"operating_points"`` or ``"scores"``: the form :meth:`single_op_events` uses."""
+        if self.events is not None:
+            return "events"
+        return "operating_points" if self.operating_points is not None else "scores"
+
+    def clip_ids(self) -> set[str]:
+        """Every clip that some prediction form mentions."""
+        ids: set[str] = set()
+        if self.events is not None:
+            ids.update(self.events)
+        if self.operating_points is not None:
+            for op in self.operating_points.values():
+                ids.update(op)
+        if self.scores is not None:
+            ids.update(self.scores)
+        return ids
+
+    def single_op_events(self, *, threshold: float = 0.5) -> dict[str, list[Event]]:
+        """Events at one operating point, for F1 / error-rate metrics.
+
+        Rule: ``events`` when given (``threshold`` is ignored); else the operating point whose
+        threshold equals ``threshold`` (to 1e-9); else the score tables binarised with
+        ``score > threshold`` (:meth:`ScoreTable.events`).
+
+        Raises:
+            InputError: only operating points are given and none is at ``threshold``.
+        """
+        if self.events is not None:
+            return {k: list(v) for k, v in self.events.items()}
+        key = ("op", float(threshold))
+        if key in self._cache:
+            return {k: list(v) for k, v in self._cache[key].items()}
+        if self.scores is not None:
+            res = {k: t.events(threshold) for k, t in self.scores.items()}
+        else:
+            ops = self.operating_points or {}
+            match = [t for t in ops if abs(t - threshold) <= 1e-9]
+            if not match:
+                known = ", ".join(f"{t:g}" for t in sorted(ops))
+                raise InputError(
+                    f"no operating point at threshold {threshold:g} (have {known}); pass -o threshold=<one of them>"
+                )
+            res = {k: list(v) for k, v in ops[match[0]].items()}
+        self._cache[key] = res
+        return {k: list(v) for k, v in res.items()}

@@ -251,7 +251,7 @@ class SplitManifest:
     Example:
         >>> m = SplitManifest("toy", "1.0", {"train": ("a", "b"), "test": ("c",)})
         >>> m.digest()[:12]
-        '6d0a3d3c0d0c'
+        'f6e84f1746cf'
         >>> SplitManifest("toy", "1.0", {"train": ("a",), "test": ("a",)})
         Traceback (most recent call last):
         ...

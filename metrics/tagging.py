@@ -14,7 +14,7 @@ Edge policy: a class with no positive item has no defined AP or AUC (and a class
 negative item no defined AUC): it scores 0, stays in the mean and is named in ``flags``.
 
 Example:
-    >>> r = mean_average_precision([[1, 0], [0, 1], [1, 1]], [[0.9, 0.2], [0.1, 0.8], [0.6, 0.3]],
+    >>> r = mean_average_precision([[1, 0], [0, 1], [1, 1]], [[0.9, 0.4], [0.1, 0.8], [0.6, 0.3]],
     ...                            labels=["a", "b"])
     >>> round(r.overall["map"], 4)
     0.9167

@@ -1,0 +1,314 @@
+"""``synth``: a small audio-visual event benchmark generated locally, deterministic, offline.
+
+Each 10-s clip holds 1-4 sound events of six classes with distinct spectro-temporal shapes
+(:mod:`avbench.recipes._synth_sounds`), at most two at once, played by static sources in a shoebox
+room simulated with pyroomacoustics and recorded by a 7-microphone UMA-8-style array
+(:mod:`avbench.recipes._synth_render`); the scene (office, street, hall) sets the class priors,
+the room and the background noise. A 64x64, 5 fps video (:mod:`avbench.recipes._synth_video`)
+shows each active source in the camera's field of view; 20 % of the clips have no video and 15 %
+of the others lose the camera for 2-3 whole seconds.
+
+On-disk layout under the dataset root (``avbench.paths.dataset_dir("synth")``)::
+
+    current.json                       {"build": KEY, ...}: the build that load() reads
+    builds/KEY/complete.json           written last; KEY = v<generator>-seed<seed>-n<clips>
+    builds/KEY/meta.json, splits.json, labels.json
+    builds/KEY/audio/array/ID.wav      7 channels, 16 kHz, 16-bit PCM (channel 0 = centre mic)
+    builds/KEY/audio/mono/ID.wav       the centre microphone alone
+    builds/KEY/video/ID.npz            frames uint8 [50, 64, 64, 3], visible bool [50, n_events],
+                                       in_view, positions [n_events, 2], fps (numpy.load reads it)
+
+A build is generated in a temporary sibling directory and renamed into place when complete, so a
+half-written build is never read; builds are reused for the same seed, size and generator version.
+
+Example:
+    >>> import tempfile, pathlib
+    >>> root = pathlib.Path(tempfile.mkdtemp()) / "synth"
+    >>> _ = RECIPE.prepare(root, size="tiny", quiet=True)
+    >>> clips = RECIPE.load(root, split="test")
+    >>> c = next(iter(clips.values()))
+    >>> c.duration, len(c.segment_labels), c.clip_labels[0] in SCENES
+    (10.0, 10, True)
+    >>> RECIPE.prepare(root, size="tiny", colour="red")
+    Traceback (most recent call last):
+    ...
+    avbench.errors.InputError: synth: unknown option(s) colour; the options are size, seed, quiet, progress
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Collection
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from avbench.dataset import Recipe
+from avbench.errors import DataNotFoundError, InputError
+from avbench.extras import require
+from avbench.io import read_json, write_json
+from avbench.model import Clip, Event, SplitManifest, Task, TaskKind, segment_labels_from_events
+from avbench.recipes._synth_render import N_MICS, render_audio, write_npz
+from avbench.recipes._synth_sounds import CLASSES, CLIP_SECONDS, FS, SCENES, background_noise, sample_scenario, synth_signal
+from avbench.recipes._synth_video import FOV, FPS, SIZE, render_video
+
+__all__ = ["RECIPE", "SynthRecipe", "SIZES", "GENERATOR_VERSION", "generate_clip"]
+
+GENERATOR_VERSION = "1"
+SIZES = {"tiny": 12, "small": 60, "default": 150, "large": 600}
+NO_VIDEO_FRACTION = 0.2
+DROPOUT_FRACTION = 0.15
+_OPTIONS = ("size", "seed", "quiet", "progress")
+
+
+def _n_clips(size: Any) -> int:
+    if isinstance(size, str) and size in SIZES:
+        return SIZES[size]
+    try:
+        n = int(size)
+    except (TypeError, ValueError):
+        n = -1
+    if isinstance(size, bool) or n < SIZES["tiny"] or str(n) != str(size).strip():
+        raise InputError(
+            f"synth: size must be one of {', '.join(SIZES)} or a number of clips >= {SIZES['tiny']}, got {size!r}"
+        )
+    return n
+
+
+def build_key(seed: int, n_clips: int) -> str:
+    """The cache key of a build: generator version, seed and number of clips."""
+    return f"v{GENERATOR_VERSION}-seed{seed}-n{n_clips}"
+
+
+def split_of(n_clips: int) -> dict[str, list[str]]:
+    """Split membership: per scene (clip ``i`` has scene ``i % 3``), 20 % val, 20 % test, at least 1 each."""
+    out: dict[str, list[str]] = {"train": [], "val": [], "test": []}
+    for s in range(len(SCENES)):
+        idx = list(range(s, n_clips, len(SCENES)))
+        n_hold = max(1, round(0.2 * len(idx)))
+        parts = {"train": idx[: len(idx) - 2 * n_hold], "val": idx[len(idx) - 2 * n_hold : len(idx) - n_hold],
+                 "test": idx[len(idx) - n_hold :]}
+        for name, ids in parts.items():
+            out[name].extend(ids)
+    return {k: [clip_id(i) for i in sorted(v)] for k, v in out.items()}
+
+
+def clip_id(index: int) -> str:
+    return f"synth-{index:05d}"
+
+
+def generate_clip(seed: int, index: int) -> tuple[dict[str, Any], np.ndarray, dict[str, np.ndarray] | None]:
+    """Labels, audio ``[7, 160000]`` float32 and video arrays (or ``None``) of clip ``index``.
+
+    A pure function of ``(seed, index)`` (and :data:`GENERATOR_VERSION`).
+    """
+    rng = np.random.default_rng(np.random.SeedSequence([int(seed), int(index)]))
+    scene = index % len(SCENES)
+    scenario = sample_scenario(rng, scene=scene)
+    signals = [synth_signal(ev["label"], ev["offset"] - ev["onset"], rng) for ev in scenario["events"]]
+    noise = background_noise(scene, N_MICS, rng)
+    audio = render_audio(scenario, signals, noise, fs=FS, n_samples=CLIP_SECONDS * FS)
+    has_video = bool(rng.random() >= NO_VIDEO_FRACTION)
+    drop = bool(rng.random() < DROPOUT_FRACTION)
+    start, length = int(rng.integers(0, CLIP_SECONDS - 2)), int(rng.integers(2, 4))
+    dropout = [drop and start <= k < start + length for k in range(CLIP_SECONDS)]
+    video = render_video(scenario, duration=CLIP_SECONDS, dropout=dropout) if has_video else None
+    labels = dict(scenario, has_video=has_video,
+                  video_segments=[not d for d in dropout] if has_video else None)
+    if video is not None:
+        for ev, seen in zip(labels["events"], video["in_view"]):
+            ev["in_view"] = bool(seen)
+    return labels, audio, video
+
+
+class SynthRecipe(Recipe):
+    name = "synth"
+    version = "1.0"
+    title = "Synthetic audio-visual events in simulated rooms (generated locally)"
+    homepage = ""
+    license = "CC0-1.0 (generated data)"
+    citation = "avbench synthetic benchmark, generator version " + GENERATOR_VERSION
+    parts = ("meta", "audio", "video")
+    default_parts = parts
+
+    # -- generation ----------------------------------------------------------------------------
+    def prepare(self, root: Path, *, parts: Collection[str] = parts, split: str | None = None, **options: Any) -> Path:
+        """Generate the data (all parts, every split) under ``root``; returns the build directory.
+
+        Options: ``size`` ("tiny" 12 clips, "small" 60, "default" 150, "large" 600, or a number
+        >= 12), ``seed`` (int, default 0), ``quiet`` (no progress bar), ``progress`` (a callable
+        ``progress(done, total)`` called after each clip, instead of the bar). ``parts`` and
+        ``split`` are checked but everything is generated together (labels and media come from
+        the same simulation). A complete build with the same key is reused, not regenerated.
+
+        Raises:
+            InputError: an unknown option, part or split, or a bad size or seed.
+        """
+        self.check_parts(parts)
+        unknown = sorted(set(options) - set(_OPTIONS))
+        if unknown:
+            raise InputError(f"synth: unknown option(s) {', '.join(unknown)}; the options are {', '.join(_OPTIONS)}")
+        if split is not None and split not in ("train", "val", "test"):
+            raise InputError(f"synth: no split {split!r}; the splits are train, val, test")
+        n = _n_clips(options.get("size", "default"))
+        seed = options.get("seed", 0)
+        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+            raise InputError(f"synth: seed must be a non-negative integer, got {seed!r}")
+        root = Path(root)
+        key = build_key(int(seed), n)
+        final = root / "builds" / key
+        if not _complete(final, key):
+            self._generate(root, key, int(seed), n, quiet=bool(options.get("quiet", False)),
+                           progress=options.get("progress"))
+        write_json(root / "current.json", {"build": key, "seed": int(seed), "n_clips": n,
+                                           "generator_version": GENERATOR_VERSION})
+        return final
+
+    def _generate(self, root: Path, key: str, seed: int, n: int, *, quiet: bool,
+                  progress: Callable[[int, int], Any] | None) -> None:
+        sf = require("soundfile", "core")
+        builds = root / "builds"
+        builds.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{key}-", dir=builds))
+        try:
+            for sub in ("audio/array", "audio/mono", "video"):
+                (tmp / sub).mkdir(parents=True)
+            labels: dict[str, Any] = {}
+            with _progress_bar(n, quiet=quiet or progress is not None) as advance:
+                for i in range(n):
+                    cid = clip_id(i)
+                    lab, audio, video = generate_clip(seed, i)
+                    sf.write(tmp / "audio" / "array" / f"{cid}.wav", audio.T, FS, subtype="PCM_16")
+                    sf.write(tmp / "audio" / "mono" / f"{cid}.wav", audio[0], FS, subtype="PCM_16")
+                    if video is not None:
+                        with open(tmp / "video" / f"{cid}.npz", "wb") as fh:
+                            write_npz(fh, video)
+                    labels[cid] = lab
+                    advance()
+                    if progress is not None:
+                        progress(i + 1, n)
+            write_json(tmp / "labels.json", labels)
+            write_json(tmp / "splits.json", split_of(n))
+            write_json(tmp / "meta.json", {
+                "dataset": self.name, "generator_version": GENERATOR_VERSION, "seed": seed, "n_clips": n,
+                "fs": FS, "clip_seconds": CLIP_SECONDS, "classes": list(CLASSES), "scenes": list(SCENES),
+                "array": "7 mics: centre (channel 0) + ring of 6 at 0, 60, ..., 300 deg, radius 4.5 cm",
+                "camera": {"size": SIZE, "fps": FPS, "fov_deg": FOV, "looks_at_azimuth": 0.0},
+            })
+            write_json(tmp / "complete.json", {"build": key})
+            try:
+                os.replace(tmp, builds / key)
+            except OSError:
+                if not _complete(builds / key, key):  # another process finished it meanwhile
+                    shutil.rmtree(builds / key, ignore_errors=True)
+                    os.replace(tmp, builds / key)
+        finally:
+            if tmp.exists():
+                shutil.rmtree(tmp, ignore_errors=True)
+
+    # -- what is on disk -----------------------------------------------------------------------
+    def build_dir(self, root: Path) -> Path:
+        """The complete build that ``current.json`` names; :class:`DataNotFoundError` otherwise."""
+        root = Path(root)
+        cur = root / "current.json"
+        key = read_json(cur).get("build") if cur.is_file() else None
+        if not key or not _complete(root / "builds" / str(key), str(key)):
+            raise DataNotFoundError(
+                f"no generated synth data in {root}: run `avbench download synth` or `avbench demo` "
+                f"(or pass --data-dir where it lives)"
+            )
+        return root / "builds" / str(key)
+
+    def is_prepared(self, root: Path) -> bool:
+        try:
+            self.build_dir(root)
+        except (DataNotFoundError, InputError):
+            return False
+        return True
+
+    def require(self, root: Path) -> None:
+        self.build_dir(root)
+
+    def splits(self, root: Path | None = None) -> SplitManifest:
+        if root is None:
+            raise InputError("synth: split membership depends on the generated size: pass the data directory")
+        build = self.build_dir(root)
+        return SplitManifest(self.name, f"{self.version}+{build.name}", read_json(build / "splits.json"))
+
+    def tasks(self) -> list[Task]:
+        segment = dict(n_segments=CLIP_SECONDS, segment_length=1.0)
+        return [
+            Task("synth-ave", self.name, TaskKind.SEGMENT_CLASSIFICATION, CLASSES,
+                 ("ave_segment_accuracy", "f1_macro"), **segment,
+                 description="AVE-style: the event class (or background) of each 1-s segment."),
+            Task("synth-sed", self.name, TaskKind.EVENT_DETECTION, CLASSES,
+                 ("event_f1", "segment_f1", "intersection_f1"),
+                 description="Sound event detection: onset, offset and class of every event."),
+            Task("synth-seld", self.name, TaskKind.EVENT_LOCALIZATION, CLASSES,
+                 ("seld-dcase2022", "seld-umons"),
+                 description="Sound event localization and detection: events with azimuth and elevation."),
+            Task("synth-scene", self.name, TaskKind.CLIP_CLASSIFICATION, SCENES,
+                 ("accuracy", "f1_macro", "log_loss"),
+                 description="Scene classification: one of office, street, hall per clip."),
+        ]
+
+    def load(self, root: Path, *, split: str | None = None) -> dict[str, Clip]:
+        build = self.build_dir(root)
+        rel = build.relative_to(Path(root)).as_posix()
+        labels = read_json(build / "labels.json")
+        ids = self.splits(root)[split] if split is not None else list(labels)
+        return {cid: _clip(cid, labels[cid], rel) for cid in ids}
+
+    def make_toy(self, root: Path) -> None:
+        self.prepare(Path(root), size="tiny", quiet=True)
+
+
+def _clip(cid: str, lab: dict[str, Any], rel: str) -> Clip:
+    events = tuple(
+        Event(e["onset"], e["offset"], e["label"], labels=CLASSES, azimuth=e["azimuth"], elevation=e["elevation"],
+              distance=e["distance"], track=i, onscreen=e.get("in_view"))
+        for i, e in enumerate(lab["events"])
+    )
+    has_video = bool(lab["has_video"])
+    return Clip(
+        id=cid,
+        duration=float(CLIP_SECONDS),
+        audio=f"{rel}/audio/array/{cid}.wav",
+        video=f"{rel}/video/{cid}.npz" if has_video else None,
+        events=events,
+        segment_labels=tuple(segment_labels_from_events(events, CLASSES, n_segments=CLIP_SECONDS)),
+        clip_labels=(lab["scene"],),
+        has_video=has_video,
+        video_segments=tuple(lab["video_segments"]) if has_video else None,
+        meta={"scene": lab["scene"], "room": lab["room"], "array_centre": lab["array_centre"],
+              "mono": f"{rel}/audio/mono/{cid}.wav", "fs": FS, "n_channels": N_MICS},
+    )
+
+
+def _complete(build: Path, key: str) -> bool:
+    marker = build / "complete.json"
+    if not marker.is_file():
+        return False
+    try:
+        return read_json(marker).get("build") == key
+    except InputError:
+        return False
+
+
+@contextlib.contextmanager
+def _progress_bar(total: int, *, quiet: bool) -> Any:
+    if quiet:
+        yield lambda: None
+        return
+    from rich.progress import Progress
+
+    with Progress(transient=True) as bar:
+        task = bar.add_task("generating synth clips", total=total)
+        yield lambda: bar.advance(task)
+
+
+RECIPE = SynthRecipe()

@@ -1,0 +1,65 @@
+"""The command line explains itself, and user errors are one line with exit status 2."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from avbench.cli import cli, main
+
+
+def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as exc:
+        main(args)
+    out = capsys.readouterr()
+    return int(exc.value.code or 0), out.out, out.err
+
+
+def test_top_level_help(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(["--help"], capsys)
+    assert code == 0 and "avbench demo" in out and "evaluate" in out
+
+
+@pytest.mark.parametrize("command", sorted(cli.commands))
+def test_every_subcommand_explains_itself(command: str, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run([command, "--help"], capsys)
+    assert code == 0
+    assert f"Usage: avbench {command}" in out
+    # a description beyond the usage line
+    assert len(out.strip().splitlines()) > 3
+
+
+def test_unknown_command_is_one_line_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(["no-such-command"], capsys)
+    assert code == 2 and len(err.strip().splitlines()) == 1 and err.startswith("avbench: error:")
+
+
+@pytest.mark.parametrize(
+    "content, needle",
+    [
+        ('{"format": "avbench-predictions", "format_version": "1.0", "benchmark": "x"', "malformed JSON"),
+        ('{"format": "avbench-predictions", "format_version": "9.9", "benchmark": "x", "task": "t", '
+         '"split": "test", "clips": {}}', "format_version"),
+        ('{"format": "avbench-predictions", "format_version": "1.0", "benchmark": "x", "task": "no-such-task", '
+         '"split": "test", "clips": {}}', "unknown task"),
+    ],
+    ids=["truncated", "bad-version", "unknown-task"],
+)
+def test_corrupted_predictions_give_one_line_and_exit_2(
+    tmp_path: Path, content: str, needle: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    p = tmp_path / "preds.json"
+    p.write_text(content)
+    code, _, err = run(["evaluate", "--predictions", str(p)], capsys)
+    assert code == 2
+    assert len(err.strip().splitlines()) == 1, err
+    assert needle in err and "Traceback" not in err
+
+
+def test_list_json_names_versions(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(["list", "metrics", "--json"], capsys)
+    assert code == 0
+    metrics = {m["id"]: m for m in json.loads(out)["metrics"]}
+    assert metrics["accuracy"]["version"] == "1.0" and metrics["accuracy"]["family"] == "classification"

@@ -72,17 +72,17 @@ class Report:
         console = console or Console()
         title = " / ".join(str(self.header[k]) for k in ("benchmark", "task", "split") if self.header.get(k))
         table = Table(title=title or "avbench evaluation", show_lines=False)
-        table.add_column("metric", style="bold")
-        table.add_column("value")
-        columns = ["all"] + list(self.strata)
-        for c in columns:
-            table.add_column(c if c == "all" else f"{c} (n={self.strata[c].n_clips})", justify="right")
+        table.add_column("metric", style="bold", no_wrap=True)
+        table.add_column("value", no_wrap=True)
+        table.add_column("all", justify="right")
+        for name, stratum in self.strata.items():
+            table.add_column(f"{name.replace('_', ' ')}\n(n={stratum.n_clips})", justify="right")
         by_stratum: dict[str, dict[str, MetricResult]] = {
             name: {r.id: r for r in s.results} for name, s in self.strata.items()
         }
         for r in self.results:
-            for key, value in r.overall.items():
-                row = [f"{r.id} v{r.version}", key, _fmt(value)]
+            for i, (key, value) in enumerate(r.overall.items()):
+                row = [f"{r.id} v{r.version}" if i == 0 else "", key, _fmt(value)]
                 for name in self.strata:
                     other = by_stratum[name].get(r.id)
                     row.append(_fmt(other.overall.get(key)) if other else "-")

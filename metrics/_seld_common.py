@@ -1,0 +1,230 @@
+"""Shared SELD machinery: angular distances, per-group Hungarian matching, jackknife intervals.
+
+Angles are in degrees everywhere. Three great-circle formulas exist because each DCASE edition
+computed the angle its own way and ``compat="official"`` must reproduce those numbers to 1e-9:
+
+- :func:`angle_robust`: ``atan2(|u x v|, u . v)`` on unit vectors, accurate near 0 and 180 degrees
+  (avbench's default);
+- :func:`angle_spherical`: ``arccos(sin e1 sin e2 + cos e1 cos e2 cos|a1 - a2|)`` (DCASE 2019-2023);
+- :func:`angle_cartesian`: polar -> Cartesian, each vector divided by ``sqrt(|v|^2 + 1e-10)``, then
+  ``arccos`` of the dot product (DCASE 2024), which reports ~8.1e-4 degrees for identical directions.
+
+Example:
+    >>> round(float(angle_robust(0.0, 0.0, 90.0, 0.0)), 6)
+    90.0
+    >>> round(float(angle_cartesian(10.0, 0.0, 10.0, 0.0)), 6)
+    0.00081
+    >>> float(azimuth_folded(170.0, 10.0)), float(azimuth_wrapped(170.0, -170.0))
+    (0.0, 20.0)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+import numpy as np
+from scipy.optimize import linear_sum_assignment
+from scipy.stats import t as student_t
+
+from avbench.errors import InputError
+
+__all__ = [
+    "angle_robust",
+    "angle_spherical",
+    "angle_cartesian",
+    "azimuth_folded",
+    "azimuth_wrapped",
+    "ANGLE_FUNCTIONS",
+    "match_groups",
+    "group_rank",
+    "jackknife",
+    "check_kwargs",
+    "COMPAT",
+]
+
+COMPAT = ("none", "official")
+_RAD = np.pi / 180.0
+
+
+def angle_robust(az1, el1, az2, el2):
+    """Great-circle angle in degrees between directions given in degrees (stable everywhere)."""
+    a1, e1, a2, e2 = (np.asarray(v, dtype=float) * _RAD for v in (az1, el1, az2, el2))
+    u = np.stack([np.cos(e1) * np.cos(a1), np.cos(e1) * np.sin(a1), np.sin(e1)])
+    v = np.stack([np.cos(e2) * np.cos(a2), np.cos(e2) * np.sin(a2), np.sin(e2)])
+    cross = np.linalg.norm(np.cross(u, v, axis=0), axis=0)
+    return np.degrees(np.arctan2(cross, np.sum(u * v, axis=0)))
+
+
+def angle_spherical(az1, el1, az2, el2):
+    """Great-circle angle in degrees by the spherical law of cosines (DCASE 2019-2023 formula)."""
+    a1, e1, a2, e2 = (np.asarray(v, dtype=float) * np.pi / 180.0 for v in (az1, el1, az2, el2))
+    d = np.sin(e1) * np.sin(e2) + np.cos(e1) * np.cos(e2) * np.cos(np.abs(a1 - a2))
+    return np.arccos(np.clip(d, -1, 1)) * 180 / np.pi
+
+
+def _unit(az, el):
+    e = np.asarray(el, dtype=float) * np.pi / 180.0
+    a = np.asarray(az, dtype=float) * np.pi / 180.0
+    c = np.cos(e)
+    return np.cos(a) * c, np.sin(a) * c, np.sin(e)
+
+
+def angle_cartesian(az1, el1, az2, el2):
+    """Angle in degrees the DCASE 2024 way: unit vectors re-normalised with a 1e-10 guard."""
+    x1, y1, z1 = _unit(az1, el1)
+    x2, y2, z2 = _unit(az2, el2)
+    n1 = np.sqrt(x1**2 + y1**2 + z1**2 + 1e-10)
+    n2 = np.sqrt(x2**2 + y2**2 + z2**2 + 1e-10)
+    x1, y1, z1, x2, y2, z2 = x1 / n1, y1 / n1, z1 / n1, x2 / n2, y2 / n2, z2 / n2
+    d = x1 * x2 + y1 * y2 + z1 * z2
+    return np.arccos(np.clip(d, -1, 1)) * 180 / np.pi
+
+
+def _fold(az):
+    az = (np.asarray(az, dtype=float) + 180) % 360 - 180
+    out = az.copy()
+    back = az < -90
+    out[back] = -180 - az[back]
+    front = az > 90
+    out[front] = 180 - az[front]
+    return out
+
+
+def azimuth_folded(az1, az2):
+    """``|fold(a1) - fold(a2)|`` with azimuths folded onto the front half-plane [-90, 90] (2025)."""
+    return np.abs(_fold(np.atleast_1d(az1)) - _fold(np.atleast_1d(az2))).reshape(np.shape(az1 if np.ndim(az1) else az2))
+
+
+def azimuth_wrapped(az1, az2):
+    """Azimuth difference with wrap-around, ``min(|d|, 360 - |d|)`` in [0, 180] (UMONS)."""
+    d = np.abs(np.asarray(az1, dtype=float) - np.asarray(az2, dtype=float)) % 360.0
+    return np.minimum(d, 360.0 - d)
+
+
+def _angle_az_only(az1, el1, az2, el2):
+    return azimuth_folded(az1, az2)
+
+
+ANGLE_FUNCTIONS: Mapping[str, Callable[..., np.ndarray]] = {
+    "robust": angle_robust,
+    "spherical": angle_spherical,
+    "cartesian": angle_cartesian,
+    "azimuth-folded": _angle_az_only,
+}
+
+
+def group_rank(keys: np.ndarray) -> np.ndarray:
+    """Position of each row within its group of equal ``keys``, in row order.
+
+    Example:
+        >>> group_rank(np.array([5, 5, 3, 5, 3])).tolist()
+        [0, 1, 0, 2, 1]
+    """
+    keys = np.asarray(keys)
+    order = np.argsort(keys, kind="stable")
+    sk = keys[order]
+    start = np.r_[True, sk[1:] != sk[:-1]]
+    idx = np.arange(len(sk))
+    first = np.maximum.accumulate(np.where(start, idx, 0))
+    rank = np.empty(len(keys), dtype=np.int64)
+    rank[order] = idx - first
+    return rank
+
+
+def match_groups(
+    ref_keys: np.ndarray,
+    pred_keys: np.ndarray,
+    cost: Callable[[np.ndarray, np.ndarray], np.ndarray],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Hungarian matching of reference rows to predicted rows inside each group of equal keys.
+
+    Within a group the cost matrix is ``cost(ref_rows, pred_rows)`` (rows in their original order,
+    so ties resolve exactly as ``scipy.optimize.linear_sum_assignment`` on that matrix does). Groups
+    with one row on each side are matched without a solver call.
+
+    Args:
+        ref_keys, pred_keys: int64 group key per row, ``[Nr]`` and ``[Np]``.
+        cost: ``cost(i, j)`` -> distances of reference rows ``i`` to predicted rows ``j`` (1-D,
+            element-wise).
+
+    Returns:
+        ``(ref_index, pred_index, cost)`` of the matched pairs, each ``[M]``.
+
+    Example:
+        >>> ra = np.array([0.0, 90.0]); pa = np.array([85.0, 1.0, 50.0])
+        >>> r, p, c = match_groups(np.array([7, 7]), np.array([7, 7, 9]), lambda i, j: np.abs(ra[i] - pa[j]))
+        >>> r.tolist(), p.tolist(), c.tolist()
+        ([0, 1], [1, 0], [1.0, 5.0])
+    """
+    ro = np.argsort(ref_keys, kind="stable")
+    po = np.argsort(pred_keys, kind="stable")
+    rk, rs, rc = np.unique(ref_keys[ro], return_index=True, return_counts=True)
+    pk, ps, pc = np.unique(pred_keys[po], return_index=True, return_counts=True)
+    common, ri, pi = np.intersect1d(rk, pk, assume_unique=True, return_indices=True)
+    if len(common) == 0:
+        e = np.zeros(0, dtype=np.int64)
+        return e, e, np.zeros(0)
+    rstart, rcount, pstart, pcount = rs[ri], rc[ri], ps[pi], pc[pi]
+    single = (rcount == 1) & (pcount == 1)
+    r1 = ro[rstart[single]]
+    p1 = po[pstart[single]]
+    out_r, out_p = [r1], [p1]
+    for k in np.flatnonzero(~single):
+        rr = ro[rstart[k] : rstart[k] + rcount[k]]
+        pp = po[pstart[k] : pstart[k] + pcount[k]]
+        ii = np.repeat(rr, len(pp))
+        jj = np.tile(pp, len(rr))
+        mat = np.asarray(cost(ii, jj), dtype=float).reshape(len(rr), len(pp))
+        a, b = linear_sum_assignment(mat)
+        out_r.append(rr[a])
+        out_p.append(pp[b])
+    r = np.concatenate(out_r)
+    p = np.concatenate(out_p)
+    return r, p, np.asarray(cost(r, p), dtype=float).reshape(-1)
+
+
+def jackknife(
+    per_file: Mapping[str, np.ndarray],
+    derive: Callable[[Mapping[str, np.ndarray]], Mapping[str, float]],
+    *,
+    level: float = 0.95,
+) -> dict[str, dict[str, float]]:
+    """Leave-one-file-out jackknife: bias-corrected estimate and Student-t confidence interval.
+
+    ``per_file`` holds additive statistics with the file on axis 0; ``derive`` turns summed
+    statistics into named values. For each value ``v``: partial estimates ``v_i`` without file ``i``,
+    ``bias = (n-1)(mean(v_i) - v)``, ``se = sqrt((n-1) mean((v_i - mean v_i)^2))``,
+    ``estimate = v - bias``, interval ``estimate +- t_{(1+level)/2, n-1} se`` (as the DCASE code).
+
+    Example:
+        >>> st = {"x": np.array([1.0, 2.0, 3.0]), "n": np.ones(3)}
+        >>> out = jackknife(st, lambda s: {"mean": float(s["x"] / s["n"])})
+        >>> out["mean"]["estimate"], round(out["mean"]["std_err"], 6)
+        (2.0, 0.57735)
+    """
+    n = len(next(iter(per_file.values())))
+    if n < 2:
+        raise InputError(f"jackknife needs at least 2 files, got {n}")
+    total = {k: v.sum(axis=0) for k, v in per_file.items()}
+    glob = derive(total)
+    partial = [derive({k: total[k] - per_file[k][i] for k in per_file}) for i in range(n)]
+    tq = float(student_t.ppf(1 - (1 - level) / 2, n - 1))
+    out: dict[str, dict[str, float]] = {}
+    for name, g in glob.items():
+        vals = np.array([p[name] for p in partial], dtype=float)
+        if g is None or not np.all(np.isfinite(vals)) or not np.isfinite(g):
+            continue
+        m = vals.mean()
+        bias = (n - 1) * (m - g)
+        se = float(np.sqrt((n - 1) * np.mean((vals - m) ** 2)))
+        est = g - bias
+        out[name] = {"estimate": float(est), "bias": float(bias), "std_err": se,
+                     "low": float(est - tq * se), "high": float(est + tq * se)}
+    return out
+
+
+def check_kwargs(name: str, given: Mapping[str, object], allowed: set[str]) -> None:
+    """Refuse keyword arguments a metric does not know (one-line :class:`InputError`)."""
+    unknown = sorted(set(given) - allowed)
+    if unknown:
+        raise InputError(f"{name}: unknown parameter(s) {', '.join(unknown)}; known: {', '.join(sorted(allowed))}")

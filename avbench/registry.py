@@ -66,18 +66,23 @@ def _did_you_mean(name: str, known: list[str]) -> str:
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
+def _named_plugins(package: str, attr: str) -> dict[str, Any]:
+    """``{obj.name: obj}`` for the ``attr`` object of each plug-in module of ``package``."""
+    out: dict[str, Any] = {}
+    for mod in plugin_modules(package):
+        obj = getattr(mod, attr, None)
+        if obj is None:
+            continue
+        if obj.name in out:
+            raise RuntimeError(f"{package} name {obj.name!r} is defined twice ({mod.__name__})")
+        out[obj.name] = obj
+    return out
+
+
 @cache
 def datasets() -> dict[str, Recipe]:
     """All dataset recipes by name."""
-    out: dict[str, Any] = {}
-    for mod in plugin_modules("avbench.recipes"):
-        recipe = getattr(mod, "RECIPE", None)
-        if recipe is None:
-            continue
-        if recipe.name in out:
-            raise RuntimeError(f"dataset name {recipe.name!r} is defined twice ({mod.__name__})")
-        out[recipe.name] = recipe
-    return out
+    return _named_plugins("avbench.recipes", "RECIPE")
 
 
 def dataset(name: str) -> Recipe:
@@ -116,15 +121,7 @@ def metric(metric_id: str) -> MetricConfig:
 @cache
 def baselines() -> dict[str, Any]:
     """All baselines by name."""
-    out: dict[str, Any] = {}
-    for mod in plugin_modules("avbench.baselines"):
-        base = getattr(mod, "BASELINE", None)
-        if base is None:
-            continue
-        if base.name in out:
-            raise RuntimeError(f"baseline name {base.name!r} is defined twice ({mod.__name__})")
-        out[base.name] = base
-    return out
+    return _named_plugins("avbench.baselines", "BASELINE")
 
 
 def baseline(name: str) -> Any:

@@ -66,15 +66,8 @@ def evaluate_files(
                 "pass an avbench predictions JSON instead"
             )
         reports.append(
-            fn(
-                ids,
-                reference=reference,
-                predictions=predictions,
-                durations=durations,
-                allow_missing=allow_missing,
-                plots_dir=plots_dir,
-                options=options,
-            )
+            fn(ids, reference=reference, predictions=predictions, durations=durations,
+               allow_missing=allow_missing, plots_dir=plots_dir, options=options)
         )
     merged = reports[0]
     for r in reports[1:]:
@@ -148,15 +141,8 @@ def evaluate_cmd(
             )
         if not ids:
             raise InputError("--metrics is needed with file inputs, e.g. --metrics psds1,event_f1")
-        report = evaluate_files(
-            ids,
-            reference=reference,
-            predictions=predictions,
-            durations=durations,
-            allow_missing=allow_missing,
-            plots_dir=plots_dir,
-            options=options,
-        )
+        report = evaluate_files(ids, reference=reference, predictions=predictions, durations=durations,
+                                allow_missing=allow_missing, plots_dir=plots_dir, options=options)
     if json_out is not None:
         report.write_json(json_out)
     if not quiet:

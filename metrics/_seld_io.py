@@ -311,8 +311,10 @@ def _read_interval(path, grid, lines, n_classes, classes, angle_unit, distance_u
         k = int(np.flatnonzero(bad)[0])
         raise _fail(path, int(lines[k]), f"onset {onset[k]} s / offset {offset[k]} s: need 0 <= onset < offset")
     _check_angles(path, lines, az, el)
-    start = np.floor(onset / hop).astype(np.int64)
-    end = np.ceil(offset / hop).astype(np.int64)
+    res = 1.0 / hop  # frames per second; whole numbers are used as such (onset * 50, as DCASE 2019)
+    res = float(round(res)) if abs(res - round(res)) < 1e-9 else res
+    start = np.floor(onset * res).astype(np.int64)
+    end = np.ceil(offset * res).astype(np.int64)
     if n_frames is not None and len(end) and end.max() > n_frames:
         k = int(np.argmax(end))
         raise _fail(path, int(lines[k]), f"offset {offset[k]} s is past the clip end ({n_frames * hop:g} s)")

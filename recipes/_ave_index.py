@@ -3,8 +3,8 @@
 The index (``index/ave/index.json``, ``index/ave/splits.json``) is data produced by
 ``index/ave/make_index.py`` from the released files. Rows are numbered 0..4142 in the order of the
 header-less ``Annotations.txt``: the index space of every released ``.h5`` array. A clip id is
-``"{row:04d}_{youtube_id}"``: keyed by annotation row, because 45 YouTube ids carry two rows (two
-different events), 18 of those pairs in different splits.
+``"{row:04d}_{youtube_id}"``: keyed by annotation row, because 45 YouTube ids carry several rows (44
+two, one three: different events over the same video), 18 of them across splits.
 
 Segment rule (AVE-ECCV18): second ``k`` carries the class when ``StartTime <= k < EndTime``, else
 background (index 28). One released row (``Church bell&VWi2ENBuTbw&good&0&0``) has an empty event: its

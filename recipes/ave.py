@@ -13,9 +13,11 @@ Hosting (Google Drive, linked from YapengTian/AVE-ECCV18) and parts of ``avbench
   :class:`~avbench.recipes._ave_features.AveFeatures`;
 - ``weak``: the 178 background-only videos of the weakly-supervised setting (``*_noisy.h5``);
 - ``cml``: ``data/visual_feature_vec.h5`` (pooled visual features of the cross-modal matching code);
-- ``youtube``: raw media per clip from YouTube by video id, with an availability manifest.
+- ``youtube``: raw media per clip from YouTube by video id at its AudioSet offset, with an
+  availability manifest (``youtube/youtube_manifest.tsv``) that fills ``has_video`` where the archive
+  video is missing or undecodable.
 
-Clips are keyed by annotation row (``"0026_VWi2ENBuTbw"``), never by YouTube id: 45 ids carry two rows.
+Clips are keyed by annotation row (``"0026_VWi2ENBuTbw"``), never by YouTube id: 45 ids carry 2 or 3 rows.
 Splits: the official ``train``/``val``/``test`` (3,339 / 402 / 402, equal to the released
 ``*_order.h5``), ``noisy`` when the ``weak`` part is there, and ``cml_train``/``cml_val``/``cml_test``:
 the partition of the reference cross-modal code (``*_order_match.h5``), which overlaps the official
@@ -119,7 +121,10 @@ class AveRecipe(Recipe):
         """Fetch ``parts``, then check the extracted archive and probe its videos.
 
         Options: ``probe`` (bool, default True when PyAV is installed): probe every archive video and
-        write ``avbench/video_status.json``; the others go to the download engine.
+        write ``avbench/video_status.json``; those of
+        :func:`avbench.download.youtube.fetch_youtube_clips` (part ``youtube``) go to it; the others go
+        to the download engine. The ``youtube`` part fetches the AudioSet segment lists, then each
+        clip's section (see :mod:`avbench.recipes._ave_youtube`).
 
         Raises:
             DownloadError: an extracted annotation or split file does not have its known sha256.
@@ -127,6 +132,11 @@ class AveRecipe(Recipe):
         self.check_parts(parts)
         root = Path(root)
         probe = options.pop("probe", None)
+        youtube_opts: dict[str, Any] = {}
+        if "youtube" in parts:
+            from avbench.recipes._ave_youtube import split_options
+
+            options, youtube_opts = split_options(options)
         result = None
         files = self.resources(parts=parts)
         if files:
@@ -145,7 +155,10 @@ class AveRecipe(Recipe):
                 rows, _ = read_rows(root)
                 write_video_status(root, [r.youtube_id for r in rows])
         if "youtube" in parts:
-            self._fetch_youtube(root, **options)
+            from avbench.recipes._ave_youtube import fetch_media
+
+            rows, _ = read_rows(root)
+            return {"files": result, "youtube": fetch_media(root, rows, **youtube_opts)}
         return result
 
     def verify_archive(self, root: Path) -> None:
@@ -162,17 +175,6 @@ class AveRecipe(Recipe):
                     f"{path}: sha256 {got} differs from the released file's {expected}; the archive on "
                     "Google Drive changed: report it, or delete the file and download again"
                 )
-
-    def _fetch_youtube(self, root: Path, **options: Any) -> Any:
-        from avbench.download import YouTubeClip
-
-        try:
-            from avbench.download.youtube import fetch_youtube_clips
-        except ImportError:  # pragma: no cover - the YouTube engine is a sibling module
-            raise DownloadError("this avbench has no YouTube download engine (avbench.download.youtube)") from None
-        rows, _ = read_rows(root)
-        clips = [YouTubeClip(r.clip_id, r.youtube_id, 0.0, 10.0, "av") for r in rows]
-        return fetch_youtube_clips(clips, root / "youtube", **options)
 
     # -- what is on disk -----------------------------------------------------------------------
     def is_prepared(self, root: Path) -> bool:

@@ -56,6 +56,16 @@ def main(ref: Path) -> None:
         {"path": "AVE_Dataset.zip", "part": "videos", "gdrive": "1FjKwe79e0u96vdjIVwfRQ1V6SoDHe7kK",
          "size": 5665119358, "extract_to": "."},
     ]
+    audioset = "http://storage.googleapis.com/us_audioset/youtube_corpus/v1/csv/"
+    files += [  # AudioSet segment lists: the offset of each AVE clip in its YouTube video (part youtube)
+        {"path": "youtube/audioset/eval_segments.csv", "part": "youtube", "url": audioset + "eval_segments.csv",
+         "size": 1143389, "sha256": "f7055f53935f70e74e39494a5c8c4c78f1700fce275028bd36e31186f33d45db"},
+        {"path": "youtube/audioset/balanced_train_segments.csv", "part": "youtube",
+         "url": audioset + "balanced_train_segments.csv",
+         "size": 1211931, "sha256": "3b83e5ff9ed72cfda37d4e36ce08250e107c1ea70f109f6ab6668ac200db5e94"},
+        {"path": "youtube/audioset/unbalanced_train_segments.csv", "part": "youtube",
+         "url": audioset + "unbalanced_train_segments.csv", "git_blob": "09dd5a7ca8b5c9067007115ca053c455c502d55c"},
+    ]
     inner = {f"AVE_Dataset/{n}": sha256(zipped / n)
              for n in ("Annotations.txt", "trainSet.txt", "valSet.txt", "testSet.txt", "ReadMe.txt")}
     index = {

@@ -10,6 +10,8 @@ Example:
     >>> [(e.onset, e.offset) for e in st.events(0.5)]
     [(1.0, 3.0)]
     >>> [(e.onset, e.offset) for e in st.events(0.7)]
+    [(1.0, 3.0)]
+    >>> [(e.onset, e.offset) for e in st.events(0.71)]
     [(1.0, 2.0)]
 """
 
@@ -62,12 +64,13 @@ class ScoreTable:
         object.__setattr__(self, "classes", cls)
 
     def events(self, threshold: float) -> list[Event]:
-        """Detections at ``threshold``: maximal runs of frames with ``score > threshold``, per class.
+        """Detections at ``threshold``: maximal runs of frames with ``score >= threshold``, per class.
 
-        The rule is strict ``>`` (as sed_scores_eval); an event spans from the start of its first
-        active frame to the end of its last.
+        The rule is ``>=``, the threshold convention of sed_scores_eval's curves and of the
+        intersection / PSDS metrics here, so every avbench SED metric binarises alike. An event
+        spans from the start of its first active frame to the end of its last.
         """
-        active = self.values > threshold
+        active = self.values >= threshold
         out: list[Event] = []
         if not active.any():
             return out
@@ -150,7 +153,7 @@ class SedPredictions:
 
         Rule: ``events`` when given (``threshold`` is ignored); else the operating point whose
         threshold equals ``threshold`` (to 1e-9); else the score tables binarised with
-        ``score > threshold`` (:meth:`ScoreTable.events`).
+        ``score >= threshold`` (:meth:`ScoreTable.events`).
 
         Raises:
             InputError: only operating points are given and none is at ``threshold``.

@@ -150,6 +150,10 @@ def segment_based(
     n_nodur = int(np.isnan(prep.durations).sum())
     if n_nodur:
         flags.append(f"{n_nodur} clip(s) without a duration: evaluated up to their last event (sed_eval default)")
+    for side, cols in (("reference", prep.reference), ("predicted", prep.predicted)):
+        past = int(np.sum(ticks(cols.offset, time_decimals) > ticks(prep.durations[cols.clip], time_decimals)))
+        if past:
+            flags.append(f"{past} {side} event(s) end after their clip's duration; segments past it are not scored")
     params = {"time_resolution": float(time_resolution), "time_decimals": time_decimals}
     if isinstance(predictions, SedPredictions) and predictions.kind != "events":
         params["threshold"] = float(threshold)

@@ -20,8 +20,9 @@ import time
 from pathlib import Path
 
 import imageio_ffmpeg
+import pytest
 
-__all__ = ["make_media", "MediaServer"]
+__all__ = ["make_media", "MediaServer", "media_files", "media_server"]
 
 
 def make_media(folder: Path, *, seconds: float = 3.0) -> dict[str, Path]:
@@ -125,3 +126,16 @@ class MediaServer:
     def __exit__(self, *exc: object) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
+
+
+@pytest.fixture(scope="session")
+def media_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The loopback media, made once per session."""
+    return make_media(tmp_path_factory.mktemp("yt-media"))
+
+
+@pytest.fixture
+def media_server(media_files: dict[str, Path]):  # noqa: ANN201 - a generator fixture
+    """A running :class:`MediaServer` (fresh hit counters per test)."""
+    with MediaServer(media_files) as srv:
+        yield srv

@@ -27,7 +27,7 @@ from avbench.download.resource import YouTubeClip
 from avbench.download.verify import hash_file
 from avbench.extras import require
 
-__all__ = ["classify_error", "fetch_clip", "probe_media", "MediaInfo", "ffmpeg_exe", "ytdlp_version",
+__all__ = ["classify_error", "fetch_clip", "fetch_job", "probe_media", "MediaInfo", "ffmpeg_exe", "ytdlp_version",
            "sha256_file", "still_valid"]
 
 # Most specific first. Matched case-insensitively against yt-dlp's message (see the test of this
@@ -208,8 +208,8 @@ def fetch_clip(
 ) -> ManifestRow:
     """Fetch ``clip`` into ``out_dir/<clip_id>.<ext>``; return its manifest row (never raises).
 
-    With ``previous`` (an ``ok`` row of the same request) the file is only re-hashed, and
-    ``previous`` is returned unchanged when it still matches.
+    With ``previous`` (an ``ok`` row of the same request) the file is first re-hashed; when it
+    still matches, ``previous`` itself is returned and nothing is fetched (see :func:`fetch_job`).
     """
     mdir = Path(manifest_dir)
     if previous is not None and previous.status == "ok" and still_valid(previous, mdir):
@@ -246,3 +246,11 @@ def fetch_clip(
                            yt_dlp=version)  # fmt: skip
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def fetch_job(job: tuple[YouTubeClip, ManifestRow | None], **kwargs: Any) -> tuple[ManifestRow, bool]:
+    """:func:`fetch_clip` of ``job = (clip, previous)``: ``(row, fetched)``, ``fetched`` False when
+    the previous row was verified and kept (identity is checked here, before any pickling)."""
+    clip, previous = job
+    row = fetch_clip(clip, previous=previous, **kwargs)
+    return row, row is not previous

@@ -11,7 +11,7 @@ so the manifest has a single writer. Workers must see the same output directory 
 Example:
     >>> from distributed import LocalCluster
     >>> with LocalCluster(n_workers=1, threads_per_worker=2, processes=False,
-    ...                   dashboard_address=None) as cluster:
+    ...                   dashboard_address=":0") as cluster:
     ...     out = sorted(r for _, r, e in map_unordered(abs, [-3, 1, -2], scheduler=cluster.scheduler_address))
     >>> out
     [1, 2, 3]
@@ -55,6 +55,7 @@ def map_unordered(
     scheduler: Any,
     chunk_size: int | None = None,
     max_pending: int | None = None,
+    connect_timeout: float = 30.0,
 ) -> Iterator[tuple[T, R | None, BaseException | None]]:
     """Apply ``fn`` to every item on a Dask cluster; yield ``(item, result, None)`` as done.
 
@@ -67,6 +68,7 @@ def map_unordered(
         scheduler: the scheduler address (``tcp://host:8786``) or a ``distributed.Client``.
         chunk_size: items per task (default :func:`chunk_size_for`).
         max_pending: tasks in flight at once (default: twice the cluster's threads).
+        connect_timeout: seconds to wait for the scheduler.
 
     Raises:
         MissingExtraError: ``distributed`` is not installed (extra ``dask``).
@@ -78,7 +80,7 @@ def map_unordered(
         if not isinstance(scheduler, str) or not scheduler:
             raise InputError(f"--scheduler must be a Dask scheduler address such as tcp://host:8786, got {scheduler!r}")
         try:
-            client = distributed.Client(scheduler, set_as_default=False, timeout="30s")
+            client = distributed.Client(scheduler, set_as_default=False, timeout=connect_timeout)
         except (OSError, TimeoutError) as exc:
             raise DownloadError(
                 f"cannot reach the Dask scheduler at {scheduler} ({type(exc).__name__}: {exc}); "

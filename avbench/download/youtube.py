@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from avbench.download._youtube_clip import classify_error, fetch_clip
+from avbench.download._youtube_clip import classify_error, fetch_job
 from avbench.download.manifest import STATUSES, ManifestRow, ManifestWriter, clean_reason, utc_now
 from avbench.download.resource import YouTubeClip
 from avbench.errors import InputError
@@ -120,15 +120,15 @@ Job = tuple[YouTubeClip, "ManifestRow | None"]
 
 
 def _local_map(
-    fn: Callable[[Job], ManifestRow], jobs: Sequence[Job], workers: int
-) -> Iterator[tuple[Job, ManifestRow | None, BaseException | None]]:
+    fn: Callable[[Job], Any], jobs: Sequence[Job], workers: int
+) -> Iterator[tuple[Job, Any, BaseException | None]]:
     if workers <= 1:
         for job in jobs:
             yield job, fn(job), None
         return
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="avbench-yt") as pool:
         it = iter(jobs)
-        pending: dict[Future[ManifestRow], Job] = {}
+        pending: dict[Future[Any], Job] = {}
         try:
             for job in it:
                 pending[pool.submit(fn, job)] = job
@@ -146,11 +146,6 @@ def _local_map(
         finally:
             for fut in pending:
                 fut.cancel()
-
-
-def _run_job(job: Job, **kwargs: Any) -> ManifestRow:
-    clip, previous = job
-    return fetch_clip(clip, previous=previous, **kwargs)
 
 
 def _progress(quiet: bool) -> Any:
@@ -214,7 +209,7 @@ def fetch_youtube_clips(
     out.mkdir(parents=True, exist_ok=True)
     mpath = Path(manifest_path) if manifest_path is not None else out / MANIFEST_NAME
     root = mpath.parent
-    fn = functools.partial(_run_job, out_dir=str(out), manifest_dir=str(root), url_template=url_template,
+    fn = functools.partial(fetch_job, out_dir=str(out), manifest_dir=str(root), url_template=url_template,
                            ydl_options=dict(ydl_options or {}))  # fmt: skip
     fetched = 0
     with ManifestWriter(mpath) as writer:
@@ -227,16 +222,18 @@ def fetch_youtube_clips(
             results = _local_map(fn, jobs, workers)
         with _progress(quiet) as progress:
             task = progress.add_task("youtube", total=len(jobs)) if progress is not None else None
-            for (clip, previous), row, exc in results:
-                if row is None:  # the executor itself failed for this job
+            for (clip, _), result, exc in results:
+                if result is None:  # the executor itself failed for this job
                     msg = f"{type(exc).__name__}: {exc}"
                     row = ManifestRow(clip.clip_id, clip.video_id, float(clip.start), float(clip.end), clip.mode,
                                       "error", reason=clean_reason(msg), date=utc_now())  # fmt: skip
-                if previous is not None and row == previous:
-                    skipped += 1
-                else:
+                    result = (row, True)
+                row, was_fetched = result
+                if was_fetched:
                     fetched += 1
                     writer.add(row)
+                else:
+                    skipped += 1
                 if progress is not None:
                     progress.advance(task)
         rows = dict(writer.rows)

@@ -207,7 +207,8 @@ def jackknife(
         raise InputError(f"jackknife needs at least 2 files, got {n}")
     total = {k: v.sum(axis=0) for k, v in per_file.items()}
     glob = derive(total)
-    partial = [derive({k: total[k] - per_file[k][i] for k in per_file}) for i in range(n)]
+    keep = ~np.eye(n, dtype=bool)  # re-summed (not subtracted) so partials carry no cancellation error
+    partial = [derive({k: v[keep[i]].sum(axis=0) for k, v in per_file.items()}) for i in range(n)]
     tq = float(student_t.ppf(1 - (1 - level) / 2, n - 1))
     out: dict[str, dict[str, float]] = {}
     for name, g in glob.items():

@@ -17,3 +17,26 @@ def reference_dir() -> Path:
     if not REFERENCE.is_dir():
         pytest.skip(f"real reference data not found at {REFERENCE} (a fresh clone has no ../shared)")
     return REFERENCE
+
+
+@pytest.fixture()
+def loopback(monkeypatch: pytest.MonkeyPatch):
+    """A :class:`loopback.LoopbackServer` (Zenodo, Drive, Hub and plain files on 127.0.0.1) with the
+    download engine pointed at it and retry backoff shortened to milliseconds."""
+    from loopback import LoopbackServer
+
+    from avbench.download import http
+
+    server = LoopbackServer()
+    monkeypatch.setenv("AVBENCH_ZENODO_URL", server.base)
+    monkeypatch.setenv("AVBENCH_GDRIVE_URL", server.base + "/download")
+    monkeypatch.setenv("HF_ENDPOINT", server.base)
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
+    monkeypatch.delenv("AVBENCH_MIRROR", raising=False)
+    monkeypatch.delenv("HF_TOKEN", raising=False)
+    monkeypatch.setattr(http, "DEFAULT_RETRY", http.RetryPolicy(attempts=4, base=0.01, cap=0.05, max_retry_after=5))
+    try:
+        yield server
+    finally:
+        server.close()

@@ -1,0 +1,122 @@
+"""``avbench download``, ``avbench verify`` and ``avbench fetch``: getting and checking data."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from avbench import registry
+from avbench.errors import InputError
+from avbench.paths import dataset_dir
+
+__all__ = ["COMMANDS"]
+
+
+def _parts(recipe: Any, parts: str | None) -> tuple[str, ...]:
+    if not parts:
+        return tuple(recipe.default_parts)
+    chosen = tuple(p.strip() for p in parts.split(",") if p.strip())
+    if "all" in chosen:
+        return tuple(recipe.parts)
+    recipe.check_parts(chosen)
+    return chosen
+
+
+_DATA_DIR = click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path),
+                         help="avbench data directory (default: $AVBENCH_DATA or the platform data dir).")
+_PARTS = click.option("--parts", help="Comma-separated parts (meta,audio,video,features,...; 'all').")
+_SPLIT = click.option("--split", help="Only the files this split needs.")
+
+
+@click.command("download")
+@click.argument("name")
+@_PARTS
+@_SPLIT
+@_DATA_DIR
+@click.option("--workers", type=click.IntRange(min=1), default=8, show_default=True, help="Concurrent downloads.")
+@click.option("--dry-run", is_flag=True, help="Print what would be fetched, with sizes; fetch nothing.")
+@click.option("--mirror", envvar="AVBENCH_MIRROR", help="Fetch every file from BASE/<mirror path> instead [AVBENCH_MIRROR].")
+@click.option("--quiet", is_flag=True, help="No progress bars (for logs): a one-line summary.")
+@click.option("--retry-unavailable", is_flag=True, help="YouTube: retry clips recorded as unavailable.")
+@click.option("--executor", type=click.Choice(["local", "dask"]), default="local", show_default=True,
+              help="YouTube clips: local threads or a Dask cluster.")
+@click.option("--scheduler", help="Dask scheduler address (with --executor dask).")
+@click.option("--remove-archives", is_flag=True, help="Delete archives once they are extracted.")
+def download_cmd(name: str, parts: str | None, split: str | None, data_dir: Path | None, workers: int,
+                 dry_run: bool, mirror: str | None, quiet: bool, retry_unavailable: bool, executor: str,
+                 scheduler: str | None, remove_archives: bool) -> None:
+    """Fetch dataset NAME: resumable, verified, idempotent (re-running fetches only what is
+    missing or invalid)."""
+    recipe = registry.dataset(name)
+    chosen = _parts(recipe, parts)
+    root = dataset_dir(name, data_dir)
+    options: dict[str, Any] = {"workers": workers, "dry_run": dry_run, "quiet": quiet}
+    # Only options the user set are passed, so recipes that generate data need not accept them all.
+    for key, value in (("mirror", mirror), ("retry_unavailable", retry_unavailable),
+                       ("executor", None if executor == "local" else executor), ("scheduler", scheduler),
+                       ("remove_archives", remove_archives)):
+        if value:
+            options[key] = value
+    recipe.prepare(root, parts=chosen, split=split, **options)
+    if not quiet and not dry_run:
+        click.echo(f"{name}: ready in {root}", err=True)
+
+
+@click.command("verify")
+@click.argument("name")
+@_PARTS
+@_SPLIT
+@_DATA_DIR
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+def verify_cmd(name: str, parts: str | None, split: str | None, data_dir: Path | None, as_json: bool) -> int:
+    """Re-hash the files of dataset NAME on disk; list missing and corrupt ones (exit 1 if any)."""
+    from avbench.download.verify import verify_resources
+
+    recipe = registry.dataset(name)
+    root = dataset_dir(name, data_dir)
+    report = verify_resources(recipe.resources(parts=_parts(recipe, parts), split=split), root)
+    if as_json:
+        click.echo(json.dumps({"dataset": name, "root": str(root), **report.to_dict()}, indent=2))
+    else:
+        for c in report.missing:
+            click.echo(f"missing  {c.path}")
+        for c in report.corrupt:
+            click.echo(f"corrupt  {c.path}  ({c.detail})")
+        status = "all good" if report.ok else f"{len(report.missing)} missing, {len(report.corrupt)} corrupt"
+        hint = "" if report.ok else f"; run `avbench download {name}` to repair"
+        click.echo(f"{name}: {len(report.checked)} file(s) checked in {root}: {status}{hint}")
+    return 0 if report.ok else 1
+
+
+@click.command("fetch")
+@click.argument("url")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="Destination file.")
+@click.option("--sha256", help="Expected sha256 (hex).")
+@click.option("--md5", help="Expected md5 (hex).")
+@click.option("--size", type=click.IntRange(min=0), help="Expected size in bytes.")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+def fetch_cmd(url: str, out: Path, sha256: str | None, md5: str | None, size: int | None, quiet: bool) -> None:
+    """Fetch one URL into --out, verified and resumable (rerun to resume)."""
+    from avbench.download.engine import fetch_resources
+    from avbench.download.resource import HttpSource, Resource
+
+    if not (sha256 or md5):
+        click.echo("avbench: warning: no --sha256/--md5 given; the file is not verified", err=True)
+    out = out.expanduser().absolute()
+    try:
+        res = Resource(out.name, HttpSource(url), size=size, sha256=sha256.lower() if sha256 else None,
+                       md5=md5.lower() if md5 else None)
+    except InputError as exc:
+        raise InputError(f"avbench fetch: {exc}") from None
+    report = fetch_resources([res], out.parent, workers=1, quiet=quiet)
+    if not quiet:
+        state = "fetched" if report.fetched else "already present and verified"
+        click.echo(f"{out}: {state}", err=True)
+    sys.stdout.flush()
+
+
+COMMANDS = [download_cmd, verify_cmd, fetch_cmd]

@@ -1,0 +1,262 @@
+"""The download engine: plan, check space, fetch concurrently, verify, record, extract.
+
+:func:`fetch_resources` is what :meth:`avbench.dataset.Recipe.prepare` calls. For each
+:class:`~avbench.download.resource.Resource` it
+
+1. looks at the disk: a file whose size and mtime match the record (``.avbench/downloads.json``)
+   and whose recorded digests match the recipe is skipped without re-hashing; other existing
+   files are re-hashed; a wrong file is quarantined and fetched again; ``<path>.part`` bytes are
+   resumed;
+2. resolves the source (Zenodo API, Drive confirmation, Hub metadata; or ``mirror``) and checks
+   the host's size and digests against the recipe's;
+3. checks free space for everything still to fetch, before any byte is written;
+4. streams files concurrently (``workers`` threads), hashing while writing to ``.part``; a
+   digest mismatch is quarantined (``.avbench/quarantine/``) and fetched once more, then
+   reported with the expected and actual digests; verified files are renamed into place;
+5. extracts archives (``extract_to``) safely and resumably, optionally removing them;
+6. hands :class:`~avbench.download.resource.YouTubeClip` items to
+   :func:`avbench.download.youtube.fetch_youtube_clips` (into ``root/youtube``).
+
+Options (``**options``; anything else is an :class:`~avbench.errors.InputError`):
+
+========================  ===========  ===========================================================
+``workers``               8            threads fetching files concurrently (>= 1)
+``mirror``                None         base URL replacing every source (``AVBENCH_MIRROR`` if unset)
+``dry_run``               False        print and return the plan, fetch nothing
+``quiet``                 False        no progress bar (logs): a one-line summary on stderr
+``retry_unavailable``     False        YouTube: retry clips the manifest marks unavailable
+``executor``              "local"      YouTube: ``"local"`` threads or ``"dask"``
+``scheduler``             None         YouTube: dask scheduler address (``executor="dask"``)
+``remove_archives``       False        delete archives (and volumes) once extracted
+``timeout``               60.0         seconds without data before a connection is retried
+========================  ===========  ===========================================================
+
+Returns a :class:`FetchReport`; raises :class:`~avbench.errors.DownloadError` after the run when
+any file failed (the others are kept), naming each failed file and why.
+
+Example:
+    >>> import tempfile
+    >>> fetch_resources([], tempfile.mkdtemp(), quiet=True).to_dict()["fetched"]
+    []
+    >>> fetch_resources([], ".", colour=True)
+    Traceback (most recent call last):
+    ...
+    avbench.errors.InputError: unknown download option(s) colour; known: dry_run, executor, mirror, quiet, remove_archives, retry_unavailable, scheduler, timeout, workers
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from avbench.download import http
+from avbench.download._progress import Cancelled, Progress
+from avbench.download.extract import extract
+from avbench.download._plan import PlanItem, check_space, local_state, print_plan, resolve_item, source_dict
+from avbench.download.record import DownloadRecord, now_utc
+from avbench.download.resource import Resource, YouTubeClip
+from avbench.download.verify import expected_digests, mismatches
+from avbench.errors import DownloadError, InputError
+
+__all__ = ["fetch_resources", "FetchReport", "PlanItem", "OPTIONS"]
+
+OPTIONS: dict[str, Any] = {"workers": 8, "mirror": None, "dry_run": False, "quiet": False,
+                           "retry_unavailable": False, "executor": "local", "scheduler": None,
+                           "remove_archives": False, "timeout": http.DEFAULT_TIMEOUT}
+
+
+def _options(options: dict[str, Any]) -> dict[str, Any]:
+    unknown = sorted(set(options) - set(OPTIONS))
+    if unknown:
+        raise InputError(f"unknown download option(s) {', '.join(unknown)}; known: {', '.join(sorted(OPTIONS))}")
+    opts = {**OPTIONS, **{k: v for k, v in options.items() if v is not None}}
+    if not isinstance(opts["workers"], int) or opts["workers"] < 1:
+        raise InputError(f"workers must be an integer >= 1, got {opts['workers']!r}")
+    if opts["executor"] not in ("local", "dask"):
+        raise InputError(f"executor must be 'local' or 'dask', got {opts['executor']!r}")
+    opts["mirror"] = opts["mirror"] or os.environ.get("AVBENCH_MIRROR") or None
+    return opts
+
+
+@dataclass
+class FetchReport:
+    """What a run did; ``to_dict()`` is JSON-ready."""
+
+    root: Path
+    plan: list[PlanItem] = field(default_factory=list)
+    fetched: list[str] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)
+    extracted: list[str] = field(default_factory=list)
+    clips: Any = None
+    bytes: int = 0
+    seconds: float = 0.0
+    dry_run: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "root": str(self.root), "dry_run": self.dry_run, "fetched": self.fetched, "failed": self.failed,
+            "extracted": self.extracted, "bytes": self.bytes, "seconds": round(self.seconds, 3),
+            "plan": [{"path": p.resource.path, "status": p.status, "size": p.size, "have": p.have,
+                      "url": p.remote.url if p.remote else None, "error": p.error} for p in self.plan],
+        }
+
+
+def _quarantine(root: Path, rel: str, path: Path) -> Path:
+    q = root / ".avbench" / "quarantine" / f"{rel.replace('/', '%')}.{time.strftime('%Y%m%dT%H%M%S')}.{uuid.uuid4().hex[:8]}"
+    q.parent.mkdir(parents=True, exist_ok=True)
+    os.replace(path, q)
+    return q
+
+
+def _fetch_one(item: PlanItem, root: Path, record: DownloadRecord, opts: dict[str, Any], progress: Progress) -> int:
+    res, remote = item.resource, item.remote
+    if remote is None:  # pragma: no cover - _resolve ran first
+        raise DownloadError(f"{res.path}: source was not resolved")
+    dest = root / res.path
+    size = item.size
+    expected = {**expected_digests(remote.sha256, remote.md5, remote.git if size is not None else None),
+                **expected_digests(res.sha256, res.md5)}
+    algos = ["sha256", *[a for a in expected if a != "sha256"]]
+    if dest.exists():
+        _quarantine(root, res.path, dest)  # an invalid file found by the plan
+    bad: list[str] = []
+    for _attempt in range(2):
+        hasher = http.download(remote.url, dest, size=size, algorithms=algos, headers=remote.headers,
+                               timeout=opts["timeout"], progress=progress.bytes)
+        got = hasher.digests()
+        bad = mismatches(expected, got)
+        part = http.part_path(dest)
+        if not bad:
+            os.replace(part, dest)
+            st = dest.stat()
+            record.set_file(res.path, {"source": source_dict(res), "url": remote.url, "version": remote.version,
+                                       "size": st.st_size, "sha256": got["sha256"],
+                                       **({"md5": got["md5"]} if "md5" in got else {}),
+                                       "verified": sorted(expected), "date": now_utc(), "mtime_ns": st.st_mtime_ns})
+            record.maybe_save()
+            progress.file_done()
+            return hasher.size
+        where = _quarantine(root, res.path, part)
+        progress.bytes(-hasher.size)
+    raise DownloadError(f"{res.path}: checksum mismatch twice ({'; '.join(bad)}); the bytes are kept in {where}")
+
+
+def _extract_one(item: PlanItem, root: Path, record: DownloadRecord, opts: dict[str, Any]) -> bool:
+    res = item.resource
+    archive = root / res.path
+    to = res.extract_to or ""
+    volumes = [root / v for v in res.volumes]
+    missing = [str(v) for v in volumes if not v.is_file()]
+    if missing:
+        raise DownloadError(f"{res.path}: volume(s) {', '.join(missing)} missing; cannot extract")
+    entry = record.archives.get(res.path)
+    members = record.archive_members(res.path) if entry and entry.get("extracted_to") == to else None
+    if members is not None and all((root / to / m).is_file() and (root / to / m).stat().st_size == s
+                                   for m, s in members.items()):
+        done = True
+    else:
+        members = {f"{to}/{k}".lstrip("/"): v for k, v in extract(archive, root / to, volumes=volumes).items()}
+        done = False
+    removed = bool(opts["remove_archives"])
+    record.set_archive(res.path, {"extracted_to": to, "members": len(members), "removed": removed,
+                                  "date": now_utc()}, members)
+    if removed:
+        for path, rel in [(archive, res.path), *zip(volumes, res.volumes)]:
+            path.unlink(missing_ok=True)
+            if rel != res.path:
+                record.set_archive(rel, {"volume_of": res.path, "removed": True, "date": now_utc()})
+    return not done
+
+
+def fetch_resources(resources: list[Any], root: str | os.PathLike[str], **options: Any) -> FetchReport:
+    """Fetch, verify, record and extract ``resources`` under ``root`` (see the module docs)."""
+    opts = _options(options)
+    root = Path(root)
+    files = [r for r in resources if isinstance(r, Resource)]
+    clips = [r for r in resources if isinstance(r, YouTubeClip)]
+    other = [r for r in resources if not isinstance(r, (Resource, YouTubeClip))]
+    if other:
+        raise InputError(f"fetch_resources takes Resource and YouTubeClip items, got {type(other[0]).__name__}")
+    seen: set[str] = set()
+    for r in files:
+        if r.path in seen:
+            raise InputError(f"resource path {r.path!r} is listed twice")
+        seen.add(r.path)
+    t0 = time.monotonic()
+    report = FetchReport(root=root, dry_run=opts["dry_run"])
+    record = DownloadRecord(root)
+    cache: dict[Any, Any] = {}
+    progress: Progress | None = None
+    with ThreadPoolExecutor(opts["workers"], thread_name_prefix="avbench-dl") as pool:
+        try:
+            report.plan = list(pool.map(lambda r: local_state(r, root, record), files))
+            todo = [p for p in report.plan if p.status in ("missing", "partial", "invalid")]
+
+            def res_one(p: PlanItem) -> None:
+                try:
+                    resolve_item(p, opts, cache)
+                except DownloadError as exc:
+                    p.error = str(exc)
+            list(pool.map(res_one, todo))
+            if opts["dry_run"]:
+                print_plan(report, opts["quiet"])
+            else:
+                report.failed.update({p.resource.path: p.error for p in todo if p.error})
+                todo = [p for p in todo if not p.error]
+                check_space(todo, root)
+                with Progress(total_bytes=sum(p.size or 0 for p in todo) or None, total_files=len(todo),
+                              quiet=opts["quiet"]) as progress:
+                    futures = {pool.submit(_fetch_one, p, root, record, opts, progress): p for p in todo}
+                    for fut, p in futures.items():
+                        try:
+                            report.bytes += fut.result() - p.have
+                            report.fetched.append(p.resource.path)
+                        except DownloadError as exc:
+                            report.failed[p.resource.path] = str(exc)
+                archives = [p for p in report.plan if p.resource.extract_to is not None and p.status != "extracted"
+                            and p.resource.path not in report.failed
+                            and not any(v in report.failed for v in p.resource.volumes)]
+                for p, fut in [(p, pool.submit(_extract_one, p, root, record, opts)) for p in archives]:
+                    try:
+                        if fut.result():
+                            report.extracted.append(p.resource.path)
+                    except DownloadError as exc:
+                        report.failed[p.resource.path] = str(exc)
+        except (KeyboardInterrupt, Cancelled):
+            if progress is not None:
+                progress.cancel.set()
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise KeyboardInterrupt from None
+        finally:
+            if not opts["dry_run"] and record.dirty:
+                record.save()
+    if clips:
+        report.clips = _fetch_clips(clips, root, opts)
+    report.seconds = time.monotonic() - t0
+    if not opts["dry_run"] and opts["quiet"]:
+        sys.stderr.write(f"avbench: {len(report.fetched)} fetched, {len(report.plan) - len(report.fetched) - len(report.failed)}"
+                         f" already present, {len(report.failed)} failed, {report.bytes:,} bytes in {report.seconds:.1f} s\n")
+    if report.failed:
+        items = list(report.failed.items())
+        detail = "; ".join(f"{k}: {v}" for k, v in items[:3]) + (f"; and {len(items) - 3} more" if len(items) > 3 else "")
+        raise DownloadError(f"{len(items)} of {len(files)} file(s) failed: {detail}; rerun the same command to "
+                            "resume (finished files are kept)")
+    return report
+
+
+def _fetch_clips(clips: list[YouTubeClip], root: Path, opts: dict[str, Any]) -> Any:
+    """Delegate YouTube clips to :func:`avbench.download.youtube.fetch_youtube_clips` (into
+    ``root/youtube``; a dry run only counts them)."""
+    if opts["dry_run"]:
+        sys.stdout.write(f"would fetch up to {len(clips)} YouTube clip(s) into {root / 'youtube'}\n")
+        return None
+    from avbench.download.youtube import fetch_youtube_clips
+
+    keys = ("workers", "quiet", "retry_unavailable", "executor", "scheduler")
+    return fetch_youtube_clips(clips, root / "youtube", **{k: opts[k] for k in keys})

@@ -1,0 +1,139 @@
+"""The machine-readable record of what was downloaded, kept with the data.
+
+``<root>/.avbench/downloads.json``::
+
+    {"format": 1,
+     "files": {"meta/meta.zip": {"source": {"kind": "zenodo", "record": 4477542, ...},
+                                 "url": "https://...", "version": "zenodo:4477542",
+                                 "size": 235316, "sha256": "...", "md5": "...",
+                                 "verified": ["md5"], "date": "2025-01-01T00:00:00Z",
+                                 "mtime_ns": 1700000000000000000}},
+     "archives": {"meta/meta.zip": {"extracted_to": "meta", "members": 3, "removed": false,
+                                    "date": "..."}}}
+
+``verified`` lists the digests that were checked against an expected value (empty: nothing was
+known to check against). ``mtime_ns`` and ``size`` let a re-run skip re-hashing a file that has
+not changed since it was verified. The member list of every extracted archive (name -> size) is
+kept in ``<root>/.avbench/archives/<archive path>.json`` so ``avbench verify`` can check the
+extracted files after the archive itself was removed.
+
+Example:
+    >>> import tempfile
+    >>> rec = DownloadRecord(tempfile.mkdtemp())
+    >>> rec.set_file("a.txt", {"size": 3, "sha256": "x" * 64})
+    >>> rec.save()
+    >>> DownloadRecord(rec.root).files["a.txt"]["size"]
+    3
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from avbench.errors import InputError
+from avbench.io import read_json, write_json
+
+__all__ = ["DownloadRecord", "now_utc"]
+
+FORMAT = 1
+
+
+def now_utc() -> str:
+    return _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+class DownloadRecord:
+    """Thread-safe view of ``<root>/.avbench/downloads.json``; :meth:`save` writes atomically.
+
+    :meth:`maybe_save` writes at most every ``interval`` seconds, so thousands of small files do
+    not rewrite the record thousands of times; a record lost to a crash only costs a re-hash.
+    """
+
+    def __init__(self, root: str | os.PathLike[str], *, interval: float = 2.0) -> None:
+        self.root = Path(root)
+        self.dir = self.root / ".avbench"
+        self.path = self.dir / "downloads.json"
+        self._lock = threading.Lock()
+        self._interval = interval
+        self._last = time.monotonic()
+        self._dirty = False
+        data: dict[str, Any] = {}
+        if self.path.is_file():
+            try:
+                data = read_json(self.path)
+            except InputError:
+                data = {}  # a damaged record only means files are re-hashed
+        self.files: dict[str, dict[str, Any]] = dict(data.get("files", {}))
+        self.archives: dict[str, dict[str, Any]] = dict(data.get("archives", {}))
+
+    def set_file(self, rel: str, entry: dict[str, Any]) -> None:
+        with self._lock:
+            self.files[rel] = entry
+            self._dirty = True
+
+    def drop_file(self, rel: str) -> None:
+        with self._lock:
+            if self.files.pop(rel, None) is not None:
+                self._dirty = True
+
+    def set_archive(self, rel: str, entry: dict[str, Any], members: dict[str, int] | None = None) -> None:
+        if members is not None:
+            write_json(self._members_path(rel), members)
+        with self._lock:
+            self.archives[rel] = entry
+            self._dirty = True
+
+    def _members_path(self, rel: str) -> Path:
+        return self.dir / "archives" / (rel.replace("/", "%") + ".json")
+
+    def archive_members(self, rel: str) -> dict[str, int] | None:
+        p = self._members_path(rel)
+        if not p.is_file():
+            return None
+        try:
+            return {str(k): int(v) for k, v in read_json(p).items()}
+        except (InputError, AttributeError, TypeError, ValueError):
+            return None
+
+    def removed_archive_members(self, rel: str) -> dict[str, int] | None:
+        """The members of ``rel`` when it was extracted and then removed; ``None`` otherwise."""
+        entry = self.archives.get(rel)
+        if not entry or not entry.get("removed"):
+            return None
+        if entry.get("volume_of"):
+            return {}  # a volume of a multi-volume zip: its members belong to the last volume
+        return self.archive_members(rel)
+
+    def unchanged(self, rel: str, path: Path) -> dict[str, Any] | None:
+        """The entry of ``rel`` if ``path`` still has the size and mtime it had when verified."""
+        entry = self.files.get(rel)
+        if not entry:
+            return None
+        try:
+            st = path.stat()
+        except FileNotFoundError:
+            return None
+        if st.st_size == entry.get("size") and st.st_mtime_ns == entry.get("mtime_ns"):
+            return entry
+        return None
+
+    def save(self) -> None:
+        with self._lock:
+            data = {"format": FORMAT, "files": dict(sorted(self.files.items())),
+                    "archives": dict(sorted(self.archives.items()))}
+            self._dirty = False
+            self._last = time.monotonic()
+            write_json(self.path, data)
+
+    @property
+    def dirty(self) -> bool:
+        return self._dirty
+
+    def maybe_save(self) -> None:
+        if self._dirty and time.monotonic() - self._last >= self._interval:
+            self.save()

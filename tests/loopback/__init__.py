@@ -1,0 +1,19 @@
+"""Reusable loopback servers for offline download tests (see :mod:`loopback.servers`).
+
+Import as ``from loopback import LoopbackServer`` (pytest puts ``tests/`` on ``sys.path``), or use
+the ``loopback`` fixture of ``tests/conftest.py``, which also points ``AVBENCH_ZENODO_URL``,
+``AVBENCH_GDRIVE_URL`` and ``HF_ENDPOINT`` at the server and makes retries fast.
+"""
+
+from loopback.servers import (
+    Blob,
+    LoopbackServer,
+    corrupt,
+    git_blob_id,
+    ignore_range,
+    stall,
+    status,
+    truncate,
+)
+
+__all__ = ["Blob", "LoopbackServer", "corrupt", "git_blob_id", "ignore_range", "stall", "status", "truncate"]

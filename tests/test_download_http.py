@@ -1,0 +1,206 @@
+"""The HTTP layer and single-file fetches over loopback, with injected faults."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from loopback import corrupt, ignore_range, stall, status, truncate
+
+from avbench.download import fetch_resources, http
+from avbench.download.resource import HttpSource, Resource
+from avbench.errors import DownloadError
+
+REPO = Path(__file__).resolve().parents[1]
+DATA = bytes(range(256)) * 4096 + b"tail"  # 1 MiB + 4 bytes: more than one read chunk
+
+
+def _res(url: str, data: bytes = DATA, **kw) -> Resource:
+    return Resource("f.bin", HttpSource(url), size=len(data), sha256=hashlib.sha256(data).hexdigest(), **kw)
+
+
+def _get_ranges(server, url) -> list[str | None]:
+    return [h.get("Range") for m, _, h in server.requests_for(url) if m == "GET"]
+
+
+def test_plain_fetch_verifies_and_records(loopback, tmp_path):
+    url = loopback.add_file("f.bin", DATA)
+    report = fetch_resources([_res(url)], tmp_path, quiet=True)
+    assert (tmp_path / "f.bin").read_bytes() == DATA
+    assert report.fetched == ["f.bin"]
+    assert not (tmp_path / "f.bin.part").exists()
+    from avbench.io import read_json
+
+    entry = read_json(tmp_path / ".avbench" / "downloads.json")["files"]["f.bin"]
+    assert entry["sha256"] == hashlib.sha256(DATA).hexdigest()
+    assert entry["size"] == len(DATA) and entry["url"] == url and entry["verified"] == ["sha256"]
+    assert entry["source"] == {"kind": "http", "url": url}
+
+
+def test_resume_from_part_file_sends_range(loopback, tmp_path):
+    url = loopback.add_file("f.bin", DATA)
+    (tmp_path / "f.bin.part").write_bytes(DATA[:300_000])
+    fetch_resources([_res(url)], tmp_path, quiet=True)
+    assert (tmp_path / "f.bin").read_bytes() == DATA
+    assert _get_ranges(loopback, url) == ["bytes=300000-"]
+
+
+def test_server_ignoring_range_restarts_cleanly(loopback, tmp_path):
+    url = loopback.add_file("f.bin", DATA)
+    (tmp_path / "f.bin.part").write_bytes(DATA[:1000])
+    loopback.fail(url, ignore_range())
+    fetch_resources([_res(url)], tmp_path, quiet=True)
+    assert (tmp_path / "f.bin").read_bytes() == DATA
+
+
+def test_truncated_body_is_resumed(loopback, tmp_path):
+    url = loopback.add_file("f.bin", DATA)
+    loopback.fail(url, truncate(200_000), truncate(500_000))
+    fetch_resources([_res(url)], tmp_path, quiet=True)
+    assert (tmp_path / "f.bin").read_bytes() == DATA
+    assert _get_ranges(loopback, url) == [None, "bytes=200000-", "bytes=700000-"]
+
+
+def test_500s_are_retried_then_succeed(loopback, tmp_path):
+    url = loopback.add_file("f.bin", DATA)
+    loopback.fail(url, status(500), status(503))
+    fetch_resources([_res(url)], tmp_path, quiet=True)
+    assert (tmp_path / "f.bin").read_bytes() == DATA
+    assert len(_get_ranges(loopback, url)) == 3
+
+
+def test_500s_exhaust_retries_with_clear_error(loopback, tmp_path):
+    url = loopback.add_file("f.bin", DATA)
+    loopback.fail(url, *[status(500)] * 10)
+    with pytest.raises(DownloadError, match=r"f\.bin: HTTP 500 .* \(4 attempts\); rerun"):
+        fetch_resources([_res(url)], tmp_path, quiet=True)
+    assert not (tmp_path / "f.bin").exists()
+
+
+def test_429_retry_after_is_honoured(loopback, tmp_path):
+    url = loopback.add_file("f.bin", DATA)
+    loopback.fail(url, status(429, {"Retry-After": "1"}))
+    t0 = time.monotonic()
+    fetch_resources([_res(url)], tmp_path, quiet=True)
+    assert time.monotonic() - t0 >= 1.0  # the backoff alone would wait < 0.05 s
+    assert (tmp_path / "f.bin").read_bytes() == DATA
+
+
+def test_retry_after_beyond_limit_is_reported(loopback, tmp_path):
+    url = loopback.add_file("f.bin", DATA)
+    loopback.fail(url, status(429, {"Retry-After": "3600"}))
+    with pytest.raises(DownloadError, match="asks to wait 3600 s"):
+        fetch_resources([_res(url)], tmp_path, quiet=True)
+
+
+def test_stall_times_out_and_resumes(loopback, tmp_path):
+    url = loopback.add_file("f.bin", DATA)
+    loopback.fail(url, stall(100_000, 2.0))
+    fetch_resources([_res(url)], tmp_path, quiet=True, timeout=0.3)
+    assert (tmp_path / "f.bin").read_bytes() == DATA
+    assert _get_ranges(loopback, url) == [None, "bytes=100000-"]
+
+
+def test_404_is_not_retried(loopback, tmp_path):
+    url = loopback.base + "/files/nothing.bin"
+    with pytest.raises(DownloadError, match="HTTP 404"):
+        fetch_resources([_res(url)], tmp_path, quiet=True)
+    assert len(loopback.requests_for(url)) == 1
+
+
+def test_checksum_mismatch_quarantined_then_retried_once(loopback, tmp_path):
+    url = loopback.add_file("f.bin", DATA)
+    loopback.fail(url, corrupt())
+    fetch_resources([_res(url)], tmp_path, quiet=True)
+    assert (tmp_path / "f.bin").read_bytes() == DATA
+    quarantined = list((tmp_path / ".avbench" / "quarantine").iterdir())
+    assert len(quarantined) == 1 and quarantined[0].read_bytes() != DATA
+
+
+def test_checksum_mismatch_twice_reports_both_hashes(loopback, tmp_path):
+    url = loopback.add_file("f.bin", DATA)
+    loopback.fail(url, corrupt(), corrupt())
+    bad = bytes([DATA[0] ^ 0xFF]) + DATA[1:]
+    with pytest.raises(DownloadError) as err:
+        fetch_resources([_res(url)], tmp_path, quiet=True)
+    msg = str(err.value)
+    assert f"sha256 expected {hashlib.sha256(DATA).hexdigest()}, got {hashlib.sha256(bad).hexdigest()}" in msg
+    assert not (tmp_path / "f.bin").exists()
+    assert len(list((tmp_path / ".avbench" / "quarantine").iterdir())) == 2
+
+
+def test_size_announced_differs_from_recipe(loopback, tmp_path):
+    url = loopback.add_file("f.bin", DATA + b"x")
+    with pytest.raises(DownloadError, match="server says 1048581 bytes, expected 1048580"):
+        fetch_resources([_res(url)], tmp_path, quiet=True)
+
+
+def test_unverified_file_without_size_or_hash(loopback, tmp_path):
+    url = loopback.add_file("f.bin", DATA)
+    fetch_resources([Resource("f.bin", HttpSource(url))], tmp_path, quiet=True)
+    assert (tmp_path / "f.bin").read_bytes() == DATA
+
+
+def test_parse_retry_after_http_date():
+    import email.utils
+
+    when = email.utils.formatdate(time.time() + 30, usegmt=True)
+    assert 25 <= http.parse_retry_after(when) <= 31
+    assert http.parse_retry_after("soon") is None
+
+
+def test_tls_verification_is_always_on(tmp_path):
+    """A self-signed HTTPS server is refused with a message about the certificate."""
+    import shutil
+    import ssl
+    import threading
+    from http.server import HTTPServer, SimpleHTTPRequestHandler
+
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl command not available to make a self-signed certificate")
+    key, cert = tmp_path / "k.pem", tmp_path / "c.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert,
+                    "-days", "1", "-subj", "/CN=127.0.0.1"], check=True, capture_output=True)
+    srv = HTTPServer(("127.0.0.1", 0), SimpleHTTPRequestHandler)
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(cert, key)
+    srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    try:
+        url = f"https://127.0.0.1:{srv.server_address[1]}/x"
+        with pytest.raises(DownloadError, match="TLS certificate .* did not verify"):
+            fetch_resources([Resource("x", HttpSource(url))], tmp_path / "d", quiet=True)
+    finally:
+        srv.shutdown()
+
+
+@pytest.mark.slow
+def test_sigkill_half_way_then_resume_is_byte_identical(loopback, tmp_path):
+    """`avbench fetch` killed with SIGKILL mid-stream; the rerun resumes with Range and the file
+    is byte-identical to the source."""
+    url, blob = loopback.add_generated("big.bin", 6 << 20, seed=3)
+    loopback.rate = 2 << 20  # 2 MiB/s: the first run is still streaming when killed
+    out = tmp_path / "big.bin"
+    sha = blob.sha256()
+    cmd = [sys.executable, "-m", "avbench", "fetch", url, "--sha256", sha, "--out", str(out), "--quiet"]
+    env = {**os.environ, "PYTHONPATH": str(REPO), "NO_PROXY": "127.0.0.1"}
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    part = out.with_name("big.bin.part")
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and (not part.exists() or part.stat().st_size < (1 << 20)):
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    have = part.stat().st_size
+    assert 0 < have < blob.size and not out.exists()
+    loopback.rate = None
+    fetch_resources([Resource("big.bin", HttpSource(url), size=blob.size, sha256=sha)], tmp_path, quiet=True)
+    got = hashlib.sha256(out.read_bytes()).hexdigest()
+    assert got == sha
+    assert _get_ranges(loopback, url)[-1] == f"bytes={have}-"

@@ -1,0 +1,75 @@
+"""PSD-ROC and PSDS from per-class (TPR, eFPR) points (Bilen et al., ICASSP 2020).
+
+Per class ``c`` and operating point (or threshold):
+
+- ``TPR_c = TP_c / N_c`` (0 when the class has no reference events);
+- ``eFPR_c = (FP_c / D + alpha_ct * mean_{k != c} CT_ck / T_k) * U`` with ``D`` the total duration,
+  ``T_k`` the reference duration of class ``k`` and ``U`` seconds per unit (3600: per hour).
+
+The class ROC is the upper envelope ``TPR_c(x) = max{TPR_c,i : eFPR_c,i <= x}`` (a (0, 0) point for
+"no detection" is always part of it). On the union of all classes' eFPR values,
+``eTPR(x) = max(mean_c TPR_c(x) - alpha_st * std_c TPR_c(x), 0)`` (population std), and
+``PSDS = (1 / max_efpr) * integral_0^max_efpr eTPR(x) dx`` as a staircase (a point's value holds until
+the next point; the last value holds up to ``max_efpr``). This is the curve of both psds_eval 0.5.3
+(``step_curve`` + ``_auc``) and sed_scores_eval 0.0.4 (``_unique_cummax_sort`` + ``staircase_auc``).
+
+Example:
+    >>> roc = class_roc(np.array([0.0, 0.5, 1.0]), np.array([0.0, 10.0, 50.0]), max_efpr=100.0)
+    >>> roc
+    (array([ 0., 10., 50.]), array([0. , 0.5, 1. ]))
+    >>> x, y = psd_roc([roc], alpha_st=0.0, max_efpr=100.0)
+    >>> float(staircase_area(x, y, 100.0) / 100.0)
+    0.7
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+__all__ = ["class_roc", "psd_roc", "staircase_area", "SECONDS_PER_UNIT"]
+
+SECONDS_PER_UNIT = {
+    "second": 1.0,
+    "minute": 60.0,
+    "hour": 3600.0,
+    "day": 24 * 3600.0,
+    "month": 30 * 24 * 3600.0,
+    "year": 365 * 24 * 3600.0,
+}
+
+
+def class_roc(tpr: np.ndarray, efpr: np.ndarray, *, max_efpr: float) -> tuple[np.ndarray, np.ndarray]:
+    """Upper envelope of a class's points, as ``(efpr, tpr)`` strictly increasing in both, cut at ``max_efpr``."""
+    order = np.lexsort([tpr, efpr])
+    x, y = efpr[order], tpr[order]
+    run = np.maximum.accumulate(y)
+    keep = np.r_[True, run[1:] > run[:-1]]
+    x, y = x[keep], run[keep]
+    last = np.r_[x[1:] != x[:-1], True]
+    x, y = x[last], y[last]
+    cut = x <= max_efpr
+    return x[cut], y[cut]
+
+
+def psd_roc(
+    rocs: Sequence[tuple[np.ndarray, np.ndarray]], *, alpha_st: float, max_efpr: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(efpr, etpr)`` of the PSD-ROC over the classes' envelopes, ending with a point at ``max_efpr``."""
+    xs = np.unique(np.concatenate([r[0] for r in rocs] + [np.zeros(1)]))
+    ys = np.empty((len(rocs), xs.size))
+    for i, (x, y) in enumerate(rocs):
+        idx = np.searchsorted(x, xs, side="right") - 1
+        ys[i] = np.where(idx >= 0, y[np.maximum(idx, 0)], 0.0)
+    etpr = np.maximum(ys.mean(axis=0) - alpha_st * ys.std(axis=0), 0.0)
+    return np.r_[xs, max_efpr], np.r_[etpr, etpr[-1]]
+
+
+def staircase_area(x: np.ndarray, y: np.ndarray, max_x: float) -> float:
+    """``sum_i y_i (x_{i+1} - x_i)`` over points with ``x <= max_x``, the last one extended to ``max_x``."""
+    order = np.argsort(x, kind="stable")
+    x, y = x[order], y[order]
+    cut = int(np.searchsorted(x, max_x, side="right"))
+    xx = np.r_[x[:cut], max_x]
+    return float(np.sum(y[:cut] * np.diff(xx)))

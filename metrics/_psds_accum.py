@@ -1,0 +1,267 @@
+"""Threshold-free intersection statistics from score tables: per-clip deltas, summed over clips.
+
+For every class the counts ``tp(t)``, ``fp(t)`` and the cross-trigger counts ``ct_k(t)`` are step
+functions of the threshold ``t`` (detections: runs of frames with ``score >= t``). Each clip
+contributes *deltas*: ``+n`` / ``-n`` at the scores where its counts change as ``t`` falls
+(sed_scores_eval's deltas, Ebbers et al., ICASSP 2022). :class:`IntersectionAccumulator` adds the
+deltas of clips fed in any number of chunks (exact integer sums), and :meth:`curves` sorts them
+once per class: ``counts(t) = sum of deltas at scores >= t``. Memory is the number of change
+points, never clips x thresholds x classes; cross-triggers are stored sparsely as
+``(class, other class, score, delta)`` only where a detection can reach another class's reference.
+
+Example:
+    >>> from avbench.model import Event
+    >>> from avbench.metrics._sed_io import ScoreTable
+    >>> from avbench.metrics._psds_core import RefIndex
+    >>> ref = RefIndex.build({"a": [Event(0.2, 0.6, "x")]}, {"a": 1.0}, ["x"])
+    >>> acc = IntersectionAccumulator(ref, dtc=0.5, gtc=0.5, cttc=None)
+    >>> acc.add({"a": ScoreTable(np.linspace(0, 1, 6), np.array([[.1], [.9], [.8], [.2], [.7]]), ("x",))})
+    >>> cur = acc.curves()[0]
+    >>> cur.scores.tolist(), cur.tp.tolist(), cur.fp.tolist()
+    ([inf, 0.9, 0.7, 0.2, 0.1], [0, 1, 1, 1, 0], [0, 0, 1, 0, 1])
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+from avbench.errors import InputError
+from avbench.metrics._psds_core import RefIndex, check_criteria, meets
+from avbench.metrics._sed_nodes import FlatSeries, onset_delta_positions, series_nodes
+
+__all__ = ["IntersectionAccumulator", "ClassCurve", "aggregate"]
+
+_NS = 1e9  # coverage sums are exact integers of nanoseconds
+
+
+def aggregate(keys: list[np.ndarray], score: np.ndarray, delta: np.ndarray) -> tuple[list[np.ndarray], np.ndarray, np.ndarray]:
+    """Sum ``delta`` over equal ``(keys..., score)``; drop zero sums. Output sorted canonically."""
+    if score.size == 0:
+        return keys, score, delta
+    order = np.lexsort([score, *keys[::-1]])
+    keys = [k[order] for k in keys]
+    score, delta = score[order], delta[order]
+    new = np.ones(score.size, dtype=bool)
+    new[1:] = score[1:] != score[:-1]
+    for k in keys:
+        new[1:] |= k[1:] != k[:-1]
+    starts = np.flatnonzero(new)
+    sums = np.add.reduceat(delta, starts)
+    nz = sums != 0 if sums.ndim == 1 else (sums != 0).any(axis=1)
+    return [k[starts][nz] for k in keys], score[starts][nz], sums[nz]
+
+
+@dataclass(frozen=True)
+class ClassCurve:
+    """Counts of one class at every distinct threshold, highest first (``scores[0] = inf``: nothing)."""
+
+    scores: np.ndarray
+    tp: np.ndarray
+    fp: np.ndarray
+    ct: np.ndarray  # sum_k ct_k(t) / t_ref_k  (seconds^-1), 0 without cross-triggers
+    n_ref: int
+
+
+class IntersectionAccumulator:
+    """Sum threshold-free intersection statistics over clips fed in chunks.
+
+    Args:
+        ref: the reference index (all clips of the evaluation).
+        dtc, gtc: criteria in (0, 1]; cttc: in (0, 1], or None to skip cross-triggers.
+        time_decimals: rounding of both sides of each criterion comparison.
+        chunk_positions: flat score positions processed per vectorised pass (bounds memory).
+
+    Raises:
+        InputError: a clip given twice or outside the evaluation set, a table whose classes differ
+            from the labels.
+    """
+
+    def __init__(self, ref: RefIndex, *, dtc: float, gtc: float, cttc: float | None,
+                 time_decimals: int = 6, chunk_positions: int = 1_000_000) -> None:
+        check_criteria(dtc, gtc, cttc)
+        self.ref, self.dtc, self.gtc, self.cttc, self.dec = ref, float(dtc), float(gtc), cttc, int(time_decimals)
+        self.chunk_positions = int(chunk_positions)
+        self._seen: set[str] = set()
+        self._tpfp: list[tuple[np.ndarray, ...]] = []  # (cls, score, dtp, dfp)
+        self._ct: list[tuple[np.ndarray, ...]] = []  # (cls, k, score, dct)
+        self._pending = 0
+
+    def add(self, tables: Mapping[str, object]) -> None:
+        """Add the score tables ``{clip: ScoreTable}`` of some clips (each clip at most once overall)."""
+        batch, pos = [], 0
+        labels = self.ref.labels
+        for clip, table in tables.items():
+            if clip not in self.ref.clip_pos:
+                raise InputError(f"scores for clip {clip!r}, which is not in the evaluation set (durations)")
+            if clip in self._seen:
+                raise InputError(f"scores for clip {clip!r} were given twice")
+            self._seen.add(clip)
+            cls = tuple(table.classes)
+            if cls == labels:
+                vals = table.values
+            else:
+                missing = [c for c in labels if c not in cls]
+                if missing or len(cls) != len(labels):
+                    raise InputError(
+                        f"score table of clip {clip!r}: classes {list(cls)} must be the task labels {list(labels)}"
+                    )
+                vals = table.values[:, [cls.index(c) for c in labels]]
+            batch.append((self.ref.clip_pos[clip], vals, table.timestamps))
+            pos += vals.size + vals.shape[1]
+            if pos >= self.chunk_positions:
+                self._process(batch)
+                batch, pos = [], 0
+        if batch:
+            self._process(batch)
+
+    # -- one vectorised pass -------------------------------------------------------------------
+    def _process(self, batch: list) -> None:
+        ref, k, dec = self.ref, self.ref.k, self.dec
+        clip_idx = np.array([b[0] for b in batch], dtype=np.int64)
+        flat = FlatSeries.from_blocks([np.ascontiguousarray(b[1].T) for b in batch], [b[2] for b in batch])
+        s_clip = np.repeat(clip_idx, k)
+        s_cls = np.tile(np.arange(k), clip_idx.size)
+        s_group = s_clip * k + s_cls
+        own_gt = ref.start[s_group + 1] > ref.start[s_group]
+        # false positives of series without own reference: every detection is one
+        pos, d = onset_delta_positions(flat)
+        ser = flat.series[pos]
+        keep = ~own_gt[ser]
+        parts_cls, parts_score, parts_tp, parts_fp = [s_cls[ser[keep]]], [flat.values[pos[keep]]], [np.zeros(int(keep.sum()), dtype=np.int64)], [d[keep]]
+        need = own_gt.copy()
+        if self.cttc is not None:
+            n_gt_cls = ref.clip_cls_start[s_clip + 1] - ref.clip_cls_start[s_clip]
+            need |= (n_gt_cls - own_gt) > 0
+        if need.any():
+            nodes = series_nodes(flat, need)
+            n_ser = nodes.series
+            n_cls, n_len = s_cls[n_ser], nodes.offset - nodes.onset
+            live = nodes.death > -np.inf
+            inter, (pq, pe, pv) = ref.overlap(s_group[n_ser], nodes.onset, nodes.offset, pairs=True)
+            dtc_ok = meets(inter, self.dtc, n_len, dec) & own_gt[n_ser]
+            # FP of series with own reference: nodes failing DTC
+            sel = own_gt[n_ser] & ~dtc_ok
+            self._births_deaths(parts_cls, parts_score, parts_fp, parts_tp, n_cls[sel], nodes.birth[sel], nodes.death[sel], live[sel])
+            # TP: coverage of each reference event by the DTC nodes alive at t
+            tp_cls, tp_score, tp_d = self._tp_deltas(nodes, dtc_ok, pq, pe, pv)
+            parts_cls.append(tp_cls)
+            parts_score.append(tp_score)
+            parts_tp.append(tp_d)
+            parts_fp.append(np.zeros(tp_d.size, dtype=np.int64))
+            if self.cttc is not None:
+                self._ct_deltas(nodes, ~dtc_ok, s_clip[n_ser], n_cls, n_len, live)
+        (c_out,), sc, dd = aggregate([np.concatenate(parts_cls)], np.concatenate(parts_score),
+                                     np.stack([np.concatenate(parts_tp), np.concatenate(parts_fp)], axis=1))
+        self._tpfp.append((c_out, sc, dd[:, 0], dd[:, 1]))
+        self._compact()
+
+    @staticmethod
+    def _births_deaths(pc, ps, pd, pz, cls, birth, death, live) -> None:
+        pc += [cls, cls[live]]
+        ps += [birth, death[live]]
+        pd += [np.ones(birth.size, dtype=np.int64), -np.ones(int(live.sum()), dtype=np.int64)]
+        pz += [np.zeros(birth.size, dtype=np.int64), np.zeros(int(live.sum()), dtype=np.int64)]
+
+    def _tp_deltas(self, nodes, dtc_ok, pq, pe, pv) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        ref = self.ref
+        keep = dtc_ok[pq]
+        q, e, v = pq[keep], pe[keep], np.rint(pv[keep] * _NS).astype(np.int64)
+        live = nodes.death[q] > -np.inf
+        ev = np.concatenate([e, e[live]])
+        sc = np.concatenate([nodes.birth[q], nodes.death[q][live]])
+        dv = np.concatenate([v, -v[live]])
+        if ev.size == 0:
+            z = np.zeros(0, dtype=np.int64)
+            return z, np.zeros(0), z
+        order = np.lexsort([-sc, ev])
+        ev, sc, dv = ev[order], sc[order], dv[order]
+        cum = np.cumsum(dv)
+        grp_start = np.flatnonzero(np.r_[True, ev[1:] != ev[:-1]])
+        base = np.repeat(cum[grp_start] - dv[grp_start], np.diff(np.r_[grp_start, ev.size]))
+        cov = cum - base
+        last = np.r_[(ev[1:] != ev[:-1]) | (sc[1:] != sc[:-1]), True]
+        ev, sc, cov = ev[last], sc[last], cov[last]
+        length = ref.off[ev] - ref.on[ev]
+        ind = (meets(cov / _NS, self.gtc, length, self.dec) & (cov > 0)).astype(np.int64)
+        prev = np.r_[0, ind[:-1]]
+        prev[np.r_[True, ev[1:] != ev[:-1]]] = 0
+        d = ind - prev
+        nz = d != 0
+        return ref.cls[ev[nz]], sc[nz], d[nz]
+
+    def _ct_deltas(self, nodes, bad, n_clip, n_cls, n_len, live) -> None:
+        ref, k = self.ref, self.ref.k
+        b = np.flatnonzero(bad)
+        item, kk = ref.other_classes(n_clip[b], n_cls[b])
+        q = b[item]
+        inter, _ = ref.overlap(n_clip[q] * k + kk, nodes.onset[q], nodes.offset[q])
+        hit = meets(inter, self.cttc, n_len[q], self.dec)
+        q, kk = q[hit], kk[hit]
+        lv = live[q]
+        cls = np.concatenate([n_cls[q], n_cls[q][lv]])
+        oth = np.concatenate([kk, kk[lv]])
+        sc = np.concatenate([nodes.birth[q], nodes.death[q][lv]])
+        d = np.concatenate([np.ones(q.size, dtype=np.int64), -np.ones(int(lv.sum()), dtype=np.int64)])
+        (cls, oth), sc, d = aggregate([cls, oth], sc, d)
+        self._ct.append((cls, oth, sc, d))
+
+    def _compact(self) -> None:
+        """Merge stored chunks once they are many (keeps the lists short; exact integer sums)."""
+        self._pending += 1
+        if self._pending < 64:
+            return
+        self._pending = 0
+        self._tpfp = [self._merged_tpfp()]
+        if self._ct:
+            self._ct = [self._merged_ct()]
+
+    def _merged_tpfp(self) -> tuple[np.ndarray, ...]:
+        if not self._tpfp:
+            z = np.zeros(0, dtype=np.int64)
+            return z, np.zeros(0), z, z
+        c, s, t, f = (np.concatenate(x) for x in zip(*self._tpfp))
+        (c,), s, d = aggregate([c], s, np.stack([t, f], axis=1))
+        return c, s, d[:, 0], d[:, 1]
+
+    def _merged_ct(self) -> tuple[np.ndarray, ...]:
+        c, o, s, d = (np.concatenate(x) for x in zip(*self._ct))
+        (c, o), s, d = aggregate([c, o], s, d)
+        return c, o, s, d
+
+    def curves(self) -> list[ClassCurve]:
+        """Per class (in label order): the counts at every score where some count changes."""
+        ref, k = self.ref, self.ref.k
+        c, s, dtp, dfp = self._merged_tpfp()
+        dct = np.zeros(s.size)
+        if self._ct:
+            cc, oo, cs, cd = self._merged_ct()
+            w = cd / np.maximum(ref.t_ref[oo], 1e-12)
+            (c2,), s2, w2 = aggregate([cc], cs, w)  # sums over k in canonical (class, k) order
+            c = np.concatenate([c, c2])
+            s = np.concatenate([s, s2])
+            dtp = np.concatenate([dtp, np.zeros(s2.size, dtype=np.int64)])
+            dfp = np.concatenate([dfp, np.zeros(s2.size, dtype=np.int64)])
+            dct = np.concatenate([dct, w2])
+        order = np.lexsort([-s, c])
+        c, s, dtp, dfp, dct = c[order], s[order], dtp[order], dfp[order], dct[order]
+        bounds = np.searchsorted(c, np.arange(k + 1))
+        out = []
+        for j in range(k):
+            lo, hi = bounds[j], bounds[j + 1]
+            sj = s[lo:hi]
+            if sj.size:
+                new = np.r_[True, sj[1:] != sj[:-1]]
+                st = np.flatnonzero(new)
+                us = sj[st]
+                tp = np.cumsum(np.add.reduceat(dtp[lo:hi], st))
+                fp = np.cumsum(np.add.reduceat(dfp[lo:hi], st))
+                ct = np.cumsum(np.add.reduceat(dct[lo:hi], st))
+            else:
+                us, tp, fp, ct = np.zeros(0), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0)
+            out.append(ClassCurve(
+                scores=np.r_[np.inf, us], tp=np.r_[0, tp], fp=np.r_[0, fp], ct=np.r_[0.0, ct], n_ref=int(ref.n_ref[j])
+            ))
+        return out

@@ -55,6 +55,7 @@ CLASSES = ("beep", "chirp", "clicks", "hum", "hiss", "trill")
 SCENES = ("office", "street", "hall")
 MAX_EVENTS = 4
 MAX_POLYPHONY = 2
+SAME_CLASS_GAP = 0.5  # s: events of one class never overlap or touch (SED metrics require it)
 
 # Class priors per scene (rows sum to 1): each scene favours two classes.
 SCENE_PRIORS = np.array(
@@ -149,7 +150,7 @@ def sample_scenario(rng: np.random.Generator, *, scene: int) -> dict[str, Any]:
     """Room, events and source positions of one clip of ``scene`` (an index into :data:`SCENES`).
 
     Events: 1 to :data:`MAX_EVENTS`, 1-4 s long, at most :data:`MAX_POLYPHONY` at once, class
-    drawn from the scene prior; each from a static source at azimuth U(-180, 180) deg, elevation
+    drawn from the scene prior, two events of one class at least :data:`SAME_CLASS_GAP` apart; each from a static source at azimuth U(-180, 180) deg, elevation
     U(0, 40) deg (at or above the planar array, whose elevation estimate has a sign ambiguity),
     distance U(1.0, 1.8) m from the array centre, so always inside the room.
 
@@ -173,7 +174,10 @@ def sample_scenario(rng: np.random.Generator, *, scene: int) -> dict[str, Any]:
         el = round(float(rng.uniform(0.0, 40.0)), 1)
         dist = round(float(rng.uniform(1.0, 1.8)), 2)
         gain = round(float(10 ** (rng.uniform(-6, 0) / 20)), 3)
-        if _polyphony([*events, {"onset": onset, "offset": offset}]) > MAX_POLYPHONY:
+        if _polyphony([*events, {"onset": onset, "offset": offset}]) > MAX_POLYPHONY or any(
+            e["label"] == label and onset < e["offset"] + SAME_CLASS_GAP and e["onset"] < offset + SAME_CLASS_GAP
+            for e in events
+        ):
             continue
         events.append(
             {"onset": onset, "offset": offset, "label": label, "azimuth": az, "elevation": el,

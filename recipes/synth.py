@@ -51,14 +51,14 @@ from avbench.dataset import Recipe
 from avbench.errors import DataNotFoundError, InputError
 from avbench.extras import require
 from avbench.io import read_json, write_json
-from avbench.model import Clip, Event, SplitManifest, Task, TaskKind, segment_labels_from_events
+from avbench.model import Clip, Event, MetricRef, SplitManifest, Task, TaskKind, segment_labels_from_events
 from avbench.recipes._synth_render import N_MICS, render_audio, write_npz
 from avbench.recipes._synth_sounds import CLASSES, CLIP_SECONDS, FS, SCENES, background_noise, sample_scenario, synth_signal
 from avbench.recipes._synth_video import FOV, FPS, SIZE, render_video
 
 __all__ = ["RECIPE", "SynthRecipe", "SIZES", "GENERATOR_VERSION", "generate_clip"]
 
-GENERATOR_VERSION = "1"
+GENERATOR_VERSION = "2"
 SIZES = {"tiny": 12, "small": 60, "default": 150, "large": 600}
 NO_VIDEO_FRACTION = 0.2
 DROPOUT_FRACTION = 0.15
@@ -249,7 +249,7 @@ class SynthRecipe(Recipe):
                  ("event_f1", "segment_f1", "intersection_f1"),
                  description="Sound event detection: onset, offset and class of every event."),
             Task("synth-seld", self.name, TaskKind.EVENT_LOCALIZATION, CLASSES,
-                 ("seld-dcase2022", "seld-umons"),
+                 (MetricRef("seld-dcase2022", {"n_classes": len(CLASSES)}), "seld-umons"),
                  description="Sound event localization and detection: events with azimuth and elevation."),
             Task("synth-scene", self.name, TaskKind.CLIP_CLASSIFICATION, SCENES,
                  ("accuracy", "f1_macro", "log_loss"),
@@ -267,10 +267,17 @@ class SynthRecipe(Recipe):
         self.prepare(Path(root), size="tiny", quiet=True)
 
 
+def _track(events: list[dict[str, Any]], i: int) -> int:
+    """DCASE-style track index: how many earlier events of the same class overlap event ``i``
+    (always 0 with generator >= 2, where same-class events never overlap)."""
+    e = events[i]
+    return sum(1 for o in events[:i] if o["label"] == e["label"] and o["onset"] < e["offset"] and e["onset"] < o["offset"])
+
+
 def _clip(cid: str, lab: dict[str, Any], rel: str) -> Clip:
     events = tuple(
         Event(e["onset"], e["offset"], e["label"], labels=CLASSES, azimuth=e["azimuth"], elevation=e["elevation"],
-              distance=e["distance"], track=i, onscreen=e.get("in_view"))
+              distance=e["distance"], track=_track(lab["events"], i), onscreen=e.get("in_view"))
         for i, e in enumerate(lab["events"])
     )
     has_video = bool(lab["has_video"])

@@ -24,7 +24,6 @@ from collections.abc import Callable, Mapping
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
-from scipy.stats import t as student_t
 
 from avbench.errors import InputError
 
@@ -209,6 +208,8 @@ def jackknife(
     glob = derive(total)
     keep = ~np.eye(n, dtype=bool)  # re-summed (not subtracted) so partials carry no cancellation error
     partial = [derive({k: v[keep[i]].sum(axis=0) for k, v in per_file.items()}) for i in range(n)]
+    from scipy.stats import t as student_t  # scipy.stats is slow to import: only when intervals are asked for
+
     tq = float(student_t.ppf(1 - (1 - level) / 2, n - 1))
     out: dict[str, dict[str, float]] = {}
     for name, g in glob.items():

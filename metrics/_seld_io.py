@@ -32,6 +32,7 @@ Example:
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -198,28 +199,34 @@ def read_csv(
         raise InputError(f"{path}: no such SELD CSV file") from None
     except UnicodeDecodeError:
         raise InputError(f"{path}: not a UTF-8 text file") from None
-    raw = [ln for ln in text.splitlines()]
-    lines = np.array([i + 1 for i, ln in enumerate(raw) if ln.strip()], dtype=np.int64)
-    rows = [raw[i - 1].strip().split(",") for i in lines]
-    if rows and _looks_like_header(rows[0]):
-        rows, lines = rows[1:], lines[1:]
-    widths = {len(r) for r in rows}
-    if len(widths) > 1:
-        bad = next(k for k, r in enumerate(rows) if len(r) != len(rows[0]))
-        raise _fail(path, int(lines[bad]), f"{len(rows[bad])} columns where earlier lines have {len(rows[0])}; every line needs the same columns")
-    width = widths.pop() if widths else 5
-    grid = np.array(rows, dtype=object).reshape(len(rows), width) if rows else np.zeros((0, width), dtype=object)
-    if layout == "interval" or (layout == "auto" and len(rows) and not _is_number(rows[0][0])) or (
-        layout == "auto" and len(rows) and not _is_number(rows[0][2]) and width in (5, 6)
-    ):
-        return _read_interval(path, grid, lines, n_classes, classes, angle_unit, distance_unit, hop, n_frames)
-    num = _numeric(path, grid, lines, skip=(1,))
+    fast = None if layout == "interval" else _fast_numeric(text, n_classes)
+    if fast is not None:
+        num, lines = fast
+        width = num.shape[1]
+        cls = num[:, 1].astype(np.int64)
+    else:
+        raw = text.splitlines()
+        lines = np.array([i + 1 for i, ln in enumerate(raw) if ln.strip()], dtype=np.int64)
+        rows = [raw[i - 1].strip().split(",") for i in lines]
+        if rows and _looks_like_header(rows[0]):
+            rows, lines = rows[1:], lines[1:]
+        widths = {len(r) for r in rows}
+        if len(widths) > 1:
+            bad = next(k for k, r in enumerate(rows) if len(r) != len(rows[0]))
+            raise _fail(path, int(lines[bad]), f"{len(rows[bad])} columns where earlier lines have {len(rows[0])}; every line needs the same columns")
+        width = widths.pop() if widths else 5
+        grid = np.array(rows, dtype=object).reshape(len(rows), width) if rows else np.zeros((0, width), dtype=object)
+        if layout == "interval" or (layout == "auto" and len(rows) and not _is_number(rows[0][0])) or (
+            layout == "auto" and len(rows) and not _is_number(rows[0][2]) and width in (5, 6)
+        ):
+            return _read_interval(path, grid, lines, n_classes, classes, angle_unit, distance_unit, hop, n_frames)
+        num = _numeric(path, grid, lines, skip=(1,))
+        cls = _class_ids(grid[:, 1], classes, n_classes, path, lines)
     frame = num[:, 0]
     if np.any(frame != np.round(frame)) or np.any(frame < 0):
         k = int(np.flatnonzero((frame != np.round(frame)) | (frame < 0))[0])
-        raise _fail(path, int(lines[k]), f"frame {grid[k, 0]!r} must be a non-negative integer")
-    cls = _class_ids(grid[:, 1], classes, n_classes, path, lines)
-    n = len(rows)
+        raise _fail(path, int(lines[k]), f"frame {frame[k]!r} must be a non-negative integer")
+    n = len(num)
     track = np.zeros(n, dtype=np.int64)
     dist = np.full(n, np.nan)
     onscreen = np.full(n, -1, dtype=np.int8)
@@ -262,6 +269,38 @@ def read_csv(
         raise _fail(path, int(lines[k]), f"frame {frame[k]} is past the clip end ({n_frames} frames of {hop} s)")
     return from_rows((path.name,), np.zeros(n), frame, cls, az, el, track=track, distance=dist, onscreen=onscreen,
                      n_frames=[-1 if n_frames is None else n_frames], classes=classes, hop=hop)
+
+
+def _fast_numeric(text: str, n_classes: int):
+    """All-numeric files without blank lines in one numpy call; ``None`` -> use the checked path."""
+    body = text.strip()
+    if not body:
+        return None
+    first, _, rest = body.partition("\n")
+    hdr = 0
+    if not _is_number(first.split(",")[0]):
+        if not _looks_like_header(first.split(",")):
+            return None
+        body, hdr = rest.strip(), 1
+        if not body:
+            return None
+    n = body.count("\n") + 1
+    flat = body.replace("\r", "").replace("\n", ",")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            arr = np.fromstring(flat, dtype=float, sep=",")  # text mode
+    except (ValueError, DeprecationWarning):
+        return None
+    if arr.size != flat.count(",") + 1 or arr.size % n or not np.isfinite(arr).all():
+        return None
+    num = arr.reshape(n, arr.size // n)
+    if num.shape[1] < 4 or num.shape[1] * n != body.count(",") + n:
+        return None
+    c = num[:, 1]
+    if np.any(c != np.round(c)) or np.any(c < 0) or np.any(c >= n_classes):
+        return None
+    return num, np.arange(1 + hdr, n + 1 + hdr, dtype=np.int64)
 
 
 def _looks_like_header(row: list[str]) -> bool:

@@ -22,6 +22,7 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import mmap
 from collections.abc import Iterator
 from pathlib import Path
@@ -110,9 +111,11 @@ class FeatureArray:
         self._mm.madvise(mmap.MADV_DONTNEED, aligned, start + self._row_bytes - aligned)
 
     def close(self) -> None:
+        """Close the file; views already handed out stay valid (the mapping goes with the last one)."""
         self._array = None
         if self._mm is not None:
-            self._mm.close()
+            with contextlib.suppress(BufferError):  # views still alive: they keep the mapping
+                self._mm.close()
             self._mm = None
         if self._h5 is not None:
             self._h5.close()

@@ -113,12 +113,22 @@ def test_writer_appends_then_compacts(tmp_path: Path) -> None:
     assert read_manifest(p)["a"].status == "ok"
 
 
+def test_one_writer_at_a_time(tmp_path: Path) -> None:
+    p = tmp_path / "m.tsv"
+    with ManifestWriter(p):
+        with pytest.raises(InputError, match=r"m\.tsv: another avbench download is writing this manifest"):
+            ManifestWriter(p)
+    with ManifestWriter(p) as w:  # released on close
+        w.add(ok_row("a"))
+
+
 def test_writer_rows_survive_a_crash_before_close(tmp_path: Path) -> None:
     p = tmp_path / "m.tsv"
     w = ManifestWriter(p)
     w.add(ok_row("a"))
     w.add(bad_row("b"))
-    os.close(w._fd)  # the process dies: no compaction, no final fsync
+    os.close(w._fd)  # the process dies: no compaction, no final fsync, the lock goes
+    os.close(w._lock_fd)
     w._fd = None
     with open(p, "a") as fh:
         fh.write("c\tvid_c\t0.000")  # and a torn line

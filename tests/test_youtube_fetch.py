@@ -98,7 +98,7 @@ def test_http_failures_and_truncated_media_are_recorded(media_server, tmp_path: 
     assert rows["cut"].reason.startswith("ERROR: ")
     assert s.counts == {"ok": 1, "unavailable": 1, "private": 0, "removed": 0, "geo-blocked": 0,
                         "age-restricted": 0, "error": 2}  # fmt: skip
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["fine.mp4", MANIFEST_NAME]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [f".{MANIFEST_NAME}.lock", "fine.mp4", MANIFEST_NAME]
     assert availability_masks(rows, ["gone", "cut", "fine"]) == {
         "gone": (False, False), "cut": (False, False), "fine": (True, True),
     }  # fmt: skip

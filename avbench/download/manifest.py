@@ -237,11 +237,31 @@ def write_manifest(path: str | os.PathLike[str], rows: Iterable[ManifestRow]) ->
             fh.write(r.to_line())
 
 
+def _lock(path: Path) -> int:
+    """Hold an exclusive lock on ``.<name>.lock`` beside ``path`` (released when the process ends)."""
+    fd = os.open(path.with_name(f".{path.name}.lock"), os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows: no advisory locks, single-writer by convention
+        return fd
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        raise InputError(
+            f"{path}: another avbench download is writing this manifest; wait for it to finish "
+            "(two runs into one directory would overwrite each other's files)"
+        ) from None
+    return fd
+
+
 class ManifestWriter:
     """Record rows as they arrive; compact atomically on :meth:`close`.
 
     Thread-safe. Each :meth:`add` appends one complete line with a single ``write`` (flushed to
-    the OS at once, ``fsync`` at most every ``sync_every`` seconds and on close).
+    the OS at once, ``fsync`` at most every ``sync_every`` seconds and on close). One writer per
+    manifest at a time: a second one, in any process, raises :class:`InputError` (a lock on
+    ``.<name>.lock`` beside it, released when the holder closes or dies).
 
     Args:
         path: the manifest file (created with its header when absent).
@@ -258,7 +278,13 @@ class ManifestWriter:
 
     def __init__(self, path: str | os.PathLike[str], *, sync_every: float = 1.0) -> None:
         self.path = Path(path)
-        self.rows: dict[str, ManifestRow] = read_manifest(self.path) if self.path.exists() else {}
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock_fd = _lock(self.path)
+        try:
+            self.rows: dict[str, ManifestRow] = read_manifest(self.path) if self.path.exists() else {}
+        except BaseException:
+            os.close(self._lock_fd)
+            raise
         # Start from a compact, terminated file so appends never follow a torn line.
         write_manifest(self.path, self.rows.values())
         self._fd: int | None = os.open(self.path, os.O_WRONLY | os.O_APPEND)
@@ -287,7 +313,10 @@ class ManifestWriter:
             os.fsync(self._fd)
             os.close(self._fd)
             self._fd = None
-            write_manifest(self.path, self.rows.values())
+            try:
+                write_manifest(self.path, self.rows.values())
+            finally:
+                os.close(self._lock_fd)
 
     def __enter__(self) -> ManifestWriter:
         return self

@@ -32,6 +32,7 @@ class PlanItem:
     have: int = 0
     remote: Remote | None = None
     error: str | None = None
+    note: str = ""
 
     @property
     def size(self) -> int | None:
@@ -61,7 +62,7 @@ def local_state(res: Resource, root: Path, record: DownloadRecord) -> PlanItem:
                                        "size": st.st_size, **{k: v for k, v in digests.items() if v},
                                        "verified": sorted(want), "date": now_utc(), "mtime_ns": st.st_mtime_ns})
             return PlanItem(res, "present")
-        return PlanItem(res, "invalid", error=chk.detail)
+        return PlanItem(res, "invalid", note=chk.detail)
     if record.removed_archive_members(res.path) is not None:
         return PlanItem(res, "extracted")
     part = http.part_path(dest)
@@ -93,7 +94,7 @@ def print_plan(report: Any, quiet: bool) -> None:
         size = "?" if p.size is None else f"{p.size:,}"
         total += p.needed
         where = p.remote.url if p.remote else ""
-        out.write(f"{p.status:9} {size:>16}  {p.resource.path}  {where}{'  ERROR: ' + p.error if p.error else ''}\n")
+        out.write(f"{p.status:9} {size:>16}  {p.resource.path}  {where}{'  (' + p.note + ')' if p.note else ''}{'  ERROR: ' + p.error if p.error else ''}\n")
     todo = sum(p.status in ("missing", "partial", "invalid") for p in report.plan)
     out.write(f"would fetch {todo} of {len(report.plan)} files, {total:,} bytes, into {report.root}\n")
 
@@ -104,7 +105,7 @@ def check_space(plan: list[PlanItem], root: Path) -> None:
     while not probe.exists():
         probe = probe.parent
     free = shutil.disk_usage(probe).free
-    if need + SPACE_MARGIN > free:
+    if need and need + SPACE_MARGIN > free:
         n = sum(p.needed > 0 for p in plan)
         raise DownloadError(f"not enough free space in {root}: {n} file(s) need {need / 2**30:.2f} GiB "
                             f"(+{SPACE_MARGIN >> 20} MiB margin), {free / 2**30:.2f} GiB free; free space or "

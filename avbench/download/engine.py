@@ -157,7 +157,7 @@ def _extract_one(item: PlanItem, root: Path, record: DownloadRecord, opts: dict[
         raise DownloadError(f"{res.path}: volume(s) {', '.join(missing)} missing; cannot extract")
     entry = record.archives.get(res.path)
     members = record.archive_members(res.path) if entry and entry.get("extracted_to") == to else None
-    if members is not None and all((root / to / m).is_file() and (root / to / m).stat().st_size == s
+    if members is not None and all((root / m).is_file() and (root / m).stat().st_size == s
                                    for m, s in members.items()):
         done = True
     else:
@@ -239,7 +239,7 @@ def fetch_resources(resources: list[Any], root: str | os.PathLike[str], **option
     if clips:
         report.clips = _fetch_clips(clips, root, opts)
     report.seconds = time.monotonic() - t0
-    if not opts["dry_run"] and opts["quiet"]:
+    if not opts["dry_run"] and opts["quiet"] and not report.failed:
         sys.stderr.write(f"avbench: {len(report.fetched)} fetched, {len(report.plan) - len(report.fetched) - len(report.failed)}"
                          f" already present, {len(report.failed)} failed, {report.bytes:,} bytes in {report.seconds:.1f} s\n")
     if report.failed:

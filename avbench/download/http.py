@@ -145,7 +145,7 @@ def _classify(exc: BaseException, url: str) -> _Retryable | DownloadError:
 
 def _wait(policy: RetryPolicy, failures: int, cond: _Retryable, url: str) -> None:
     if failures >= policy.attempts:
-        raise DownloadError(f"{cond} ({failures} attempts); rerun the command to resume")
+        raise DownloadError(f"{cond} ({failures} attempts)")
     if cond.wait is not None:
         if cond.wait > policy.max_retry_after:
             raise DownloadError(f"{url}: server asks to wait {cond.wait:.0f} s (Retry-After); rerun later")

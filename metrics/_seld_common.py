@@ -168,7 +168,28 @@ def match_groups(
     r1 = ro[rstart[single]]
     p1 = po[pstart[single]]
     out_r, out_p = [r1], [p1]
-    for k in np.flatnonzero(~single):
+    # one row on one side: the assignment is the first minimum (what the solver returns without ties)
+    for side in (0, 1):
+        sel = np.flatnonzero(((rcount == 1) & (pcount > 1)) if side == 0 else ((pcount == 1) & (rcount > 1)))
+        if not len(sel):
+            continue
+        cnt = (pcount if side == 0 else rcount)[sel]
+        starts = np.cumsum(cnt) - cnt
+        within = np.arange(cnt.sum()) - np.repeat(starts, cnt)
+        if side == 0:
+            ii = np.repeat(ro[rstart[sel]], cnt)
+            jj = po[np.repeat(pstart[sel], cnt) + within]
+        else:
+            ii = ro[np.repeat(rstart[sel], cnt) + within]
+            jj = np.repeat(po[pstart[sel]], cnt)
+        c = np.asarray(cost(ii, jj), dtype=float)
+        hit = np.flatnonzero(c == np.repeat(np.minimum.reduceat(c, starts), cnt))
+        grp = np.repeat(np.arange(len(sel)), cnt)[hit]
+        first = hit[np.r_[True, grp[1:] != grp[:-1]]]
+        out_r.append(ii[first])
+        out_p.append(jj[first])
+    small = single | (rcount == 1) | (pcount == 1)
+    for k in np.flatnonzero(~small):
         rr = ro[rstart[k] : rstart[k] + rcount[k]]
         pp = po[pstart[k] : pstart[k] + pcount[k]]
         ii = np.repeat(rr, len(pp))

@@ -208,7 +208,7 @@ def read_split_rows(root: Path, rows: Sequence[Row], *, released: bool) -> dict[
                 if line not in by_text:
                     raise InputError(
                         f"{base / fname} line {lineno}: {line!r} is not a row of Annotations.txt; "
-                        "re-extract AVE_Dataset.zip (`avbench download ave --force`)"
+                        "delete AVE_Dataset/ and run `avbench download ave` to extract it again"
                     )
                 found.append(by_text[line])
             out[name] = tuple(found)

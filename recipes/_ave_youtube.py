@@ -6,8 +6,10 @@ the same YTID in the AudioSet segment lists (``eval``, ``balanced_train``, ``unb
 fetched by the ``youtube`` part into ``youtube/audioset/``. A clip whose id is in none of them is
 not requested and is counted in the result (its video, if any, comes from the archive only).
 
-Every requested clip gets a row in ``youtube/youtube_manifest.tsv``
-(:mod:`avbench.download.manifest`): the loader's ``has_video`` mask reads it.
+The clips go through the download engine (:func:`avbench.download.fetch_resources`), which hands
+them to :func:`avbench.download.youtube.fetch_youtube_clips`; every requested clip gets a row in
+``youtube/youtube_manifest.tsv`` (:mod:`avbench.download.manifest`), which the loader's
+``has_video`` mask reads.
 
 Example:
     >>> import io
@@ -19,14 +21,13 @@ Example:
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import IO, Any
 
 from avbench.errors import DataNotFoundError, InputError
 
-__all__ = ["SEGMENT_LISTS", "audioset_offsets", "split_options", "fetch_media"]
+__all__ = ["SEGMENT_LISTS", "audioset_offsets", "fetch_media"]
 
 SEGMENT_LISTS = ("eval_segments.csv", "balanced_train_segments.csv", "unbalanced_train_segments.csv")
 
@@ -54,30 +55,17 @@ def audioset_offsets(files: Iterable[IO[str]], wanted: set[str]) -> dict[str, fl
     return out
 
 
-def split_options(options: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Split ``options`` into (download engine options, YouTube fetch options).
-
-    Options named by :func:`avbench.download.youtube.fetch_youtube_clips` go to it; ``quiet`` goes to both.
-    """
-    from avbench.download.youtube import fetch_youtube_clips
-
-    names = set(inspect.signature(fetch_youtube_clips).parameters) - {"clips", "out_dir"}
-    youtube = {k: v for k, v in options.items() if k in names}
-    engine = {k: v for k, v in options.items() if k not in names or k == "quiet"}
-    return engine, youtube
-
-
 def fetch_media(root: Path, rows: Sequence[Any], **options: Any) -> dict[str, Any]:
-    """Fetch each row's 10-s section into ``root/youtube`` and record it in the manifest.
+    """Fetch each row's 10-s section through the download engine (into ``root/youtube``, recorded in
+    its manifest); ``options`` are the engine's (``workers``, ``retry_unavailable``, ``executor``...).
 
     Returns:
-        ``{"summary": YouTubeSummary, "no_offset": [clip ids not requested]}``.
+        ``{"report": FetchReport, "no_offset": [clip ids not requested]}``.
 
     Raises:
         DataNotFoundError: the AudioSet segment lists are not under ``root/youtube/audioset``.
     """
-    from avbench.download import YouTubeClip
-    from avbench.download.youtube import fetch_youtube_clips
+    from avbench.download import YouTubeClip, fetch_resources
 
     lists = [root / "youtube" / "audioset" / name for name in SEGMENT_LISTS]
     present = [p for p in lists if p.is_file()]
@@ -97,5 +85,5 @@ def fetch_media(root: Path, rows: Sequence[Any], **options: Any) -> dict[str, An
             clips.append(YouTubeClip(r.clip_id, r.youtube_id, start, start + 10.0, "av"))
         else:
             missing.append(r.clip_id)
-    summary = fetch_youtube_clips(clips, root / "youtube", **options)
-    return {"summary": summary, "no_offset": missing}
+    report = fetch_resources(clips, root, **options)
+    return {"report": report, "no_offset": missing}

@@ -121,10 +121,9 @@ class AveRecipe(Recipe):
         """Fetch ``parts``, then check the extracted archive and probe its videos.
 
         Options: ``probe`` (bool, default True when PyAV is installed): probe every archive video and
-        write ``avbench/video_status.json``; those of
-        :func:`avbench.download.youtube.fetch_youtube_clips` (part ``youtube``) go to it; the others go
-        to the download engine. The ``youtube`` part fetches the AudioSet segment lists, then each
-        clip's section (see :mod:`avbench.recipes._ave_youtube`).
+        write ``avbench/video_status.json``; the others go to the download engine
+        (:func:`avbench.download.fetch_resources`). The ``youtube`` part fetches the AudioSet segment
+        lists, then each clip's section through the engine (see :mod:`avbench.recipes._ave_youtube`).
 
         Raises:
             DownloadError: an extracted annotation or split file does not have its known sha256.
@@ -132,17 +131,14 @@ class AveRecipe(Recipe):
         self.check_parts(parts)
         root = Path(root)
         probe = options.pop("probe", None)
-        youtube_opts: dict[str, Any] = {}
-        if "youtube" in parts:
-            from avbench.recipes._ave_youtube import split_options
-
-            options, youtube_opts = split_options(options)
         result = None
         files = self.resources(parts=parts)
         if files:
             from avbench.download import fetch_resources
 
             result = fetch_resources(files, root, **options)
+        if options.get("dry_run"):
+            return result
         if "videos" in parts:
             self.verify_archive(root)
             if probe is None:
@@ -158,7 +154,7 @@ class AveRecipe(Recipe):
             from avbench.recipes._ave_youtube import fetch_media
 
             rows, _ = read_rows(root)
-            return {"files": result, "youtube": fetch_media(root, rows, **youtube_opts)}
+            return {"files": result, "youtube": fetch_media(root, rows, **options)}
         return result
 
     def verify_archive(self, root: Path) -> None:

@@ -39,6 +39,7 @@ Example:
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -156,9 +157,8 @@ def event_based(
 
 
 def _config(metric_id: str, params: dict, description: str, primary: str) -> MetricConfig:
-    def compute(reference, predictions, *, durations, labels, **kw) -> MetricResult:  # noqa: ANN001
-        return event_based(reference, predictions, durations=durations, labels=labels, metric_id=metric_id, **kw)
-
+    compute = functools.partial(event_based, metric_id=metric_id)
+    compute.__doc__ = event_based.__doc__
     return MetricConfig(metric_id, VERSION, "sed", "sed", compute, params, description=description, primary=primary)
 
 

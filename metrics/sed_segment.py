@@ -33,6 +33,7 @@ Example:
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -161,9 +162,8 @@ def segment_based(
 
 
 def _config(metric_id: str, resolution: float, description: str) -> MetricConfig:
-    def compute(reference, predictions, *, durations, labels, **params) -> MetricResult:  # noqa: ANN001
-        return segment_based(reference, predictions, durations=durations, labels=labels, metric_id=metric_id, **params)
-
+    compute = functools.partial(segment_based, metric_id=metric_id)
+    compute.__doc__ = segment_based.__doc__
     return MetricConfig(metric_id, VERSION, "sed", "sed", compute, {"time_resolution": resolution},
                         description=description, primary="f1")
 

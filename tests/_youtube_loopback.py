@@ -8,6 +8,7 @@ The server maps a video id to a file by its prefix, so a test picks the behaviou
 - ``trunc...``: the mp4 announced with its full Content-Length, half sent, connection closed;
 - ``slow...``: the mp4 after ``MediaServer.delay`` seconds.
 
+Ids added to ``MediaServer.gone`` answer 404 from then on (a video removed after a first run).
 ``MediaServer.latency`` (seconds) delays every request (a stand-in for network round trips).
 """
 
@@ -50,6 +51,7 @@ class MediaServer:
         self.latency = 0.0
         self.delay = 0.5
         self.hits: dict[str, int] = {}
+        self.gone: set[str] = set()  # video ids that answer 404 from now on
         self._lock = threading.Lock()
         server = self
 
@@ -72,7 +74,7 @@ class MediaServer:
                     server.hits[vid] = server.hits.get(vid, 0) + 1
                 if server.latency:
                     time.sleep(server.latency)
-                if vid.startswith("n404"):
+                if vid.startswith("n404") or vid in server.gone:
                     return self._fail(404, "Not Found")
                 if vid.startswith("n403"):
                     return self._fail(403, "Forbidden")

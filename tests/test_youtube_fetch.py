@@ -181,10 +181,25 @@ def test_missing_changed_or_redefined_clips_are_fetched_again(media_server, tmp_
         assert hash_file(tmp_path / after[cid].path).hexdigest("sha256") == after[cid].sha256
 
 
-def test_sequential_run_and_separate_manifest_path(media_server, tmp_path: Path) -> None:
+def test_corrupt_file_of_a_video_removed_since_is_dropped(media_server, tmp_path: Path) -> None:
+    clips = [YouTubeClip("z", "v_z", 0.0, 1.0, "audio")]
+    _fetch(media_server, tmp_path, clips)
+    f = tmp_path / read_manifest(tmp_path / MANIFEST_NAME)["z"].path
+    f.write_bytes(f.read_bytes()[:-10])  # damaged on disk
+    media_server.gone.add("v_z")  # and the video is gone
+    _fetch(media_server, tmp_path, clips)
+    rows = read_manifest(tmp_path / MANIFEST_NAME)
+    assert rows["z"].status == "unavailable" and not f.exists()
+    assert availability_masks(rows, ["z"]) == {"z": (False, False)}
+
+
+def test_sequential_run_and_separate_manifest_path(media_server, tmp_path: Path, capsys) -> None:
     clips = [YouTubeClip("x", "v_x", 0.0, 1.0, "audio"), YouTubeClip("y", "n404_y", 0.0, 1.0)]
     manifest = tmp_path / "root" / "youtube_manifest.tsv"
-    s = _fetch(media_server, tmp_path / "root" / "clips", clips, workers=1, manifest_path=manifest)
+    s = fetch_youtube_clips(clips, tmp_path / "root" / "clips", url_template=media_server.template, workers=1,
+                            manifest_path=manifest, quiet=False)  # fmt: skip
+    err = capsys.readouterr().err
+    assert f"avbench: youtube: 2 clips (2 fetched, 0 skipped): ok 1, unavailable 1; manifest {manifest}" in err
     rows = read_manifest(manifest)
     assert s.fetched == 2 and rows["x"].path == "clips/x.m4a" and rows["y"].status == "unavailable"
     assert availability_masks(rows, ["x", "y"], root=manifest.parent) == {"x": (True, False), "y": (False, False)}

@@ -215,8 +215,12 @@ def fetch_clip(
     still matches, ``previous`` itself is returned and nothing is fetched (see :func:`fetch_job`).
     """
     mdir = Path(manifest_dir)
-    if previous is not None and previous.status == "ok" and still_valid(previous, mdir):
-        return previous
+    if previous is not None and previous.status == "ok":
+        if still_valid(previous, mdir):
+            return previous
+        stale = mdir / previous.path
+        if stale.resolve().parent == Path(out_dir).resolve():  # only ever delete inside out_dir
+            stale.unlink(missing_ok=True)  # changed on disk: never left beside a newer row
     out = Path(out_dir)
     base = {"clip_id": clip.clip_id, "video_id": clip.video_id, "start": float(clip.start),
             "end": float(clip.end), "mode": clip.mode}  # fmt: skip
@@ -237,8 +241,6 @@ def fetch_clip(
         final = out / f"{clip.clip_id}{saved.suffix}"
         digest, size = sha256_file(saved), saved.stat().st_size
         os.replace(saved, final)
-        if previous is not None and previous.path and (mdir / previous.path) != final:
-            (mdir / previous.path).unlink(missing_ok=True)
         rel = Path(os.path.relpath(final, mdir)).as_posix()
         return ManifestRow(**base, status="ok", date=utc_now(), yt_dlp=version, path=rel, sha256=digest,
                            size=size, duration=round(media.duration, 3), has_audio=media.has_audio,

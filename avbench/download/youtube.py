@@ -33,6 +33,7 @@ import contextlib
 import functools
 import os
 import re
+import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -149,11 +150,15 @@ def _local_map(
 
 
 def _progress(quiet: bool) -> Any:
+    """A rich bar on stderr (drawn only on a terminal), or nothing when ``quiet``."""
     if quiet:
         return contextlib.nullcontext(None)
+    from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    console = Console(file=sys.stderr)
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                    console=console, disable=not console.is_terminal)  # fmt: skip
 
 
 def fetch_youtube_clips(
@@ -182,7 +187,7 @@ def fetch_youtube_clips(
         scheduler: the Dask scheduler address (or a ``distributed.Client``) for ``"dask"``.
         url_template: the page URL of a video, formatted with ``video_id`` (and ``clip_id``);
             tests and mirrors point it elsewhere.
-        quiet: no progress bar.
+        quiet: no progress bar (the one-line summary on stderr remains).
         ydl_options: extra yt-dlp parameters (e.g. ``{"cookiefile": ..., "proxy": ...}``),
             overriding avbench's defaults.
 
@@ -211,7 +216,7 @@ def fetch_youtube_clips(
     root = mpath.parent
     fn = functools.partial(fetch_job, out_dir=str(out), manifest_dir=str(root), url_template=url_template,
                            ydl_options=dict(ydl_options or {}))  # fmt: skip
-    fetched = 0
+    fetched = missing = 0
     with ManifestWriter(mpath) as writer:
         jobs, skipped = _plan(clips, writer.rows, retry_unavailable=retry_unavailable)
         if executor == "dask" and jobs:
@@ -234,8 +239,9 @@ def fetch_youtube_clips(
                     writer.add(row)
                 else:
                     skipped += 1
+                missing += row.status != "ok"
                 if progress is not None:
-                    progress.advance(task)
+                    progress.update(task, advance=1, description=f"youtube ({missing} not available)")
         rows = dict(writer.rows)
     with contextlib.suppress(OSError):  # only when empty: a crashed run's leftovers stay visible
         (out / ".partial").rmdir()
@@ -244,4 +250,7 @@ def fetch_youtube_clips(
         r = rows.get(c.clip_id)
         if r is not None:
             counts[r.status] += 1
-    return YouTubeSummary(len(clips), fetched, skipped, counts, mpath, time.perf_counter() - t0)
+    summary = YouTubeSummary(len(clips), fetched, skipped, counts, mpath, time.perf_counter() - t0)
+    if clips:
+        sys.stderr.write(f"avbench: {summary.line()}; manifest {mpath}\n")
+    return summary

@@ -5,9 +5,9 @@
 - ``<id>_class_f1.png``: a bar per class of the class-wise ``f1`` (when the result has one), with
   the macro and micro F1 as lines;
 - ``<id>_psd_roc.png``: the PSD-ROC when ``result.extra["psd_roc"]`` exists. Accepted layouts:
-  ``{"efpr": [...], "etpr": [...]}`` (or ``"x"``/``"y"``, or ``"fpr"``/``"tpr"``), optionally with
-  per-class curves under ``"class_wise"`` or in ``extra["psd_roc_class_wise"]`` in the same layout,
-  and ``"max_efpr"`` to draw the integration limit.
+  ``{"efpr": [...], "tpr": [...]}`` (as :mod:`avbench.metrics.psds` writes it; also ``"etpr"``,
+  ``"x"``/``"y"``, ``"fpr"``/``"tpr"``), with per-class curves from ``extra["class_rocs"]``
+  (``{class: {"efpr", "tpr"}}``) drawn thin, and ``params["max_efpr"]`` as the integration limit.
 
 Example:
     >>> _xy({"efpr": [0, 10], "etpr": [0.1, 0.5]})
@@ -30,7 +30,7 @@ from avbench.results import MetricResult
 
 __all__ = ["write_plots"]
 
-_XY_KEYS = (("efpr", "etpr"), ("x", "y"), ("fpr", "tpr"))
+_XY_KEYS = (("efpr", "etpr"), ("efpr", "tpr"), ("x", "y"), ("fpr", "tpr"))
 
 
 def _xy(obj: Any) -> tuple[np.ndarray, np.ndarray] | None:
@@ -88,13 +88,13 @@ def write_plots(results: Sequence[MetricResult], out_dir: Path) -> list[str]:
         curve = _xy(roc) if roc is not None else None
         if curve is not None:
             fig, ax = plt.subplots(figsize=(5, 4))
-            per = (roc.get("class_wise") if isinstance(roc, Mapping) else None) or r.extra.get("psd_roc_class_wise") or {}
+            per = r.extra.get("class_rocs") or {}
             for name, c in dict(per).items():
                 xy = _xy(c)
                 if xy is not None:
                     ax.step(*xy, where="post", linewidth=0.7, alpha=0.6, label=str(name))
             ax.step(*curve, where="post", color="k", linewidth=2, label="PSD-ROC")
-            max_efpr = roc.get("max_efpr") if isinstance(roc, Mapping) else None
+            max_efpr = r.params.get("max_efpr")
             if max_efpr is not None:
                 ax.axvline(float(max_efpr), color="grey", linestyle="--", linewidth=1)
             value = r.overall.get("psds")

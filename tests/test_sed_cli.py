@@ -127,3 +127,16 @@ def test_json_adapter_events_and_frame_scores() -> None:
     (ref, preds), kw = from_json(task, clips, scores_only)
     assert preds.kind == "scores"
     assert metric("segment_f1")(ref, preds, **kw).overall["f1"] == 1.0
+
+
+def test_psd_roc_plot_from_psds_extra(tmp_path: Path) -> None:
+    """The PSD-ROC plot reads the layout metrics/psds.py writes: extra psd_roc {efpr, tpr} + class_rocs."""
+    pytest.importorskip("matplotlib")
+    from avbench.metrics._sed_plots import write_plots
+    from avbench.results import MetricResult
+
+    roc = {"efpr": [0.0, 10.0, 80.0], "tpr": [0.2, 0.5, 0.7]}
+    r = MetricResult("psds1", "1.0", {"max_efpr": 100.0}, {"psds": 0.4}, {"x": {"psds": 0.4}},
+                     extra={"psd_roc": roc, "class_rocs": {"x": roc}})
+    paths = write_plots([r], tmp_path / "p")
+    assert [Path(p).name for p in paths] == ["psds1_psd_roc.png"] and Path(paths[0]).stat().st_size > 1000

@@ -94,8 +94,8 @@ def test_not_enough_space_fails_before_any_byte(loopback, tmp_path, monkeypatch)
 
 
 def test_real_full_disk_is_a_clear_error(loopback, tmp_path):
-    """A 1 MiB tmpfs (needs root and mount rights; skipped otherwise) and a 2 MiB file of
-    unannounced size: the write fails with ENOSPC and the message says so."""
+    """A 1 MiB tmpfs (needs root and mount rights; skipped otherwise) and files of unannounced
+    size (2 MiB: inline writes; 20 MiB: the threaded sink): ENOSPC is reported as such."""
     mnt = tmp_path / "tiny"
     mnt.mkdir()
     if os.geteuid() != 0 or shutil.which("mount") is None:
@@ -103,9 +103,12 @@ def test_real_full_disk_is_a_clear_error(loopback, tmp_path):
     if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mnt)], capture_output=True).returncode:
         pytest.skip("this environment does not allow mounting a tmpfs")
     try:
-        url = loopback.add_file("big.bin", os.urandom(2 << 20))
-        with pytest.raises(DownloadError, match="disk full while writing"):
-            fetch_resources([Resource("big.bin", HttpSource(url))], mnt, quiet=True)
+        for size in (2 << 20, 20 << 20):
+            url, _ = loopback.add_generated(f"big{size}.bin", size)
+            with pytest.raises(DownloadError, match="disk full while writing"):
+                fetch_resources([Resource(f"big{size}.bin", HttpSource(url))], mnt, quiet=True)
+            for p in mnt.iterdir():
+                p.unlink()
     finally:
         subprocess.run(["umount", str(mnt)], check=False)
 

@@ -99,11 +99,13 @@ def test_retry_after_beyond_limit_is_reported(loopback, tmp_path):
         fetch_resources([_res(url)], tmp_path, quiet=True)
 
 
-def test_stall_times_out_and_resumes(loopback, tmp_path):
-    url = loopback.add_file("f.bin", DATA)
+@pytest.mark.parametrize("size", [len(DATA), 20 << 20])  # inline sink, threaded sink (>= 16 MiB)
+def test_stall_times_out_and_resumes_where_the_bytes_stopped(loopback, tmp_path, size):
+    url, blob = loopback.add_generated("f.bin", size, seed=5)
     loopback.fail(url, stall(100_000, 2.0))
-    fetch_resources([_res(url)], tmp_path, quiet=True, timeout=0.3)
-    assert (tmp_path / "f.bin").read_bytes() == DATA
+    res = Resource("f.bin", HttpSource(url), size=size, sha256=blob.sha256())
+    fetch_resources([res], tmp_path, quiet=True, timeout=0.3)
+    assert hashlib.sha256((tmp_path / "f.bin").read_bytes()).hexdigest() == blob.sha256()
     assert _get_ranges(loopback, url) == [None, "bytes=100000-"]
 
 

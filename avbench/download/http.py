@@ -42,6 +42,7 @@ from pathlib import Path
 from typing import Any
 
 from avbench import __version__
+from avbench.download._sink import THREAD_MIN, Sink
 from avbench.download.verify import Hasher, hash_file
 from avbench.errors import DownloadError
 
@@ -233,8 +234,6 @@ def download(url: str, dest: str | os.PathLike[str], *, size: int | None = None,
     algos = list(algorithms)
     failures = 0
     reported = 0  # bytes reported to progress so far
-    buf = bytearray(CHUNK)
-    view = memoryview(buf)
 
     def report(n: int) -> None:
         nonlocal reported
@@ -301,21 +300,26 @@ def download(url: str, dest: str | os.PathLike[str], *, size: int | None = None,
                         fh.seek(have)
                         fh.truncate()
                     readinto = _reader(resp)
-                    while True:
-                        n = readinto(view)
-                        if not n:
-                            break
-                        chunk = view[:n]
-                        hasher.update(chunk)
+                    sink = Sink(fh, hasher, part, threaded=(total or size or 0) >= THREAD_MIN)
+                    filled = 0
+                    try:
+                        buf = sink.buffer()
+                        while True:
+                            n = readinto(buf[filled:])
+                            if not n:
+                                break
+                            filled += n
+                            have += n
+                            report(n)
+                            if filled == len(buf):
+                                sink.submit(filled)
+                                buf, filled = sink.buffer(), 0
+                    finally:
                         try:
-                            fh.write(chunk)
-                        except OSError as exc:
-                            if exc.errno == errno.ENOSPC:
-                                raise DownloadError(f"disk full while writing {part}; free space and rerun "
-                                                    "(the download resumes)") from None
-                            raise
-                        have += n
-                        report(n)
+                            if filled:
+                                sink.submit(filled)  # keep what arrived before a failure
+                        finally:
+                            sink.close()
                 if total is not None and have < total:
                     raise http.client.IncompleteRead(b"", total - have)
                 if size is not None and have != size:

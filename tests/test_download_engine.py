@@ -252,3 +252,9 @@ def test_cli_download_verify_fetch(tiny, loopback, tmp_path, capsys):
     assert _cli(["fetch", url, "--sha256", "0" * 64, "--out", str(tmp_path / "two.bin"), "--quiet"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 2 and f"sha256 expected {'0' * 64}, got {sha}" in err  # summary of the first run + one error line
+
+
+def test_progress_display_path_runs(loopback, tmp_path, capsys):
+    """The rich progress display (not a terminal here, so it renders nothing live) and the summary."""
+    report = fetch_resources(_resources(loopback), tmp_path, quiet=False, workers=2)
+    assert len(report.fetched) == 6 and "avbench:" not in capsys.readouterr().err  # the summary is for --quiet

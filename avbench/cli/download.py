@@ -54,9 +54,10 @@ def download_cmd(name: str, parts: str | None, split: str | None, data_dir: Path
     recipe = registry.dataset(name)
     chosen = _parts(recipe, parts)
     root = dataset_dir(name, data_dir)
-    options: dict[str, Any] = {"workers": workers, "dry_run": dry_run, "quiet": quiet}
+    options: dict[str, Any] = {}
     # Only options the user set are passed, so recipes that generate data need not accept them all.
-    for key, value in (("mirror", mirror), ("retry_unavailable", retry_unavailable),
+    for key, value in (("workers", None if workers == 8 else workers), ("dry_run", dry_run), ("quiet", quiet),
+                       ("mirror", mirror), ("retry_unavailable", retry_unavailable),
                        ("executor", None if executor == "local" else executor), ("scheduler", scheduler),
                        ("remove_archives", remove_archives)):
         if value:

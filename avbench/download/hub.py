@@ -81,8 +81,12 @@ def resolve(source: HubSource, *, timeout: float, cache: dict[Any, Any]) -> Remo
     commit = _commit(hf, source, timeout, cache)
     url = hf.hf_hub_url(source.repo_id, source.filename, repo_type=source.repo_type, revision=commit,
                         endpoint=endpoint())
+    import inspect
+
+    accepted = inspect.signature(hf.get_hf_file_metadata).parameters
+    extra = {k: v for k, v in (("endpoint", endpoint()), ("retry_on_errors", True)) if k in accepted}
     try:
-        meta = hf.get_hf_file_metadata(url, timeout=timeout, endpoint=endpoint(), retry_on_errors=True)
+        meta = hf.get_hf_file_metadata(url, timeout=timeout, **extra)
     except Exception as exc:  # noqa: BLE001
         raise _hub_error(f"no metadata for {source.filename!r} in {source.repo_id!r}", exc) from None
     from huggingface_hub.utils import build_hf_headers

@@ -206,3 +206,25 @@ def test_sigkill_half_way_then_resume_is_byte_identical(loopback, tmp_path):
     got = hashlib.sha256(out.read_bytes()).hexdigest()
     assert got == sha
     assert _get_ranges(loopback, url)[-1] == f"bytes={have}-"
+
+
+def test_ctrl_c_stops_promptly_and_keeps_the_part_file(loopback, tmp_path):
+    """SIGINT to `avbench fetch` mid-stream: exit status 130, 'interrupted', the part file kept
+    and resumed by the next run."""
+    url, blob = loopback.add_generated("big.bin", 8 << 20, seed=4)
+    loopback.rate = 2 << 20
+    out = tmp_path / "big.bin"
+    cmd = [sys.executable, "-m", "avbench", "fetch", url, "--sha256", blob.sha256(), "--out", str(out), "--quiet"]
+    env = {**os.environ, "PYTHONPATH": str(REPO), "NO_PROXY": "127.0.0.1"}
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    part = out.with_name("big.bin.part")
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and (not part.exists() or part.stat().st_size < (1 << 20)):
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=15)
+    assert proc.returncode == 130 and "interrupted" in err
+    assert part.is_file() and not out.exists()
+    loopback.rate = None
+    fetch_resources([Resource("big.bin", HttpSource(url), size=blob.size, sha256=blob.sha256())], tmp_path, quiet=True)
+    assert _get_ranges(loopback, url)[-1].startswith("bytes=")

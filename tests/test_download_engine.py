@@ -10,7 +10,6 @@ import shutil
 import subprocess
 import zipfile
 from collections import namedtuple
-from pathlib import Path
 from typing import Any
 
 import pytest

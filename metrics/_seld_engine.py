@@ -47,10 +47,7 @@ _CLASS_STATS = ("TP", "FP", "FPs", "FN", "DE_TP", "DE_FN", "ang", "dist", "reldi
 def clip_frames(t: SeldFrames, limit: np.ndarray) -> SeldFrames:
     """Rows whose frame is below ``limit[file]``."""
     keep = t.frame < np.asarray(limit)[t.file]
-    if keep.all():
-        return t
-    return SeldFrames(t.files, t.file[keep], t.frame[keep], t.cls[keep], t.track[keep], t.azimuth[keep],
-                      t.elevation[keep], t.distance[keep], t.onscreen[keep], t.n_frames, t.classes, t.hop)
+    return t if keep.all() else t.take(keep)
 
 
 def _sum_by(keys: np.ndarray, values: np.ndarray, size: int) -> np.ndarray:

@@ -11,6 +11,7 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 from typing import Any
 
@@ -20,7 +21,7 @@ from scipy import signal as sps
 
 from avbench.extras import require
 
-__all__ = ["HOP_SECONDS", "logmel", "context", "LinearModel", "decode_events", "srp_phat_doa"]
+__all__ = ["HOP_SECONDS", "logmel", "context", "one_blas_thread", "LinearModel", "decode_events", "srp_phat_doa"]
 
 HOP_SECONDS = 0.02
 _DOA_CACHE: dict[Any, Any] = {}  # SRP objects by (mics, fs, nfft): building the grid costs more than a search
@@ -61,6 +62,19 @@ def context(feats: np.ndarray, offsets: Sequence[int] = (-4, -2, 0, 2, 4)) -> np
     return feats[idx].reshape(n, -1)
 
 
+def one_blas_thread() -> contextlib.AbstractContextManager[Any]:
+    """Limit BLAS to one thread (threadpoolctl) for the small, skinny products of these models.
+
+    Multi-threaded OpenBLAS on such products is no faster on an idle machine and several times
+    slower on a busy one (threads spin waiting for each other); without threadpoolctl, a no-op.
+    """
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - a core dependency, but only a speed-up
+        return contextlib.nullcontext()
+    return threadpool_limits(limits=1, user_api="blas")
+
+
 class LinearModel:
     """A linear classifier fitted by L-BFGS with an L2 penalty on standardised features.
 
@@ -99,8 +113,9 @@ class LinearModel:
             grad = (xs.T @ (p - target).astype(np.float32)).astype(np.float64) / n + self.l2 * penal * w
             return ce + 0.5 * self.l2 * float(np.sum(penal * w * w)), grad.ravel()
 
-        res = optimize.minimize(loss, np.zeros(d * c), jac=True, method="L-BFGS-B",
-                                options={"maxiter": self.max_iter})
+        with one_blas_thread():
+            res = optimize.minimize(loss, np.zeros(d * c), jac=True, method="L-BFGS-B",
+                                    options={"maxiter": self.max_iter})
         self.w = res.x.reshape(d, c)
         return self
 
@@ -133,7 +148,7 @@ def decode_events(
         ends = np.flatnonzero(np.diff(col) == -1)
         for s, e in zip(starts, ends):
             if (e - s) * hop >= min_duration:
-                out.append({"onset": round(s * hop, 4), "offset": round(e * hop, 4), "label": label})
+                out.append({"onset": round(float(s * hop), 4), "offset": round(float(e * hop), 4), "label": label})
     return sorted(out, key=lambda ev: (ev["onset"], ev["label"]))
 
 

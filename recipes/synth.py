@@ -56,9 +56,9 @@ from avbench.recipes._synth_render import N_MICS, render_audio, write_npz
 from avbench.recipes._synth_sounds import CLASSES, CLIP_SECONDS, FS, SCENES, background_noise, sample_scenario, synth_signal
 from avbench.recipes._synth_video import FOV, FPS, SIZE, render_video
 
-__all__ = ["RECIPE", "SynthRecipe", "SIZES", "GENERATOR_VERSION", "generate_clip"]
+__all__ = ["RECIPE", "SynthRecipe", "SIZES", "GENERATOR_VERSION", "generate_clip", "video_plan"]
 
-GENERATOR_VERSION = "2"
+GENERATOR_VERSION = "3"
 SIZES = {"tiny": 12, "small": 60, "default": 150, "large": 600}
 NO_VIDEO_FRACTION = 0.2
 DROPOUT_FRACTION = 0.15
@@ -101,6 +101,19 @@ def clip_id(index: int) -> str:
     return f"synth-{index:05d}"
 
 
+def video_plan(seed: int, index: int) -> tuple[bool, list[bool]]:
+    """Whether clip ``index`` has video, and per second whether its camera is off.
+
+    Drawn from its own random stream ``(seed, index, 1)``: :data:`NO_VIDEO_FRACTION` of the clips
+    have no video; :data:`DROPOUT_FRACTION` of the others lose the camera for 2 or 3 whole seconds.
+    """
+    rng = np.random.default_rng(np.random.SeedSequence([int(seed), int(index), 1]))
+    has_video = bool(rng.random() >= NO_VIDEO_FRACTION)
+    drop = has_video and bool(rng.random() < DROPOUT_FRACTION)
+    start, length = int(rng.integers(0, CLIP_SECONDS - 2)), int(rng.integers(2, 4))
+    return has_video, [drop and start <= k < start + length for k in range(CLIP_SECONDS)]
+
+
 def generate_clip(seed: int, index: int) -> tuple[dict[str, Any], np.ndarray, dict[str, np.ndarray] | None]:
     """Labels, audio ``[7, 160000]`` float32 and video arrays (or ``None``) of clip ``index``.
 
@@ -112,10 +125,7 @@ def generate_clip(seed: int, index: int) -> tuple[dict[str, Any], np.ndarray, di
     signals = [synth_signal(ev["label"], ev["offset"] - ev["onset"], rng) for ev in scenario["events"]]
     noise = background_noise(scene, N_MICS, rng)
     audio = render_audio(scenario, signals, noise, fs=FS, n_samples=CLIP_SECONDS * FS)
-    has_video = bool(rng.random() >= NO_VIDEO_FRACTION)
-    drop = bool(rng.random() < DROPOUT_FRACTION)
-    start, length = int(rng.integers(0, CLIP_SECONDS - 2)), int(rng.integers(2, 4))
-    dropout = [drop and start <= k < start + length for k in range(CLIP_SECONDS)]
+    has_video, dropout = video_plan(seed, index)
     video = render_video(scenario, duration=CLIP_SECONDS, dropout=dropout) if has_video else None
     labels = dict(scenario, has_video=has_video,
                   video_segments=[not d for d in dropout] if has_video else None)

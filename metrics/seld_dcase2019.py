@@ -30,11 +30,9 @@ Example:
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
-from avbench.metrics._seld_common import angle_robust, angle_spherical, check_kwargs, match_groups
+from avbench.metrics._seld_common import angle_robust, angle_spherical, match_groups
 from avbench.metrics._seld_io import SeldFrames, from_rows
 from avbench.metrics._seld_report import align, class_names, finish
 from avbench.results import MetricConfig, MetricResult
@@ -115,13 +113,11 @@ def compute(
     compat: str = "none",
     jackknife: bool = True,
     clip_frames: int = 3000,
-    **unknown: Any,
 ) -> MetricResult:
     """DCASE 2019 SED and DOA metrics (module docstring); frames of ``reference.hop`` seconds.
 
     ``localization_recall`` repeats ``frame_recall`` (the 2019 localisation recall).
     """
-    check_kwargs("seld-dcase2019", unknown, set())
     hop = reference.hop
     block = int(round(segment_length / hop))
     official = compat == "official"

@@ -25,11 +25,8 @@ Example:
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
-from avbench.metrics._seld_common import check_kwargs
 from avbench.metrics._seld_engine import location_counts
 from avbench.metrics._seld_io import SeldFrames
 from avbench.metrics._seld_report import align, class_names, finish, safe_div
@@ -73,7 +70,6 @@ def compute_2020(
     compat: str = "none",
     jackknife: bool = True,
     clip_frames: int = 600,
-    **unknown: Any,
 ) -> MetricResult:
     """DCASE 2020 location-aware detection and class-aware localisation (module docstring).
 
@@ -81,7 +77,6 @@ def compute_2020(
         clip_frames: frames scored per file under ``compat="official"`` (60 s of 100 ms).
         Others as :func:`avbench.metrics.seld_dcase2022.compute`.
     """
-    check_kwargs("seld-dcase2020", unknown, set())
     block = int(round(segment_length / hop))
     ref, pred, kept, missing, n = align(reference, predicted, compat=compat, block=block,
                                         official_frames="fixed", fixed_frames=clip_frames)
@@ -109,10 +104,8 @@ def compute_2021(
     compat: str = "none",
     jackknife: bool = True,
     clip_frames: int = 600,
-    **unknown: Any,
 ) -> MetricResult:
     """DCASE 2021 metrics: the 2022 "track" association, micro-averaged, spatial FPs among the FPs."""
-    check_kwargs("seld-dcase2021", unknown, set())
     return run_track_edition(reference, predicted, metric_id="seld-dcase2021", version="1.0", n_classes=n_classes,
                              angle_threshold=angle_threshold, average=average, segment_length=segment_length,
                              hop=hop, compat=compat, jackknife=jackknife, official_frames="fixed",

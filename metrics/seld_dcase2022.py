@@ -35,20 +35,15 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 import numpy as np
 
-from avbench.metrics._seld_common import check_kwargs
 from avbench.metrics._seld_engine import location_counts
 from avbench.metrics._seld_io import SeldFrames
 from avbench.metrics._seld_report import align, class_names, finish, safe_div
 from avbench.results import MetricConfig, MetricResult
 
 __all__ = ["compute", "derive_track", "METRICS"]
-
-_PARAMS = {"n_classes", "angle_threshold", "average", "segment_length", "hop", "compat", "jackknife",
-           "metric_id", "version", "angle_unit"}
 
 
 def derive_track(s: Mapping[str, np.ndarray], *, average: str, spatial_fp_weight: float = 1.0, le_empty: float = 180.0):
@@ -100,7 +95,6 @@ def compute(
     jackknife: bool = True,
     metric_id: str = "seld-dcase2023",
     version: str = "1.0",
-    **unknown: Any,
 ) -> MetricResult:
     """Score SELD predictions with the DCASE 2022/2023 definitions (see the module docstring).
 
@@ -118,9 +112,8 @@ def compute(
         ``localization_recall``, ``seld_score`` and their class-wise values.
 
     Raises:
-        InputError: unknown parameter, unknown ``compat``/``average``, prediction file without reference.
+        InputError: unknown ``compat``/``average`` value, prediction file without reference.
     """
-    check_kwargs(metric_id, unknown, set())
     return run_track_edition(reference, predicted, metric_id=metric_id, version=version, n_classes=n_classes,
                              angle_threshold=angle_threshold, average=average, segment_length=segment_length,
                              hop=hop, compat=compat, jackknife=jackknife, official_frames="max_ref",

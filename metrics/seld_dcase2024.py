@@ -31,12 +31,9 @@ Example:
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
 from avbench.errors import InputError
-from avbench.metrics._seld_common import check_kwargs
 from avbench.metrics._seld_engine import location_counts
 from avbench.metrics._seld_io import SeldFrames
 from avbench.metrics._seld_report import align, class_names, finish, safe_div
@@ -106,7 +103,6 @@ def compute(
     average: str = "macro",
     compat: str = "none",
     jackknife: bool = True,
-    **unknown: Any,
 ) -> MetricResult:
     """DCASE 2024 frame-level SELD with distance (module docstring).
 
@@ -117,9 +113,8 @@ def compute(
         compat: ``"none"``, ``"official"`` or ``"official-2024-launch"``.
 
     Raises:
-        InputError: unknown parameter or option, a reference row without distance.
+        InputError: unknown ``compat``/``average`` value, a reference row without distance.
     """
-    check_kwargs("seld-dcase2024", unknown, set())
     if compat not in _COMPAT:
         raise InputError(f"seld-dcase2024: compat must be one of {_COMPAT}, got {compat!r}")
     if average not in ("macro", "micro"):

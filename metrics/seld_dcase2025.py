@@ -25,12 +25,9 @@ Example:
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
 from avbench.errors import InputError
-from avbench.metrics._seld_common import check_kwargs
 from avbench.metrics._seld_engine import location_counts
 from avbench.metrics._seld_io import SeldFrames
 from avbench.metrics._seld_report import align, class_names, finish
@@ -51,7 +48,6 @@ def compute(
     average: str = "macro",
     compat: str = "none",
     jackknife: bool = True,
-    **unknown: Any,
 ) -> MetricResult:
     """DCASE 2025 stereo SELD (module docstring).
 
@@ -61,9 +57,8 @@ def compute(
         Others as :func:`avbench.metrics.seld_dcase2024.compute`.
 
     Raises:
-        InputError: unknown parameter, rows without distance or on-screen flag when required.
+        InputError: unknown ``average`` value, rows without distance or on-screen flag when required.
     """
-    check_kwargs("seld-dcase2025", unknown, set())
     if average not in ("macro", "micro"):
         raise InputError(f"seld-dcase2025: average must be 'macro' or 'micro', got {average!r}")
     for side, t in (("reference", reference), ("prediction", predicted)):

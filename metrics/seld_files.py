@@ -24,6 +24,7 @@ Example:
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,7 @@ from typing import Any
 import numpy as np
 
 from avbench.errors import InputError
+from avbench.metrics._seld_common import check_kwargs
 from avbench.metrics._seld_io import SeldFrames, concat, from_rows, read_path
 from avbench.report import Report
 
@@ -97,6 +99,8 @@ def evaluate_files(
     results, coverage = [], {}
     for mid in metric_ids:
         cfg = registry.metric(mid)
+        accepted = {k for k, p in inspect.signature(cfg.compute).parameters.items() if p.kind is p.KEYWORD_ONLY}
+        check_kwargs(f"{mid} (-o options)", kwargs, accepted)
         ref, pred, n_classes = _read(mid, Path(reference), Path(predictions), options)
         res = cfg(ref, pred, n_classes=n_classes, **kwargs)
         results.append(res)

@@ -150,7 +150,7 @@ def _fetch_one(item: PlanItem, root: Path, record: DownloadRecord, opts: dict[st
 def _extract_one(item: PlanItem, root: Path, record: DownloadRecord, opts: dict[str, Any]) -> bool:
     res = item.resource
     archive = root / res.path
-    to = res.extract_to or ""
+    to = "" if res.extract_to in (None, ".", "./") else res.extract_to.strip("/")
     volumes = [root / v for v in res.volumes]
     missing = [str(v) for v in volumes if not v.is_file()]
     if missing:

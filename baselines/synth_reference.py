@@ -49,6 +49,12 @@ _FRAMES_PER_SEGMENT = int(round(1.0 / HOP_SECONDS))
 
 
 class SynthReference(Baseline):
+    """Log-mel linear classifiers and SRP-PHAT for the four ``synth`` tasks (module docstring).
+
+    ``fit`` mutates and returns the instance; ``predict`` needs a fitted instance. Log-mel
+    features are cached in memory per clip file, so predicting several tasks reads each clip once.
+    """
+
     name = "synth-reference"
     description = "log-mel linear classifiers (frames, segments, scenes) + SRP-PHAT direction of arrival"
     dataset = "synth"

@@ -136,6 +136,12 @@ def generate_clip(seed: int, index: int) -> tuple[dict[str, Any], np.ndarray, di
 
 
 class SynthRecipe(Recipe):
+    """The ``synth`` recipe: :meth:`prepare` generates the data (no download), :meth:`load` reads it.
+
+    See the module docstring for the content and layout; tasks ``synth-ave``, ``synth-sed``,
+    ``synth-seld`` and ``synth-scene`` score the test split.
+    """
+
     name = "synth"
     version = "1.0"
     title = "Synthetic audio-visual events in simulated rooms (generated locally)"
@@ -259,7 +265,8 @@ class SynthRecipe(Recipe):
                  ("event_f1", "segment_f1", "intersection_f1"),
                  description="Sound event detection: onset, offset and class of every event."),
             Task("synth-seld", self.name, TaskKind.EVENT_LOCALIZATION, CLASSES,
-                 (MetricRef("seld-dcase2022", {"n_classes": len(CLASSES)}), "seld-umons"),
+                 (MetricRef("seld-dcase2022", {"n_classes": len(CLASSES)}),
+                  MetricRef("seld-umons", {"n_classes": len(CLASSES)})),
                  description="Sound event localization and detection: events with azimuth and elevation."),
             Task("synth-scene", self.name, TaskKind.CLIP_CLASSIFICATION, SCENES,
                  ("accuracy", "f1_macro", "log_loss"),

@@ -11,7 +11,8 @@
   (left out under ``compat=official``, as the official scripts do, and still listed).
 - ``JSON_ADAPTERS["seld"]`` (:func:`from_json`): avbench clips and predictions JSON entries ->
   ``(reference_table, predicted_table), {}`` for every SELD ``compute``; events are rasterised to
-  frames of ``hop`` = 0.1 s: frame ``k`` is active when ``onset <= k * hop < offset``.
+  frames of ``hop`` = 0.1 s: frame ``k`` is active when ``onset <= k * hop < offset``; an event's
+  optional ``score`` becomes the rows' score (read by ``seld-umons``; other editions ignore it).
 
 Example:
     >>> from avbench.model import Clip, Event
@@ -114,13 +115,21 @@ def evaluate_files(
     return Report(header=header, results=results, coverage=coverage)
 
 
+def _score(cid: str, label: str, onset: float, value: Any) -> float:
+    if value is None:
+        return np.nan
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not np.isfinite(value):
+        raise InputError(f"clip {cid!r}: event {label!r} at {onset} s has score {value!r}; expected a finite number")
+    return float(value)
+
+
 def _table(task: Any, clips: Mapping[str, Any], events_of, hop: float) -> SeldFrames:
     labels = list(task.labels)
     index = {c: i for i, c in enumerate(labels)}
     parts = []
     for cid, clip in clips.items():
         n_frames = int(np.ceil(clip.duration / hop - 1e-9))
-        rows: dict[str, list] = {k: [] for k in ("frame", "cls", "track", "az", "el", "dist", "on")}
+        rows: dict[str, list] = {k: [] for k in ("frame", "cls", "track", "az", "el", "dist", "on", "score")}
         for k, ev in enumerate(events_of(cid, clip)):
             get = (lambda key, e=ev: e.get(key)) if isinstance(ev, Mapping) else (lambda key, e=ev: getattr(e, key, None))
             label, onset, offset = get("label"), float(get("onset")), float(get("offset"))
@@ -135,11 +144,13 @@ def _table(task: Any, clips: Mapping[str, Any], events_of, hop: float) -> SeldFr
             for key, val in (("cls", index[label]), ("track", get("track") if get("track") is not None else k),
                              ("az", get("azimuth")), ("el", get("elevation") or 0.0),
                              ("dist", np.nan if get("distance") is None else get("distance")),
-                             ("on", -1 if get("onscreen") is None else int(bool(get("onscreen"))))):
+                             ("on", -1 if get("onscreen") is None else int(bool(get("onscreen")))),
+                             ("score", _score(cid, label, onset, get("score")))):
                 rows[key].append(np.full(len(fr), val))
         cat = {k: np.concatenate(v) if v else np.zeros(0) for k, v in rows.items()}
         parts.append(from_rows([cid], np.zeros(len(cat["frame"])), cat["frame"], cat["cls"], cat["az"], cat["el"],
-                               track=cat["track"], distance=cat["dist"], onscreen=cat["on"], n_frames=[n_frames],
+                               track=cat["track"], distance=cat["dist"], onscreen=cat["on"], score=cat["score"],
+                               n_frames=[n_frames],
                                classes=labels, hop=hop))
     if not parts:
         return from_rows([], [], [], [], [], classes=labels, hop=hop)

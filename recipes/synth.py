@@ -37,11 +37,7 @@ Example:
 
 from __future__ import annotations
 
-import contextlib
-import os
-import shutil
-import tempfile
-from collections.abc import Callable, Collection
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
@@ -49,19 +45,28 @@ import numpy as np
 
 from avbench.dataset import Recipe
 from avbench.errors import DataNotFoundError, InputError
-from avbench.extras import require
 from avbench.io import read_json, write_json
 from avbench.model import Clip, Event, MetricRef, SplitManifest, Task, TaskKind, segment_labels_from_events
-from avbench.recipes._synth_render import N_MICS, render_audio, write_npz
-from avbench.recipes._synth_sounds import CLASSES, CLIP_SECONDS, FS, SCENES, background_noise, sample_scenario, synth_signal
-from avbench.recipes._synth_video import FOV, FPS, SIZE, render_video
+from avbench.recipes._synth_build import (
+    DROPOUT_FRACTION,
+    GENERATOR_VERSION,
+    NO_VIDEO_FRACTION,
+    SIZES,
+    build_key,
+    generate_clip,
+    is_complete,
+    split_of,
+    video_plan,
+    write_build,
+)
+from avbench.recipes._synth_render import N_MICS
+from avbench.recipes._synth_sounds import CLASSES, CLIP_SECONDS, FS, SCENES
 
-__all__ = ["RECIPE", "SynthRecipe", "SIZES", "GENERATOR_VERSION", "generate_clip", "video_plan"]
+__all__ = [
+    "RECIPE", "SynthRecipe", "SIZES", "GENERATOR_VERSION", "NO_VIDEO_FRACTION", "DROPOUT_FRACTION", "build_key",
+    "split_of", "generate_clip", "video_plan",
+]
 
-GENERATOR_VERSION = "3"
-SIZES = {"tiny": 12, "small": 60, "default": 150, "large": 600}
-NO_VIDEO_FRACTION = 0.2
-DROPOUT_FRACTION = 0.15
 _OPTIONS = ("size", "seed", "quiet", "progress")
 
 
@@ -77,62 +82,6 @@ def _n_clips(size: Any) -> int:
             f"synth: size must be one of {', '.join(SIZES)} or a number of clips >= {SIZES['tiny']}, got {size!r}"
         )
     return n
-
-
-def build_key(seed: int, n_clips: int) -> str:
-    """The cache key of a build: generator version, seed and number of clips."""
-    return f"v{GENERATOR_VERSION}-seed{seed}-n{n_clips}"
-
-
-def split_of(n_clips: int) -> dict[str, list[str]]:
-    """Split membership: per scene (clip ``i`` has scene ``i % 3``), 20 % val, 20 % test, at least 1 each."""
-    out: dict[str, list[str]] = {"train": [], "val": [], "test": []}
-    for s in range(len(SCENES)):
-        idx = list(range(s, n_clips, len(SCENES)))
-        n_hold = max(1, round(0.2 * len(idx)))
-        parts = {"train": idx[: len(idx) - 2 * n_hold], "val": idx[len(idx) - 2 * n_hold : len(idx) - n_hold],
-                 "test": idx[len(idx) - n_hold :]}
-        for name, ids in parts.items():
-            out[name].extend(ids)
-    return {k: [clip_id(i) for i in sorted(v)] for k, v in out.items()}
-
-
-def clip_id(index: int) -> str:
-    return f"synth-{index:05d}"
-
-
-def video_plan(seed: int, index: int) -> tuple[bool, list[bool]]:
-    """Whether clip ``index`` has video, and per second whether its camera is off.
-
-    Drawn from its own random stream ``(seed, index, 1)``: :data:`NO_VIDEO_FRACTION` of the clips
-    have no video; :data:`DROPOUT_FRACTION` of the others lose the camera for 2 or 3 whole seconds.
-    """
-    rng = np.random.default_rng(np.random.SeedSequence([int(seed), int(index), 1]))
-    has_video = bool(rng.random() >= NO_VIDEO_FRACTION)
-    drop = has_video and bool(rng.random() < DROPOUT_FRACTION)
-    start, length = int(rng.integers(0, CLIP_SECONDS - 2)), int(rng.integers(2, 4))
-    return has_video, [drop and start <= k < start + length for k in range(CLIP_SECONDS)]
-
-
-def generate_clip(seed: int, index: int) -> tuple[dict[str, Any], np.ndarray, dict[str, np.ndarray] | None]:
-    """Labels, audio ``[7, 160000]`` float32 and video arrays (or ``None``) of clip ``index``.
-
-    A pure function of ``(seed, index)`` (and :data:`GENERATOR_VERSION`).
-    """
-    rng = np.random.default_rng(np.random.SeedSequence([int(seed), int(index)]))
-    scene = index % len(SCENES)
-    scenario = sample_scenario(rng, scene=scene)
-    signals = [synth_signal(ev["label"], ev["offset"] - ev["onset"], rng) for ev in scenario["events"]]
-    noise = background_noise(scene, N_MICS, rng)
-    audio = render_audio(scenario, signals, noise, fs=FS, n_samples=CLIP_SECONDS * FS)
-    has_video, dropout = video_plan(seed, index)
-    video = render_video(scenario, duration=CLIP_SECONDS, dropout=dropout) if has_video else None
-    labels = dict(scenario, has_video=has_video,
-                  video_segments=[not d for d in dropout] if has_video else None)
-    if video is not None:
-        for ev, seen in zip(labels["events"], video["in_view"]):
-            ev["in_view"] = bool(seen)
-    return labels, audio, video
 
 
 class SynthRecipe(Recipe):
@@ -177,54 +126,12 @@ class SynthRecipe(Recipe):
         root = Path(root)
         key = build_key(int(seed), n)
         final = root / "builds" / key
-        if not _complete(final, key):
-            self._generate(root, key, int(seed), n, quiet=bool(options.get("quiet", False)),
-                           progress=options.get("progress"))
+        if not is_complete(final, key):
+            write_build(root, key, int(seed), n, quiet=bool(options.get("quiet", False)),
+                        progress=options.get("progress"))
         write_json(root / "current.json", {"build": key, "seed": int(seed), "n_clips": n,
                                            "generator_version": GENERATOR_VERSION})
         return final
-
-    def _generate(self, root: Path, key: str, seed: int, n: int, *, quiet: bool,
-                  progress: Callable[[int, int], Any] | None) -> None:
-        sf = require("soundfile", "core")
-        builds = root / "builds"
-        builds.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{key}-", dir=builds))
-        try:
-            for sub in ("audio/array", "audio/mono", "video"):
-                (tmp / sub).mkdir(parents=True)
-            labels: dict[str, Any] = {}
-            with _progress_bar(n, quiet=quiet or progress is not None) as advance:
-                for i in range(n):
-                    cid = clip_id(i)
-                    lab, audio, video = generate_clip(seed, i)
-                    sf.write(tmp / "audio" / "array" / f"{cid}.wav", audio.T, FS, subtype="PCM_16")
-                    sf.write(tmp / "audio" / "mono" / f"{cid}.wav", audio[0], FS, subtype="PCM_16")
-                    if video is not None:
-                        with open(tmp / "video" / f"{cid}.npz", "wb") as fh:
-                            write_npz(fh, video)
-                    labels[cid] = lab
-                    advance()
-                    if progress is not None:
-                        progress(i + 1, n)
-            write_json(tmp / "labels.json", labels)
-            write_json(tmp / "splits.json", split_of(n))
-            write_json(tmp / "meta.json", {
-                "dataset": self.name, "generator_version": GENERATOR_VERSION, "seed": seed, "n_clips": n,
-                "fs": FS, "clip_seconds": CLIP_SECONDS, "classes": list(CLASSES), "scenes": list(SCENES),
-                "array": "7 mics: centre (channel 0) + ring of 6 at 0, 60, ..., 300 deg, radius 4.5 cm",
-                "camera": {"size": SIZE, "fps": FPS, "fov_deg": FOV, "looks_at_azimuth": 0.0},
-            })
-            write_json(tmp / "complete.json", {"build": key})
-            try:
-                os.replace(tmp, builds / key)
-            except OSError:
-                if not _complete(builds / key, key):  # another process finished it meanwhile
-                    shutil.rmtree(builds / key, ignore_errors=True)
-                    os.replace(tmp, builds / key)
-        finally:
-            if tmp.exists():
-                shutil.rmtree(tmp, ignore_errors=True)
 
     # -- what is on disk -----------------------------------------------------------------------
     def build_dir(self, root: Path) -> Path:
@@ -232,7 +139,7 @@ class SynthRecipe(Recipe):
         root = Path(root)
         cur = root / "current.json"
         key = read_json(cur).get("build") if cur.is_file() else None
-        if not key or not _complete(root / "builds" / str(key), str(key)):
+        if not key or not is_complete(root / "builds" / str(key), str(key)):
             raise DataNotFoundError(
                 f"no generated synth data in {root}: run `avbench download synth` or `avbench demo` "
                 f"(or pass --data-dir where it lives)"
@@ -311,28 +218,6 @@ def _clip(cid: str, lab: dict[str, Any], rel: str) -> Clip:
         meta={"scene": lab["scene"], "room": lab["room"], "array_centre": lab["array_centre"],
               "mono": f"{rel}/audio/mono/{cid}.wav", "fs": FS, "n_channels": N_MICS},
     )
-
-
-def _complete(build: Path, key: str) -> bool:
-    marker = build / "complete.json"
-    if not marker.is_file():
-        return False
-    try:
-        return read_json(marker).get("build") == key
-    except InputError:
-        return False
-
-
-@contextlib.contextmanager
-def _progress_bar(total: int, *, quiet: bool) -> Any:
-    if quiet:
-        yield lambda: None
-        return
-    from rich.progress import Progress
-
-    with Progress(transient=True) as bar:
-        task = bar.add_task("generating synth clips", total=total)
-        yield lambda: bar.advance(task)
 
 
 RECIPE = SynthRecipe()

@@ -13,7 +13,7 @@ import soundfile as sf
 
 from avbench.errors import DataNotFoundError, InputError
 from avbench.model import TaskKind
-from avbench.recipes import synth
+from avbench.recipes import _synth_build, synth
 from avbench.recipes._synth_sounds import CLASSES, FS, SCENES
 from avbench.recipes._synth_video import CLASS_COLOURS, FOV, FPS, SIZE, project
 from avbench.recipes.synth import RECIPE, build_key, generate_clip, video_plan
@@ -198,21 +198,21 @@ def test_cached_build_is_reused(tiny: Path, monkeypatch: pytest.MonkeyPatch) -> 
     def boom(seed: int, index: int) -> None:
         raise AssertionError("a cached build must not be regenerated")
 
-    monkeypatch.setattr(synth, "generate_clip", boom)
+    monkeypatch.setattr(_synth_build, "generate_clip", boom)
     assert RECIPE.prepare(tiny, size="tiny", quiet=True) == RECIPE.build_dir(tiny)
     assert RECIPE.prepare(tiny, size=12, seed=0, quiet=True).name == build_key(0, 12)
 
 
 def test_interrupted_generation_leaves_nothing_readable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     root = tmp_path / "synth"
-    real = synth.generate_clip
+    real = _synth_build.generate_clip
 
     def dies_at_5(seed: int, index: int):  # noqa: ANN202
         if index == 5:
             raise KeyboardInterrupt
         return real(seed, index)
 
-    monkeypatch.setattr(synth, "generate_clip", dies_at_5)
+    monkeypatch.setattr(_synth_build, "generate_clip", dies_at_5)
     with pytest.raises(KeyboardInterrupt):
         RECIPE.prepare(root, size="tiny", quiet=True)
     assert list((root / "builds").iterdir()) == []  # the temporary directory was removed

@@ -58,7 +58,7 @@ def test_predict_before_fit_and_unknown_task(tiny: Path) -> None:
     other = registry.tasks()
     foreign = next((t for t in other.values() if t.dataset != "synth"), None)
     if foreign is not None:
-        with pytest.raises(InputError, match="not"):
+        with pytest.raises(InputError, match="predicts synth-ave"):
             SynthReference().predict(RECIPE, tiny, foreign, split="test")
 
 

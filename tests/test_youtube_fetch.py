@@ -257,3 +257,26 @@ def test_crash_mid_run_then_resume(media_server, tmp_path: Path) -> None:
     after = read_manifest(manifest)
     assert len(after) == len(clips) and all(r.status == "ok" for r in after.values())
     assert all(after[k] == r for k, r in before.items())  # rows written before the crash were kept
+
+
+@pytest.mark.parametrize("workers", [1, 3])
+def test_an_unexpected_worker_failure_is_an_error_row(monkeypatch, tmp_path: Path, workers: int) -> None:
+    import avbench.download.youtube as yt
+
+    def broken(job, **kwargs):  # noqa: ANN001, ANN202
+        raise RuntimeError(f"boom {job[0].clip_id}")
+
+    monkeypatch.setattr(yt, "fetch_job", broken)
+    clips = [YouTubeClip(f"k{i}", f"v_{i}", 0.0, 1.0) for i in range(4)]
+    s = fetch_youtube_clips(clips, tmp_path, quiet=True, workers=workers)
+    rows = read_manifest(tmp_path / MANIFEST_NAME)
+    assert s.counts["error"] == 4 and rows["k2"].reason == "RuntimeError: boom k2"
+
+
+def test_missing_extra_is_raised_once_not_recorded(monkeypatch, tmp_path: Path) -> None:
+    from avbench.errors import MissingExtraError
+
+    monkeypatch.setitem(sys.modules, "yt_dlp", None)  # makes `import yt_dlp` fail
+    with pytest.raises(MissingExtraError, match=r"avbench\[youtube\]"):
+        fetch_youtube_clips([YouTubeClip("m", "v_m")], tmp_path, quiet=True)
+    assert read_manifest(tmp_path / MANIFEST_NAME) == {}

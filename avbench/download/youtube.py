@@ -45,6 +45,7 @@ from avbench.download._youtube_clip import classify_error, fetch_job
 from avbench.download.manifest import STATUSES, ManifestRow, ManifestWriter, clean_reason, utc_now
 from avbench.download.resource import YouTubeClip
 from avbench.errors import InputError
+from avbench.extras import require
 
 __all__ = [
     "DEFAULT_URL_TEMPLATE",
@@ -125,7 +126,12 @@ def _local_map(
 ) -> Iterator[tuple[Job, Any, BaseException | None]]:
     if workers <= 1:
         for job in jobs:
-            yield job, fn(job), None
+            try:
+                result = fn(job)
+            except Exception as exc:  # as the pool reports it: recorded as an error row
+                yield job, None, exc
+            else:
+                yield job, result, None
         return
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="avbench-yt") as pool:
         it = iter(jobs)
@@ -219,6 +225,9 @@ def fetch_youtube_clips(
     fetched = missing = 0
     with ManifestWriter(mpath) as writer:
         jobs, skipped = _plan(clips, writer.rows, retry_unavailable=retry_unavailable)
+        if jobs:  # a missing extra is the user's to fix once, not an error row per clip
+            require("yt_dlp", "youtube")
+            require("imageio_ffmpeg", "youtube")
         if executor == "dask" and jobs:
             from avbench.download.dask_executor import map_unordered
 

@@ -30,28 +30,62 @@ import numpy as np
 
 from avbench.errors import InputError
 from avbench.metrics._psds_core import RefIndex, check_criteria, meets
-from avbench.metrics._sed_nodes import FlatSeries, onset_delta_positions, series_nodes
+from avbench.metrics._sed_nodes import FlatSeries, Nodes, onset_delta_positions, series_nodes
 
-__all__ = ["IntersectionAccumulator", "ClassCurve", "aggregate"]
+__all__ = ["IntersectionAccumulator", "ClassCurve", "aggregate", "sort_by_key_score"]
+
+
+def _sum_over_k(cls: np.ndarray, score: np.ndarray, w: np.ndarray) -> tuple[list[np.ndarray], np.ndarray, np.ndarray]:
+    """Sum weights over the other class for equal ``(cls, score)``, adding in increasing ``k`` order.
+
+    The input is sorted by ``(cls, k, score)`` with unique triples; ``np.add.at`` adds in input
+    order, so every group's sum is formed in the same (canonical) order however clips were chunked.
+    """
+    if score.size == 0:
+        return [cls], score, w
+    order = sort_by_key_score(cls, score)
+    c2, s2 = cls[order], score[order]
+    new = np.r_[True, (s2[1:] != s2[:-1]) | (c2[1:] != c2[:-1])]
+    grp = np.empty(score.size, dtype=np.int64)
+    grp[order] = np.cumsum(new) - 1
+    tot = np.zeros(int(new.sum()))
+    np.add.at(tot, grp, w)
+    return [c2[new]], s2[new], tot
 
 _NS = 1e9  # coverage sums are exact integers of nanoseconds
 
 
-def aggregate(keys: list[np.ndarray], score: np.ndarray, delta: np.ndarray) -> tuple[list[np.ndarray], np.ndarray, np.ndarray]:
-    """Sum ``delta`` over equal ``(keys..., score)``; drop zero sums. Output sorted canonically."""
+def sort_by_key_score(key: np.ndarray, score: np.ndarray, *, descending: bool = False) -> np.ndarray:
+    """Order by integer ``key``, then ``score`` (ties among equal pairs in any order).
+
+    Two passes (quicksort on the scores, then a stable sort on the small integer keys) are several
+    times faster than ``np.lexsort`` on float keys.
+    """
+    order = np.argsort(-score if descending else score)
+    small = key.max(initial=0) < 2**15 and key.min(initial=0) >= 0
+    k = key[order].astype(np.int16 if small else np.int64)
+    return order[np.argsort(k, kind="stable")]
+
+
+def aggregate(keys: list[np.ndarray], score: np.ndarray, delta: np.ndarray, *, radix: int = 0
+              ) -> tuple[list[np.ndarray], np.ndarray, np.ndarray]:
+    """Sum ``delta`` over equal ``(keys..., score)``; drop zero sums. Output sorted by keys, then score.
+
+    ``keys`` are small non-negative ints; with two keys, ``radix`` is the range of the second.
+    """
     if score.size == 0:
         return keys, score, delta
-    order = np.lexsort([score, *keys[::-1]])
-    keys = [k[order] for k in keys]
-    score, delta = score[order], delta[order]
+    comp = keys[0] if len(keys) == 1 else keys[0] * radix + keys[1]
+    order = sort_by_key_score(comp, score)
+    comp, score, delta = comp[order], score[order], delta[order]
     new = np.ones(score.size, dtype=bool)
-    new[1:] = score[1:] != score[:-1]
-    for k in keys:
-        new[1:] |= k[1:] != k[:-1]
+    new[1:] = (score[1:] != score[:-1]) | (comp[1:] != comp[:-1])
     starts = np.flatnonzero(new)
-    sums = np.add.reduceat(delta, starts)
+    sums = np.add.reduceat(delta, starts, axis=0)
     nz = sums != 0 if sums.ndim == 1 else (sums != 0).any(axis=1)
-    return [k[starts][nz] for k in keys], score[starts][nz], sums[nz]
+    comp = comp[starts][nz]
+    out = [comp] if len(keys) == 1 else [comp // radix, comp % radix]
+    return out, score[starts][nz], sums[nz]
 
 
 @dataclass(frozen=True)
@@ -73,6 +107,8 @@ class IntersectionAccumulator:
         dtc, gtc: criteria in (0, 1]; cttc: in (0, 1], or None to skip cross-triggers.
         time_decimals: rounding of both sides of each criterion comparison.
         chunk_positions: flat score positions processed per vectorised pass (bounds memory).
+        cache: a dict to keep the detection trees of each pass in, so that another criterion set on
+            the same tables skips rebuilding them (pass ``None`` for large inputs).
 
     Raises:
         InputError: a clip given twice or outside the evaluation set, a table whose classes differ
@@ -80,10 +116,11 @@ class IntersectionAccumulator:
     """
 
     def __init__(self, ref: RefIndex, *, dtc: float, gtc: float, cttc: float | None,
-                 time_decimals: int = 6, chunk_positions: int = 1_000_000) -> None:
+                 time_decimals: int = 6, chunk_positions: int = 1_000_000, cache: dict | None = None) -> None:
         check_criteria(dtc, gtc, cttc)
         self.ref, self.dtc, self.gtc, self.cttc, self.dec = ref, float(dtc), float(gtc), cttc, int(time_decimals)
         self.chunk_positions = int(chunk_positions)
+        self.cache = cache
         self._seen: set[str] = set()
         self._tpfp: list[tuple[np.ndarray, ...]] = []  # (cls, score, dtp, dfp)
         self._ct: list[tuple[np.ndarray, ...]] = []  # (cls, k, score, dct)
@@ -131,20 +168,28 @@ class IntersectionAccumulator:
         ser = flat.series[pos]
         keep = ~own_gt[ser]
         parts_cls, parts_score, parts_tp, parts_fp = [s_cls[ser[keep]]], [flat.values[pos[keep]]], [np.zeros(int(keep.sum()), dtype=np.int64)], [d[keep]]
-        need = own_gt.copy()
-        if self.cttc is not None:
-            n_gt_cls = ref.clip_cls_start[s_clip + 1] - ref.clip_cls_start[s_clip]
-            need |= (n_gt_cls - own_gt) > 0
+        n_gt_cls = ref.clip_cls_start[s_clip + 1] - ref.clip_cls_start[s_clip]
+        reach = own_gt | ((n_gt_cls - own_gt) > 0)  # series whose detections can meet any reference
+        need = reach if self.cttc is not None else own_gt
         if need.any():
-            nodes = series_nodes(flat, need)
+            nodes = self._nodes(batch, reach if self.cache is not None else need)
+            if self.cache is not None and self.cttc is None:
+                nodes = nodes.subset(need[nodes.series])
             n_ser = nodes.series
             n_cls, n_len = s_cls[n_ser], nodes.offset - nodes.onset
             live = nodes.death > -np.inf
             inter, (pq, pe, pv) = ref.overlap(s_group[n_ser], nodes.onset, nodes.offset, pairs=True)
             dtc_ok = meets(inter, self.dtc, n_len, dec) & own_gt[n_ser]
-            # FP of series with own reference: nodes failing DTC
-            sel = own_gt[n_ser] & ~dtc_ok
-            self._births_deaths(parts_cls, parts_score, parts_fp, parts_tp, n_cls[sel], nodes.birth[sel], nodes.death[sel], live[sel])
+            # FP of series with own reference: nodes failing DTC; a node's -1 at its death and its
+            # parent's +1 at the same score cancel, so only net changes at each birth are kept
+            fp_n = (own_gt[n_ser] & ~dtc_ok).astype(np.int64)
+            has_par = nodes.parent >= 0
+            net = fp_n - np.bincount(nodes.parent[has_par], weights=fp_n[has_par], minlength=fp_n.size).astype(np.int64)
+            nz = np.flatnonzero(net)
+            parts_cls.append(n_cls[nz])
+            parts_score.append(nodes.birth[nz])
+            parts_fp.append(net[nz])
+            parts_tp.append(np.zeros(nz.size, dtype=np.int64))
             # TP: coverage of each reference event by the DTC nodes alive at t
             tp_cls, tp_score, tp_d = self._tp_deltas(nodes, dtc_ok, pq, pe, pv)
             parts_cls.append(tp_cls)
@@ -158,12 +203,22 @@ class IntersectionAccumulator:
         self._tpfp.append((c_out, sc, dd[:, 0], dd[:, 1]))
         self._compact()
 
-    @staticmethod
-    def _births_deaths(pc, ps, pd, pz, cls, birth, death, live) -> None:
-        pc += [cls, cls[live]]
-        ps += [birth, death[live]]
-        pd += [np.ones(birth.size, dtype=np.int64), -np.ones(int(live.sum()), dtype=np.int64)]
-        pz += [np.zeros(birth.size, dtype=np.int64), np.zeros(int(live.sum()), dtype=np.int64)]
+    def _nodes(self, batch: list, need: np.ndarray) -> Nodes:
+        """Nodes of the series in ``need`` (index = clip-in-batch * K + class); with a cache, the
+        trees of all series that can meet a reference are built once per batch and kept."""
+        k = self.ref.k
+        key = (tuple(b[0] for b in batch), need.tobytes())
+        if self.cache is not None and key in self.cache:
+            return self.cache[key]
+        sel = need.reshape(len(batch), k)
+        ids = np.flatnonzero(need)
+        flat = FlatSeries.from_blocks([np.ascontiguousarray(b[1][:, sel[i]].T) for i, b in enumerate(batch)],
+                                      [b[2] for b in batch])
+        nd = series_nodes(flat)
+        nodes = Nodes(ids[nd.series], nd.onset, nd.offset, nd.birth, nd.death, nd.parent)
+        if self.cache is not None:
+            self.cache[key] = nodes
+        return nodes
 
     def _tp_deltas(self, nodes, dtc_ok, pq, pe, pv) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         ref = self.ref
@@ -193,19 +248,30 @@ class IntersectionAccumulator:
         return ref.cls[ev[nz]], sc[nz], d[nz]
 
     def _ct_deltas(self, nodes, bad, n_clip, n_cls, n_len, live) -> None:
+        """Cross-trigger deltas: per (node failing DTC, other class with reference in the clip) pair,
+        the net change at the node's birth (its own flag minus its children's); a child whose parent
+        meets DTC (and so has no pairs) emits its -1 at its death instead."""
         ref, k = self.ref, self.ref.k
         b = np.flatnonzero(bad)
         item, kk = ref.other_classes(n_clip[b], n_cls[b])
         q = b[item]
         inter, _ = ref.overlap(n_clip[q] * k + kk, nodes.onset[q], nodes.offset[q])
-        hit = meets(inter, self.cttc, n_len[q], self.dec)
-        q, kk = q[hit], kk[hit]
-        lv = live[q]
-        cls = np.concatenate([n_cls[q], n_cls[q][lv]])
-        oth = np.concatenate([kk, kk[lv]])
-        sc = np.concatenate([nodes.birth[q], nodes.death[q][lv]])
-        d = np.concatenate([np.ones(q.size, dtype=np.int64), -np.ones(int(lv.sum()), dtype=np.int64)])
-        (cls, oth), sc, d = aggregate([cls, oth], sc, d)
+        hit = meets(inter, self.cttc, n_len[q], self.dec).astype(np.int64)
+        first = np.full(bad.size, -1, dtype=np.int64)
+        first[q[::-1]] = np.arange(q.size)[::-1]  # first pair of each node
+        local = np.arange(q.size) - first[q]
+        par = nodes.parent[q]
+        par_pair = np.where(par >= 0, first[np.maximum(par, 0)], -1)
+        linked = par_pair >= 0
+        target = par_pair[linked] + local[linked]
+        net = hit - np.bincount(target, weights=hit[linked], minlength=q.size).astype(np.int64)
+        orphan = np.flatnonzero(~linked & (par >= 0) & (hit > 0))  # -1 at death, parent meets DTC
+        nz = np.flatnonzero(net)
+        cls = np.concatenate([n_cls[q[nz]], n_cls[q[orphan]]])
+        oth = np.concatenate([kk[nz], kk[orphan]])
+        sc = np.concatenate([nodes.birth[q[nz]], nodes.death[q[orphan]]])
+        d = np.concatenate([net[nz], -np.ones(orphan.size, dtype=np.int64)])
+        (cls, oth), sc, d = aggregate([cls, oth], sc, d, radix=k)
         self._ct.append((cls, oth, sc, d))
 
     def _compact(self) -> None:
@@ -228,7 +294,7 @@ class IntersectionAccumulator:
 
     def _merged_ct(self) -> tuple[np.ndarray, ...]:
         c, o, s, d = (np.concatenate(x) for x in zip(*self._ct))
-        (c, o), s, d = aggregate([c, o], s, d)
+        (c, o), s, d = aggregate([c, o], s, d, radix=self.ref.k)
         return c, o, s, d
 
     def curves(self) -> list[ClassCurve]:
@@ -239,13 +305,13 @@ class IntersectionAccumulator:
         if self._ct:
             cc, oo, cs, cd = self._merged_ct()
             w = cd / np.maximum(ref.t_ref[oo], 1e-12)
-            (c2,), s2, w2 = aggregate([cc], cs, w)  # sums over k in canonical (class, k) order
+            (c2,), s2, w2 = _sum_over_k(cc, cs, w)
             c = np.concatenate([c, c2])
             s = np.concatenate([s, s2])
             dtp = np.concatenate([dtp, np.zeros(s2.size, dtype=np.int64)])
             dfp = np.concatenate([dfp, np.zeros(s2.size, dtype=np.int64)])
             dct = np.concatenate([dct, w2])
-        order = np.lexsort([-s, c])
+        order = sort_by_key_score(c, s, descending=True)
         c, s, dtp, dfp, dct = c[order], s[order], dtp[order], dfp[order], dct[order]
         bounds = np.searchsorted(c, np.arange(k + 1))
         out = []

@@ -6,8 +6,10 @@ runs appear, grow and merge. Every distinct run that ever exists is a *node*: th
 ``p`` joins when ``t`` reaches ``s[p]`` is ``(L, R)`` with ``L`` the previous and ``R`` the next frame
 whose score is strictly lower; it exists for ``t`` in ``(death, birth]`` with ``birth = s[p]`` and
 ``death = max(s[L], s[R])`` (``-inf`` where ``L``/``R`` run off the series). Frames with equal
-scores inside one run give the same node; the leftmost is kept. A series of ``T`` frames has at
-most ``T`` nodes, so all thresholds together cost ``O(T)`` per series, not ``O(T^2)``.
+scores inside one run give the same node: ties are broken by position (``R`` is the next frame
+with a score ``<=``), so only the rightmost of them spans the whole run; the others get
+``death == birth`` (an empty lifetime) and are dropped. A series of ``T`` frames has at most ``T``
+nodes, so all thresholds together cost ``O(T)`` per series, not ``O(T^2)``.
 
 Many series are handled at once: they are laid out in one flat array separated by ``-inf``
 sentinels, and the previous/next strictly-smaller frame of every position is found by pointer
@@ -80,7 +82,8 @@ class Nodes:
 
     Attributes:
         series: int ``[N]``; onset, offset: seconds ``[N]``; birth, death: scores ``[N]`` (the node
-        is a detection for thresholds ``death < t <= birth``).
+        is a detection for thresholds ``death < t <= birth``); parent: int ``[N]`` the node it
+        becomes part of when ``t`` falls to ``death`` (born at that score), -1 for a root.
     """
 
     series: np.ndarray
@@ -88,6 +91,15 @@ class Nodes:
     offset: np.ndarray
     birth: np.ndarray
     death: np.ndarray
+    parent: np.ndarray
+
+    def subset(self, keep: np.ndarray) -> Nodes:
+        """The nodes where ``keep`` is True (whole series only: parents stay inside)."""
+        idx = np.full(keep.size, -1, dtype=np.int64)
+        idx[keep] = np.arange(int(keep.sum()))
+        par = self.parent[keep]
+        return Nodes(self.series[keep], self.onset[keep], self.offset[keep], self.birth[keep], self.death[keep],
+                     np.where(par >= 0, idx[np.maximum(par, 0)], -1))
 
 
 def _nearest_lower(v: np.ndarray, strict: bool) -> np.ndarray:
@@ -107,23 +119,33 @@ def _nearest_lower(v: np.ndarray, strict: bool) -> np.ndarray:
     return ptr
 
 
-def series_nodes(flat: FlatSeries, select: np.ndarray | None = None) -> Nodes:
-    """Every distinct detection (node) of the series in ``flat`` (optionally only series in ``select``)."""
+def series_nodes(flat: FlatSeries) -> Nodes:
+    """Every distinct detection (node) of the series in ``flat``."""
     v = flat.values
     left = _nearest_lower(v, strict=True)
-    left_eq = _nearest_lower(v, strict=False)
-    right = (v.size - 1) - _nearest_lower(v[::-1].copy(), strict=True)[::-1]
-    rep = np.isfinite(v) & (left_eq == left)
-    if select is not None:
-        rep &= select[np.maximum(flat.series, 0)] & (flat.series >= 0)
-    p = np.flatnonzero(rep)
+    right = (v.size - 1) - _nearest_lower(v[::-1].copy(), strict=False)[::-1]
+    death = np.maximum(v[left], v[right])
+    real = np.isfinite(v) & (death < v)
+    # parent in the (score, -position) order: the neighbour that activates next; climb through
+    # tied (non-real) positions to the real node of the run
+    up = np.where(v[left] >= v[right], left, right)
+    up[~np.isfinite(death)] = -1
+    todo = np.flatnonzero(real & (up >= 0))
+    todo = todo[~real[up[todo]]]
+    while todo.size:
+        up[todo] = up[up[todo]]
+        todo = todo[(up[todo] >= 0) & ~real[np.maximum(up[todo], 0)]]
+    p = np.flatnonzero(real)
+    node_of = np.cumsum(real) - 1
+    par = up[p]
     lo, hi = left[p], right[p]
     return Nodes(
         series=flat.series[p],
         onset=flat.frame_on[lo + 1],
         offset=flat.frame_off[hi - 1],
         birth=v[p],
-        death=np.maximum(v[lo], v[hi]),
+        death=death[p],
+        parent=np.where(par >= 0, node_of[np.maximum(par, 0)], -1),
     )
 
 

@@ -60,6 +60,7 @@ __all__ = ["psds", "psds_from_counts", "METRICS"]
 VERSION = "1.0"
 _MODES = ("auto", "scores", "operating_points", "events")
 _CT_MEANS = ("other_classes", "all_classes")
+_CACHE_MAX = 20_000_000  # score values up to which detection trees are kept on the predictions object
 
 
 def _check(alpha_ct, alpha_st, max_efpr, duration_unit, cross_trigger_mean, mode, cttc) -> None:
@@ -164,7 +165,9 @@ def psds(
             raise InputError("psds mode 'scores' needs an integer time_decimals (6 as sed_scores_eval)")
         if predictions.scores is None:
             raise InputError("psds mode 'scores' needs score tables; give --scores or use mode operating_points")
-        acc = IntersectionAccumulator(ref, dtc=dtc, gtc=gtc, cttc=use_ct, time_decimals=time_decimals)
+        n_pos = sum(t.values.size for t in predictions.scores.values())
+        cache = predictions._cache.setdefault(("psds_nodes", ref.labels, ref.clips), {}) if n_pos <= _CACHE_MAX else None
+        acc = IntersectionAccumulator(ref, dtc=dtc, gtc=gtc, cttc=use_ct, time_decimals=time_decimals, cache=cache)
         acc.add(predictions.scores)
         curves = acc.curves()
         tp = [c.tp for c in curves]

@@ -1,0 +1,144 @@
+"""PSDS speed: avbench vs sed_scores_eval (exact, from scores) and psds_eval (50 operating points).
+
+DESED-validation scale: 1,168 clips of 10 s, 10 classes, score tables of 156 frames per clip (seeded
+synthetic scores around the real DESED validation reference when ../shared is present, else a
+synthetic reference), 50 operating points at thresholds linspace(0.01, 0.99, 50). All inputs are
+written once as files; each tool reads them untimed, then the metric computation is timed:
+
+- exact PSDS1 + PSDS2 from score tables: avbench ``mode="scores"`` vs ``sed_scores_eval.intersection_based.psds``;
+- PSDS1 + PSDS2 from the 50 operating points: avbench ``mode="operating_points"`` vs ``psds_eval.PSDSEval``
+  (``add_operating_point`` x 50 + ``psds``).
+
+The peers run in their own venv (``--peer-python``, default /work/peers/psds/bin/python) via
+subprocess on the same files in the same run; the values are printed next to avbench's, then the ratios.
+
+    .venv/bin/python benchmarks/bench_psds.py [--clips 1168] [--peer-python PATH]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).parent))
+from _psds_synth import synth_reference, synth_scores  # noqa: E402
+
+from avbench.metrics._sed_io import (  # noqa: E402
+    SedPredictions, clip_stem, read_durations_tsv, read_events_tsv, read_operating_points, read_score_tables)
+from avbench.metrics.psds import psds  # noqa: E402
+
+LABELS = sorted("Alarm_bell_ringing Blender Cat Dishes Dog Electric_shaver_toothbrush Frying Running_water "
+                "Speech Vacuum_cleaner".split())
+P1 = dict(dtc=0.7, gtc=0.7, alpha_ct=0.0, alpha_st=1.0, max_efpr=100.0)
+P2 = dict(dtc=0.1, gtc=0.1, cttc=0.3, alpha_ct=0.5, alpha_st=1.0, max_efpr=100.0)
+DESED = Path(__file__).resolve().parents[2] / "shared/reference/desed/DCASE-REPO_DESED_task/PSDS_Eval/meta"
+
+PEER = r'''
+import glob, json, sys, time, warnings
+warnings.filterwarnings("ignore")
+import pandas as pd
+from psds_eval import PSDSEval
+from sed_scores_eval import intersection_based, io
+d = sys.argv[1]
+gt_df = pd.read_csv(d + "/gt.tsv", sep="\t"); meta = pd.read_csv(d + "/durations.tsv", sep="\t")
+scores = io.read_sed_scores(d + "/scores")
+gt = io.read_ground_truth_events(d + "/gt.tsv"); dur = io.read_audio_durations(d + "/durations.tsv")
+ops = [pd.read_csv(f, sep="\t") for f in sorted(glob.glob(d + "/ops/*.tsv"))]
+out = {}
+t = time.perf_counter()
+out["sse_psds1"] = intersection_based.psds(scores=scores, ground_truth=gt, audio_durations=dur, dtc_threshold=.7,
+    gtc_threshold=.7, cttc_threshold=None, alpha_ct=0., alpha_st=1., max_efpr=100.)[0]
+out["sse_psds2"] = intersection_based.psds(scores=scores, ground_truth=gt, audio_durations=dur, dtc_threshold=.1,
+    gtc_threshold=.1, cttc_threshold=.3, alpha_ct=.5, alpha_st=1., max_efpr=100.)[0]
+out["sse_seconds"] = time.perf_counter() - t
+t = time.perf_counter()
+for name, (dtc, gtc, a_ct) in {"pe_psds1": (.7, .7, 0.), "pe_psds2": (.1, .1, .5)}.items():
+    ev = PSDSEval(dtc, gtc, .3, ground_truth=gt_df, metadata=meta)
+    for op in ops:
+        ev.add_operating_point(op)
+    out[name] = ev.psds(a_ct, 1., 100.).value
+out["pe_seconds"] = time.perf_counter() - t
+print(json.dumps(out))
+'''
+
+
+def write_inputs(d: Path, n_clips: int) -> None:
+    if DESED.is_dir() and n_clips >= 1168:
+        warnings.simplefilter("ignore")
+        ref = read_events_tsv(DESED / "validation.tsv")
+        dur = read_durations_tsv(DESED / "validation_durations.tsv")
+    else:
+        ref, dur = synth_reference(n_clips, LABELS, seed=1)
+    scores = synth_scores(ref, dur, LABELS, seed=2)
+    (d / "scores").mkdir()
+    (d / "ops").mkdir()
+    rows = ["filename\tonset\toffset\tevent_label"]
+    for clip in dur:
+        evs = ref.get(clip, [])
+        rows += [f"{clip}\t{e.onset}\t{e.offset}\t{e.label}" for e in evs] or [f"{clip}\t\t\t"]
+    (d / "gt.tsv").write_text("\n".join(rows) + "\n")
+    (d / "durations.tsv").write_text("filename\tduration\n" + "".join(f"{c}\t{v}\n" for c, v in dur.items()))
+    head = "onset\toffset\t" + "\t".join(LABELS)
+    ops = {th: ["filename\tonset\toffset\tevent_label"] for th in np.round(np.linspace(0.01, 0.99, 50), 2)}
+    for clip, (ts, v) in scores.items():
+        body = np.column_stack([ts[:-1], ts[1:], v])
+        np.savetxt(d / "scores" / f"{clip_stem(clip)}.tsv", body, delimiter="\t", header=head, comments="", fmt="%.6g")
+        for th, lines in ops.items():
+            act = np.vstack([np.zeros((1, len(LABELS)), bool), v > th, np.zeros((1, len(LABELS)), bool)])
+            for c, lab in enumerate(LABELS):
+                ch = np.flatnonzero(act[1:, c] != act[:-1, c])
+                lines += [f"{clip_stem(clip)}.wav\t{ts[a]:.6g}\t{ts[b]:.6g}\t{lab}" for a, b in zip(ch[::2], ch[1::2])]
+    for th, lines in ops.items():
+        (d / "ops" / f"predictions_th_{th:.2f}.tsv").write_text("\n".join(lines) + "\n")
+
+
+def timed(fn, repeat: int = 3) -> tuple[float, object]:
+    best, out = float("inf"), None
+    for _ in range(repeat):
+        t = time.perf_counter()
+        out = fn()
+        best = min(best, time.perf_counter() - t)
+    return best, out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--clips", type=int, default=1168)
+    ap.add_argument("--peer-python", default="/work/peers/psds/bin/python")
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        d = Path(tmp)
+        write_inputs(d, args.clips)
+        warnings.simplefilter("ignore")
+        ref = {clip_stem(k): v for k, v in read_events_tsv(d / "gt.tsv").items()}
+        dur = {clip_stem(k): v for k, v in read_durations_tsv(d / "durations.tsv").items()}
+        sc = SedPredictions(scores=read_score_tables(d / "scores"))
+        ops = SedPredictions(operating_points={t: {clip_stem(k): v for k, v in op.items()}
+                                               for t, op in read_operating_points(d / "ops").items()})
+        kw = dict(durations=dur, labels=LABELS)
+        t_sc, (a1, a2) = timed(lambda: (psds(ref, sc, **kw, **P1).overall["psds"], psds(ref, sc, **kw, **P2).overall["psds"]))
+        t_op, (o1, o2) = timed(lambda: (psds(ref, ops, **kw, **P1).overall["psds"], psds(ref, ops, **kw, **P2).overall["psds"]))
+        print(f"inputs: {len(dur)} clips, {len(LABELS)} classes, 156 frames, 50 operating points")
+        print(f"avbench scores : PSDS1 {a1:.6f} PSDS2 {a2:.6f} in {t_sc:.3f} s (best of 3)")
+        print(f"avbench 50 ops : PSDS1 {o1:.6f} PSDS2 {o2:.6f} in {t_op:.3f} s (best of 3)")
+        if not Path(args.peer_python).exists():
+            print(f"peer venv {args.peer_python} not found: peers skipped")
+            return
+        res = subprocess.run([args.peer_python, "-c", PEER, str(d)], capture_output=True, text=True, check=True)
+        p = json.loads(res.stdout.strip().splitlines()[-1])
+        print(f"sed_scores_eval: PSDS1 {p['sse_psds1']:.6f} PSDS2 {p['sse_psds2']:.6f} in {p['sse_seconds']:.3f} s")
+        print(f"psds_eval 0.5.3: PSDS1 {p['pe_psds1']:.6f} PSDS2 {p['pe_psds2']:.6f} in {p['pe_seconds']:.3f} s")
+        print(f"ratio vs sed_scores_eval: {p['sse_seconds'] / t_sc:.1f}x (|dPSDS| {max(abs(a1 - p['sse_psds1']), abs(a2 - p['sse_psds2'])):.1e})")
+        print(f"ratio vs psds_eval      : {p['pe_seconds'] / t_op:.1f}x (|dPSDS| {max(abs(o1 - p['pe_psds1']), abs(o2 - p['pe_psds2'])):.1e})")
+
+
+if __name__ == "__main__":
+    main()

@@ -22,7 +22,9 @@ Example:
     >>> n = series_nodes(flat)
     >>> [(round(float(a), 1), round(float(b), 1), float(br), float(d))
     ...  for a, b, br, d in zip(n.onset, n.offset, n.birth, n.death)]
-    [(0.0, 1.4, 0.4, -inf), (0.2, 0.4, 1.0, 0.6), (0.2, 1.2, 0.6, 0.4), (0.8, 1.2, 1.0, 0.6)]
+    [(0.2, 0.4, 1.0, 0.6), (0.2, 1.2, 0.6, 0.4), (0.8, 1.2, 1.0, 0.6), (0.0, 1.4, 0.4, -inf)]
+    >>> n.parent.tolist()
+    [1, 3, 1, -1]
     >>> onset_deltas(flat)
     (array([1. , 0.6, 1. ]), array([ 1, -1,  1]))
 """

@@ -24,7 +24,7 @@ from typing import IO, Any
 from avbench.errors import InputError
 from avbench.results import jsonable
 
-__all__ = ["atomic_open", "atomic_write_text", "write_json", "read_json"]
+__all__ = ["atomic_open", "atomic_write_text", "write_json", "read_text", "read_json"]
 
 
 @contextlib.contextmanager
@@ -58,15 +58,24 @@ def write_json(path: str | os.PathLike[str], obj: Any) -> None:
     atomic_write_text(path, json.dumps(jsonable(obj), indent=2, allow_nan=False) + "\n")
 
 
+def read_text(path: str | os.PathLike[str]) -> str:
+    """Read a UTF-8 text file (a byte-order mark is dropped); a missing file, a directory or
+    another encoding is an :class:`InputError` naming the file."""
+    p = Path(path)
+    try:
+        return p.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise InputError(f"{p}: no such file") from None
+    except IsADirectoryError:
+        raise InputError(f"{p}: expected a file, got a directory") from None
+    except UnicodeDecodeError:
+        raise InputError(f"{p}: not a UTF-8 text file") from None
+
+
 def read_json(path: str | os.PathLike[str]) -> Any:
     """Read a JSON file; a missing or malformed file is an :class:`InputError` naming it."""
     p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(f"{p}: no such file") from None
-    except UnicodeDecodeError:
-        raise InputError(f"{p}: not a UTF-8 text file") from None
+    text = read_text(p)
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:

@@ -53,6 +53,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 from avbench.errors import InputError
+from avbench.io import read_text
 from avbench.metrics._sed_tables import ScoreTable, SedPredictions, table_from_rows
 from avbench.model import Event
 
@@ -91,14 +92,7 @@ def clip_stem(name: str) -> str:
 
 def _read_rows(path: Path) -> list[list[str]]:
     """Non-empty lines of a TSV (or comma CSV when the first line has commas but no tab)."""
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise InputError(f"{path}: expected a TSV file, got a directory") from None
-    except UnicodeDecodeError:
-        raise InputError(f"{path}: not a UTF-8 text file") from None
+    text = read_text(path)
     lines = text.splitlines()
     first = next((ln for ln in lines if ln.strip()), "")
     sep = "," if ("\t" not in first and "," in first) else "\t"

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from operator import attrgetter
 
 import numpy as np
 
@@ -249,11 +250,11 @@ class DetArrays:
                 flat.extend(evs)
         n = len(flat)
         try:
-            cl = np.fromiter((lab[e.label] for e in flat), dtype=np.int64, count=n)
+            cl = np.fromiter(map(lab.__getitem__, map(attrgetter("label"), flat)), dtype=np.int64, count=n)
         except KeyError as exc:
             raise InputError(f"detections: event label {exc.args[0]!r} is not one of the task labels") from None
-        on = np.fromiter((e.onset for e in flat), dtype=np.float64, count=n)
-        off = np.fromiter((e.offset for e in flat), dtype=np.float64, count=n)
+        on = np.fromiter(map(attrgetter("onset"), flat), dtype=np.float64, count=n)
+        off = np.fromiter(map(attrgetter("offset"), flat), dtype=np.float64, count=n)
         rep = np.asarray(counts, dtype=np.int64)
         d = cls(np.repeat(np.asarray(opi, dtype=np.int64), rep), np.repeat(np.asarray(ci, dtype=np.int64), rep),
                 cl, on, off, len(ops))

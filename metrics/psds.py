@@ -188,7 +188,10 @@ def psds(
             if predictions.events is None:
                 raise InputError("psds mode 'events' needs one set of detections")
             ops = [predictions.events]
-        det = DetArrays.from_events(ref, ops)
+        key = ("psds_det", mode, ref.labels, ref.clips)
+        det = predictions._cache.get(key)
+        if det is None:  # columns of the detections, kept for the next metric on the same predictions
+            det = predictions._cache[key] = DetArrays.from_events(ref, ops)
         counts = multi_op_counts(ref, det, dtc=dtc, gtc=gtc, cttc=use_ct, time_decimals=time_decimals)
         tp, fp = list(counts.tp.T), list(counts.fp.T)
         ctw = list((counts.ct / np.maximum(ref.t_ref, 1e-12)).sum(axis=2).T)

@@ -75,7 +75,7 @@ class SynthReference(Baseline):
         if key not in self._logmel:
             sf = require("soundfile", "core")
             x, fs = sf.read(root / clip.meta["mono"], dtype="float32")
-            self._logmel[key] = logmel(x.astype(np.float64), fs=fs)
+            self._logmel[key] = logmel(x.astype(np.float64), fs=fs).astype(np.float32)
         return self._logmel[key]
 
     @staticmethod

@@ -109,6 +109,12 @@ class IntersectionAccumulator:
         chunk_positions: flat score positions processed per vectorised pass (bounds memory).
         cache: a dict to keep the detection trees of each pass in, so that another criterion set on
             the same tables skips rebuilding them (pass ``None`` for large inputs).
+        fp_budget: ``max_efpr * D / U``, the false-positive count beyond which a class's ROC points
+            lie past ``max_efpr``. A class with more than that many clips without its reference
+            whose top score is ``>= t`` has ``FP(t) > budget`` (each such clip has a detection, and
+            it is a false positive), so thresholds at or below the budget-th largest such top score
+            (:attr:`floor`) cannot reach the PSD-ROC: their deltas are neither computed nor kept.
+            Exact for the PSDS (only points past ``max_efpr`` are skipped); ``None`` keeps all.
 
     Raises:
         InputError: a clip given twice or outside the evaluation set, a table whose classes differ
@@ -116,8 +122,14 @@ class IntersectionAccumulator:
     """
 
     def __init__(self, ref: RefIndex, *, dtc: float, gtc: float, cttc: float | None,
-                 time_decimals: int = 6, chunk_positions: int = 1_000_000, cache: dict | None = None) -> None:
+                 time_decimals: int = 6, chunk_positions: int = 1_000_000, cache: dict | None = None,
+                 fp_budget: float | None = None) -> None:
         check_criteria(dtc, gtc, cttc)
+        m = None if fp_budget is None else int(np.floor(fp_budget)) + 1
+        self._m = m if m is not None and m <= len(ref.clips) else None
+        self._top = np.full((ref.k, 0), -np.inf)
+        self._prescanned = False
+        self.floor = np.full(ref.k, -np.inf)
         self.ref, self.dtc, self.gtc, self.cttc, self.dec = ref, float(dtc), float(gtc), cttc, int(time_decimals)
         self.chunk_positions = int(chunk_positions)
         self.cache = cache
@@ -125,6 +137,29 @@ class IntersectionAccumulator:
         self._tpfp: list[tuple[np.ndarray, ...]] = []  # (cls, score, dtp, dfp)
         self._ct: list[tuple[np.ndarray, ...]] = []  # (cls, k, score, dct)
         self._pending = 0
+
+    def prescan(self, tables: Mapping[str, object]) -> None:
+        """Raise :attr:`floor` from the top scores of ``tables`` before :meth:`add` (optional, cheap).
+
+        With ``fp_budget`` set, a first pass over all clips lets the second skip the series that
+        cannot reach the PSD-ROC from the start instead of only after ``budget + 1`` clips.
+        """
+        if self._m is None:
+            return
+        k, ref = self.ref.k, self.ref
+        rows, idx = [], []
+        for clip, table in tables.items():
+            if clip in ref.clip_pos:
+                cols = table.classes
+                m = table.values.max(axis=0)
+                rows.append(m if tuple(cols) == ref.labels else m[[cols.index(c) for c in ref.labels]])
+                idx.append(ref.clip_pos[clip])
+        if rows:
+            ci = np.asarray(idx, dtype=np.int64)
+            g = ci[:, None] * k + np.arange(k)[None, :]
+            own = ref.start[g + 1] > ref.start[g]
+            self._update_floor(np.where(own, -np.inf, np.asarray(rows)))
+        self._prescanned = True
 
     def add(self, tables: Mapping[str, object]) -> None:
         """Add the score tables ``{clip: ScoreTable}`` of some clips (each clip at most once overall)."""
@@ -163,14 +198,18 @@ class IntersectionAccumulator:
         s_cls = np.tile(np.arange(k), clip_idx.size)
         s_group = s_clip * k + s_cls
         own_gt = ref.start[s_group + 1] > ref.start[s_group]
+        smax = np.concatenate([b[1].max(axis=0) for b in batch])
+        if self._m is not None and not self._prescanned:
+            self._update_floor(np.where(own_gt, -np.inf, smax).reshape(len(batch), k))
+        live_s = smax > self.floor[s_cls]
         # false positives of series without own reference: every detection is one
         pos, d = onset_delta_positions(flat)
         ser = flat.series[pos]
-        keep = ~own_gt[ser]
+        keep = ~own_gt[ser] & live_s[ser]
         parts_cls, parts_score, parts_tp, parts_fp = [s_cls[ser[keep]]], [flat.values[pos[keep]]], [np.zeros(int(keep.sum()), dtype=np.int64)], [d[keep]]
         n_gt_cls = ref.clip_cls_start[s_clip + 1] - ref.clip_cls_start[s_clip]
-        reach = own_gt | ((n_gt_cls - own_gt) > 0)  # series whose detections can meet any reference
-        need = reach if self.cttc is not None else own_gt
+        reach = (own_gt | ((n_gt_cls - own_gt) > 0)) & live_s  # series whose detections can meet a reference
+        need = reach if self.cttc is not None else own_gt & live_s
         if need.any():
             nodes = self._nodes(batch, reach if self.cache is not None else need)
             if self.cache is not None and self.cttc is None:
@@ -198,8 +237,10 @@ class IntersectionAccumulator:
             parts_fp.append(np.zeros(tp_d.size, dtype=np.int64))
             if self.cttc is not None:
                 self._ct_deltas(nodes, ~dtc_ok, s_clip[n_ser], n_cls, n_len, live)
-        (c_out,), sc, dd = aggregate([np.concatenate(parts_cls)], np.concatenate(parts_score),
-                                     np.stack([np.concatenate(parts_tp), np.concatenate(parts_fp)], axis=1))
+        c_all, s_all = np.concatenate(parts_cls), np.concatenate(parts_score)
+        ok = s_all > self.floor[c_all]
+        (c_out,), sc, dd = aggregate([c_all[ok]], s_all[ok],
+                                     np.stack([np.concatenate(parts_tp)[ok], np.concatenate(parts_fp)[ok]], axis=1))
         self._tpfp.append((c_out, sc, dd[:, 0], dd[:, 1]))
         self._compact()
 
@@ -271,8 +312,17 @@ class IntersectionAccumulator:
         oth = np.concatenate([kk[nz], kk[orphan]])
         sc = np.concatenate([nodes.birth[q[nz]], nodes.death[q[orphan]]])
         d = np.concatenate([net[nz], -np.ones(orphan.size, dtype=np.int64)])
-        (cls, oth), sc, d = aggregate([cls, oth], sc, d, radix=k)
+        ok = sc > self.floor[cls]
+        (cls, oth), sc, d = aggregate([cls[ok], oth[ok]], sc[ok], d[ok], radix=k)
         self._ct.append((cls, oth, sc, d))
+
+    def _update_floor(self, cand: np.ndarray) -> None:
+        """Keep the ``budget + 1`` largest top scores per class among clips without its reference."""
+        top = np.concatenate([self._top, cand.T], axis=1)
+        if top.shape[1] > self._m:
+            top = np.partition(top, top.shape[1] - self._m, axis=1)[:, -self._m:]
+            self.floor = np.maximum(self.floor, top.min(axis=1))
+        self._top = top
 
     def _compact(self) -> None:
         """Merge stored chunks once they are many (keeps the lists short; exact integer sums)."""
@@ -289,12 +339,14 @@ class IntersectionAccumulator:
             z = np.zeros(0, dtype=np.int64)
             return z, np.zeros(0), z, z
         c, s, t, f = (np.concatenate(x) for x in zip(*self._tpfp))
-        (c,), s, d = aggregate([c], s, np.stack([t, f], axis=1))
+        ok = s > self.floor[c]
+        (c,), s, d = aggregate([c[ok]], s[ok], np.stack([t[ok], f[ok]], axis=1))
         return c, s, d[:, 0], d[:, 1]
 
     def _merged_ct(self) -> tuple[np.ndarray, ...]:
         c, o, s, d = (np.concatenate(x) for x in zip(*self._ct))
-        (c, o), s, d = aggregate([c, o], s, d, radix=self.ref.k)
+        ok = s > self.floor[c]
+        (c, o), s, d = aggregate([c[ok], o[ok]], s[ok], d[ok], radix=self.ref.k)
         return c, o, s, d
 
     def curves(self) -> list[ClassCurve]:

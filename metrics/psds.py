@@ -167,7 +167,10 @@ def psds(
             raise InputError("psds mode 'scores' needs score tables; give --scores or use mode operating_points")
         n_pos = sum(t.values.size for t in predictions.scores.values())
         cache = predictions._cache.setdefault(("psds_nodes", ref.labels, ref.clips), {}) if n_pos <= _CACHE_MAX else None
-        acc = IntersectionAccumulator(ref, dtc=dtc, gtc=gtc, cttc=use_ct, time_decimals=time_decimals, cache=cache)
+        budget = max_efpr * ref.duration / SECONDS_PER_UNIT[duration_unit]
+        acc = IntersectionAccumulator(ref, dtc=dtc, gtc=gtc, cttc=use_ct, time_decimals=time_decimals, cache=cache,
+                                      fp_budget=budget)
+        acc.prescan(predictions.scores)
         acc.add(predictions.scores)
         curves = acc.curves()
         tp = [c.tp for c in curves]

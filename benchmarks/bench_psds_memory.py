@@ -1,0 +1,119 @@
+"""Peak memory of exact PSDS2 (with cross-triggers) at AudioSet-strong scale: 15,000 clips x 400 classes.
+
+avbench streams the score tables through :class:`avbench.metrics._psds_accum.IntersectionAccumulator`
+in chunks of 16 clips (a prescan pass over the top scores first), so no clips x thresholds x classes
+array ever exists. Synthetic seeded data: 10-s clips, 156 frames, 0-4 reference classes per clip,
+scores float32 (as a model emits them, not quantised). Each run happens in a fresh subprocess and
+reports its own peak RSS (``ru_maxrss``).
+
+sed_scores_eval is reported to need more than 150 GB here (fgnt/sed_scores_eval#5); it is not run
+at this scale. ``--peer-scaling`` runs it (PSDS2, same generator) at a few small clip counts x 400
+classes to show how its peak RSS grows, next to avbench at the same sizes.
+
+    .venv/bin/python benchmarks/bench_psds_memory.py [--clips 15000] [--classes 400] [--peer-scaling]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).parent
+
+AVBENCH = r'''
+import json, resource, sys, time
+sys.path.insert(0, sys.argv[4])
+import numpy as np
+from _psds_synth import clip_scores, synth_reference
+from avbench.metrics._psd_roc import SECONDS_PER_UNIT
+from avbench.metrics._psds_accum import IntersectionAccumulator
+from avbench.metrics._psds_core import RefIndex
+from avbench.metrics._sed_io import ScoreTable
+from avbench.metrics.psds import psds_from_counts
+n, k, chunk = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
+labels = [f"class{i:03d}" for i in range(k)]
+ref, dur = synth_reference(n, labels, seed=1, max_classes=4)
+t0 = time.perf_counter()
+ri = RefIndex.build(ref, dur, labels)
+acc = IntersectionAccumulator(ri, dtc=0.1, gtc=0.1, cttc=0.3, fp_budget=100.0 * ri.duration / 3600.0)
+clips = list(dur)
+def tables(i):
+    rng = np.random.default_rng(1000 + i)
+    out = {}
+    for c in clips[i:i + chunk]:
+        ts, v = clip_scores(rng, ref[c], labels, dtype=np.float32)
+        out[c] = ScoreTable(ts, v, tuple(labels))
+    return out
+for i in range(0, n, chunk):
+    acc.prescan(tables(i))
+for i in range(0, n, chunk):
+    acc.add(tables(i))
+cur = acc.curves()
+res = psds_from_counts(ri, [c.tp for c in cur], [c.fp for c in cur], [c.ct for c in cur], alpha_ct=0.5,
+                       alpha_st=1.0, max_efpr=100.0, duration_unit="hour", cross_trigger_mean="other_classes")
+print(json.dumps({"psds2": res["psds"], "seconds": time.perf_counter() - t0,
+                  "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                  "points": int(sum(c.scores.size for c in cur))}))
+'''
+
+PEER = r'''
+import json, resource, sys, time
+sys.path.insert(0, sys.argv[3])
+import numpy as np
+from sed_scores_eval import intersection_based
+from sed_scores_eval.base_modules.scores import create_score_dataframe
+from _psds_synth import clip_scores, synth_reference
+n, k = int(sys.argv[1]), int(sys.argv[2])
+labels = [f"class{i:03d}" for i in range(k)]
+ref, dur = synth_reference(n, labels, seed=1, max_classes=4)
+scores = {}
+clips = list(dur)
+for i in range(0, n, 16):
+    rng = np.random.default_rng(1000 + i)
+    for c in clips[i:i + 16]:
+        ts, v = clip_scores(rng, ref[c], labels, dtype=np.float32)
+        scores[c[:-4]] = create_score_dataframe(v.astype(np.float64), ts, labels)
+gt = {c[:-4]: [(e.onset, e.offset, e.label) for e in evs] for c, evs in ref.items()}
+du = {c[:-4]: d for c, d in dur.items()}
+base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+t0 = time.perf_counter()
+v = intersection_based.psds(scores=scores, ground_truth=gt, audio_durations=du, dtc_threshold=.1, gtc_threshold=.1,
+                            cttc_threshold=.3, alpha_ct=.5, alpha_st=1., max_efpr=100.)[0]
+print(json.dumps({"psds2": v, "seconds": time.perf_counter() - t0, "inputs_rss_mb": base,
+                  "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+'''
+
+
+def run(cmd: list[str]) -> dict:
+    res = subprocess.run(cmd, capture_output=True, text=True)
+    if res.returncode != 0:
+        return {"error": res.stderr.strip().splitlines()[-1] if res.stderr.strip() else f"exit {res.returncode}"}
+    return json.loads(res.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--clips", type=int, default=15000)
+    ap.add_argument("--classes", type=int, default=400)
+    ap.add_argument("--peer-scaling", action="store_true")
+    ap.add_argument("--peer-python", default="/work/peers/psds/bin/python")
+    args = ap.parse_args()
+    if args.peer_scaling:
+        for n in (25, 50, 100):
+            a = run([sys.executable, "-c", AVBENCH, str(n), str(args.classes), "16", str(HERE)])
+            p = run([args.peer_python, "-c", PEER, str(n), str(args.classes), str(HERE)])
+            print(f"{n:>6} clips x {args.classes}: avbench {a.get('peak_rss_mb', 0):8.0f} MB {a.get('seconds', 0):7.1f} s"
+                  f" PSDS2 {a.get('psds2', float('nan')):.6f} | sed_scores_eval {p.get('peak_rss_mb', 0):8.0f} MB peak"
+                  f" ({p.get('inputs_rss_mb', 0):.0f} MB with inputs) {p.get('seconds', 0):7.1f} s"
+                  f" PSDS2 {p.get('psds2', float('nan')):.6f} {p.get('error', '')}")
+    a = run([sys.executable, "-c", AVBENCH, str(args.clips), str(args.classes), "16", str(HERE)])
+    print(f"avbench PSDS2 (cttc 0.3, alpha_ct 0.5) on {args.clips} clips x {args.classes} classes: {a}")
+    if "peak_rss_mb" in a:
+        print(f"peak RSS {a['peak_rss_mb'] / 1024:.2f} GB (target < 4 GB): {'OK' if a['peak_rss_mb'] < 4096 else 'OVER'}")
+
+
+if __name__ == "__main__":
+    main()

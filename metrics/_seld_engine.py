@@ -35,7 +35,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from avbench.metrics._seld_common import ANGLE_FUNCTIONS, group_rank, match_groups
+from avbench.metrics._seld_common import ANGLE_FUNCTIONS, group_rank, match_groups, unique_values
 from avbench.metrics._seld_io import SeldFrames
 
 __all__ = ["location_counts", "clip_frames"]
@@ -94,8 +94,8 @@ def location_counts(
         rk, pk, lambda i, j: angle_fn(ref.azimuth[i], ref.elevation[i], pred.azimuth[j], pred.elevation[j])
     )
     # compact segment index over the segments that hold any row
-    rseg_u = np.unique(skey_of_fkey(np.unique(rk)))
-    pseg_u = np.unique(skey_of_fkey(np.unique(pk)))
+    rseg_u = unique_values(skey_of_fkey(unique_values(rk)))
+    pseg_u = unique_values(skey_of_fkey(unique_values(pk)))
     segs = np.union1d(rseg_u, pseg_u)
     nseg = len(segs)
 

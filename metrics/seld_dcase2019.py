@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from avbench.metrics._seld_common import angle_robust, angle_spherical, match_groups
+from avbench.metrics._seld_common import angle_robust, angle_spherical, match_groups, unique_values
 from avbench.metrics._seld_io import SeldFrames, from_rows
 from avbench.metrics._seld_report import align, class_names, finish
 from avbench.results import MetricConfig, MetricResult
@@ -61,7 +61,7 @@ def _stats(ref: SeldFrames, pred: SeldFrames, n_frames: np.ndarray, *, n_classes
 
     def seg_active(t):
         keep = (t.frame % block != block - 1) if official else np.ones(len(t), dtype=bool)
-        return np.unique(((t.file[keep] * B + t.frame[keep] // block) * C + t.cls[keep]))
+        return unique_values((t.file[keep] * B + t.frame[keep] // block) * C + t.cls[keep])
 
     T, O = seg_active(ref), seg_active(pred)
     tp_k = np.intersect1d(T, O, assume_unique=True)

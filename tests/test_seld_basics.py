@@ -162,3 +162,30 @@ def test_cli_evaluate_json_and_bad_file_exit_2(tmp_path: Path, capsys) -> None:
     assert bad.value.code == 2
     err = capsys.readouterr().err.strip()
     assert "a.csv line 2" in err and len(err.splitlines()) == 1
+
+
+@pytest.mark.parametrize("costs", ["continuous", "integer-ties"])
+def test_match_groups_equals_the_solver_group_by_group(costs: str) -> None:
+    from scipy.optimize import linear_sum_assignment
+
+    from avbench.metrics._seld_common import match_groups
+
+    rng = np.random.default_rng(7)
+    n_groups = 400
+    rk = np.repeat(np.arange(n_groups), rng.integers(0, 6, n_groups))  # 0..5 rows a side (5 > enumerated)
+    pk = np.repeat(np.arange(n_groups), rng.integers(0, 6, n_groups))
+    rng.shuffle(rk), rng.shuffle(pk)
+    if costs == "continuous":
+        ra, pa = rng.uniform(0, 180, len(rk)), rng.uniform(0, 180, len(pk))
+    else:  # few distinct values: many tied assignments, which must resolve as the solver resolves them
+        ra, pa = rng.integers(0, 3, len(rk)).astype(float), rng.integers(0, 3, len(pk)).astype(float)
+    cost = lambda i, j: np.abs(ra[i] - pa[j])  # noqa: E731
+    r, p, c = match_groups(rk, pk, cost)
+    expected = set()
+    for g in range(n_groups):
+        rows, cols = np.flatnonzero(rk == g), np.flatnonzero(pk == g)
+        if len(rows) and len(cols):
+            a, b = linear_sum_assignment(cost(np.repeat(rows, len(cols)), np.tile(cols, len(rows))).reshape(len(rows), -1))
+            expected |= set(zip(rows[a].tolist(), cols[b].tolist()))
+    assert set(zip(r.tolist(), p.tolist())) == expected
+    assert np.array_equal(c, cost(r, p))

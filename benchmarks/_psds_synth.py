@@ -8,15 +8,23 @@ from avbench.model import Event
 
 
 def synth_reference(n_clips: int, labels: list[str], *, seed: int = 0, duration: float = 10.0,
-                    max_classes: int = 3) -> tuple[dict, dict]:
-    """``({clip.wav: [Event]}, {clip.wav: seconds})``: up to ``max_classes`` classes per clip, 1-2 events each."""
+                    max_classes: int = 3, cover_all: bool = False) -> tuple[dict, dict]:
+    """``({clip.wav: [Event]}, {clip.wav: seconds})``: up to ``max_classes`` classes per clip, 1-2 events each.
+
+    ``cover_all``: every clip has exactly ``max_classes`` classes, cycling through the labels, so
+    that each class has reference events once ``n_clips * max_classes >= len(labels)``.
+    """
     rng = np.random.default_rng(seed)
     ref, dur = {}, {}
     for i in range(n_clips):
         clip = f"clip{i:06d}.wav"
         dur[clip] = duration
         evs = []
-        for c in rng.choice(len(labels), size=int(rng.integers(0, max_classes + 1)), replace=False):
+        if cover_all:
+            picked = [(i * max_classes + j) % len(labels) for j in range(max_classes)]
+        else:
+            picked = rng.choice(len(labels), size=int(rng.integers(0, max_classes + 1)), replace=False)
+        for c in picked:
             t = float(rng.uniform(0, duration / 2))
             for _ in range(int(rng.integers(1, 3))):
                 on = round(t, 3)

@@ -7,8 +7,9 @@ scores float32 (as a model emits them, not quantised). Each run happens in a fre
 reports its own peak RSS (``ru_maxrss``).
 
 sed_scores_eval is reported to need more than 150 GB here (fgnt/sed_scores_eval#5); it is not run
-at this scale. ``--peer-scaling`` runs it (PSDS2, same generator) at a few small clip counts x 400
-classes to show how its peak RSS grows, next to avbench at the same sizes.
+at this scale. ``--peer-scaling`` runs it (PSDS2, same generator; every class given reference
+events, which sed_scores_eval 0.0.4 requires) at small sizes to show how its peak RSS grows with
+clips and classes, next to avbench at the same sizes.
 
     .venv/bin/python benchmarks/bench_psds_memory.py [--clips 15000] [--classes 400] [--peer-scaling]
 """
@@ -33,9 +34,9 @@ from avbench.metrics._psds_accum import IntersectionAccumulator
 from avbench.metrics._psds_core import RefIndex
 from avbench.metrics._sed_io import ScoreTable
 from avbench.metrics.psds import psds_from_counts
-n, k, chunk = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
+n, k, chunk, cover = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[5] == "1"
 labels = [f"class{i:03d}" for i in range(k)]
-ref, dur = synth_reference(n, labels, seed=1, max_classes=4)
+ref, dur = synth_reference(n, labels, seed=1, max_classes=4, cover_all=cover)
 t0 = time.perf_counter()
 ri = RefIndex.build(ref, dur, labels)
 acc = IntersectionAccumulator(ri, dtc=0.1, gtc=0.1, cttc=0.3, fp_budget=100.0 * ri.duration / 3600.0)
@@ -68,7 +69,7 @@ from sed_scores_eval.base_modules.scores import create_score_dataframe
 from _psds_synth import clip_scores, synth_reference
 n, k = int(sys.argv[1]), int(sys.argv[2])
 labels = [f"class{i:03d}" for i in range(k)]
-ref, dur = synth_reference(n, labels, seed=1, max_classes=4)
+ref, dur = synth_reference(n, labels, seed=1, max_classes=4, cover_all=True)
 scores = {}
 clips = list(dur)
 for i in range(0, n, 16):
@@ -99,17 +100,20 @@ def main() -> None:
     ap.add_argument("--clips", type=int, default=15000)
     ap.add_argument("--classes", type=int, default=400)
     ap.add_argument("--peer-scaling", action="store_true")
+    ap.add_argument("--skip-main", action="store_true", help="only the small peer-scaling runs")
     ap.add_argument("--peer-python", default="/work/peers/psds/bin/python")
     args = ap.parse_args()
     if args.peer_scaling:
-        for n in (25, 50, 100):
-            a = run([sys.executable, "-c", AVBENCH, str(n), str(args.classes), "16", str(HERE)])
-            p = run([args.peer_python, "-c", PEER, str(n), str(args.classes), str(HERE)])
-            print(f"{n:>6} clips x {args.classes}: avbench {a.get('peak_rss_mb', 0):8.0f} MB {a.get('seconds', 0):7.1f} s"
+        for n, kk in ((25, 50), (50, 50), (100, 50), (50, 100), (50, 200)):
+            a = run([sys.executable, "-c", AVBENCH, str(n), str(kk), "16", str(HERE), "1"])
+            p = run([args.peer_python, "-c", PEER, str(n), str(kk), str(HERE)])
+            print(f"{n:>6} clips x {kk}: avbench {a.get('peak_rss_mb', 0):8.0f} MB {a.get('seconds', 0):7.1f} s"
                   f" PSDS2 {a.get('psds2', float('nan')):.6f} | sed_scores_eval {p.get('peak_rss_mb', 0):8.0f} MB peak"
                   f" ({p.get('inputs_rss_mb', 0):.0f} MB with inputs) {p.get('seconds', 0):7.1f} s"
                   f" PSDS2 {p.get('psds2', float('nan')):.6f} {p.get('error', '')}")
-    a = run([sys.executable, "-c", AVBENCH, str(args.clips), str(args.classes), "16", str(HERE)])
+    if args.skip_main:
+        return
+    a = run([sys.executable, "-c", AVBENCH, str(args.clips), str(args.classes), "16", str(HERE), "0"])
     print(f"avbench PSDS2 (cttc 0.3, alpha_ct 0.5) on {args.clips} clips x {args.classes} classes: {a}")
     if "peak_rss_mb" in a:
         print(f"peak RSS {a['peak_rss_mb'] / 1024:.2f} GB (target < 4 GB): {'OK' if a['peak_rss_mb'] < 4096 else 'OVER'}")

@@ -74,6 +74,14 @@ def sse_values(case: dict) -> dict:
             dtc_threshold=cfg["dtc"], gtc_threshold=cfg["gtc"], cttc_threshold=cttc,
             alpha_ct=cfg["alpha_ct"], alpha_st=cfg["alpha_st"], max_efpr=cfg["max_efpr"])
         out[name] = {"psds": float(v), "class_psds": {k: float(x) for k, x in cls_v.items()}}
+    from sed_scores_eval import collar_based, segment_based
+
+    f, p, r, th, _ = collar_based.best_fscore(sdf, gt, onset_collar=0.2, offset_collar=0.2, offset_collar_rate=0.2)
+    out["collar_best"] = {"f": f, "p": p, "r": r, "threshold": th}
+    f, p, r, th, _ = segment_based.best_fscore(sdf, gt, case["durations"], segment_length=1.0)
+    out["segment_best"] = {"f": f, "p": p, "r": r, "threshold": th}
+    out["collar_best"], out["segment_best"] = (
+        {k: {c: float(x) for c, x in v.items()} for k, v in d.items()} for d in (out["collar_best"], out["segment_best"]))
     del pd
     return out
 

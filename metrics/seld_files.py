@@ -6,7 +6,8 @@
   (:mod:`avbench.metrics._seld_io`). ``-o KEY=VALUE`` options: ``compat`` (``none`` /
   ``official``), ``average``, ``n_classes``, ``angle_unit`` (``deg``/``rad``), ``layout``
   (``auto``/``polar``/``cartesian``/``stereo``), ``ref_distance_unit`` / ``pred_distance_unit``
-  (``m``/``cm``), ``jackknife`` (``true``/``false``), ``mode`` (UMONS ``unilabel``/``multilabel``).
+  (``m``/``cm``), ``jackknife`` (``true``/``false``), ``mode`` (UMONS ``unilabel``/``multilabel``);
+  an option that is not a parameter of a requested metric is a one-line error naming both.
   A reference file without a prediction file is scored as empty and listed in ``coverage``
   (left out under ``compat=official``, as the official scripts do, and still listed).
 - ``JSON_ADAPTERS["seld"]`` (:func:`from_json`): avbench clips and predictions JSON entries ->

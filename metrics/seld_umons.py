@@ -197,7 +197,11 @@ def compute(
         raise InputError(f"seld-umons: mode must be one of {MODES}, got {mode!r}")
     if angle_unit not in ("deg", "rad"):
         raise InputError(f"seld-umons: angle_unit must be 'deg' or 'rad', got {angle_unit!r}")
-    if not isinstance(threshold, (int, float)) or not math.isfinite(threshold):
+    try:
+        thr = float(threshold)
+    except (TypeError, ValueError):
+        thr = math.nan
+    if not math.isfinite(thr):
         raise InputError(f"seld-umons: threshold must be a finite number, got {threshold!r}")
     top = int(max(reference.cls.max(initial=-1), predicted.cls.max(initial=-1))) + 1
     if n_classes is None:
@@ -205,8 +209,8 @@ def compute(
     if top > n_classes:
         raise InputError(f"seld-umons: class index {top - 1} is outside the {n_classes} classes; pass n_classes")
     ref, pred, kept, missing, n = align(reference, predicted, compat="none", block=1, official_frames="max_ref")
-    stats = sequence_counts(ref, pred, n, n_classes=n_classes, mode=mode, threshold=float(threshold))
-    params = {"n_classes": n_classes, "mode": mode, "threshold": float(threshold), "angle_unit": angle_unit,
+    stats = sequence_counts(ref, pred, n, n_classes=n_classes, mode=mode, threshold=thr)
+    params = {"n_classes": n_classes, "mode": mode, "threshold": thr, "angle_unit": angle_unit,
               "jackknife": jackknife, "unit": "sequence", "average": "micro", "angle_formula": "azimuth-wrapped",
               "association": "per-frame class-agnostic Hungarian"}
     return finish(metric_id="seld-umons", version=VERSION, params=params, stats=stats,

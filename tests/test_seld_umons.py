@@ -183,6 +183,8 @@ def test_bad_parameters_are_refused() -> None:
         _run(REF_A, PRED_A, angle_unit="grad")
     with pytest.raises(InputError, match="class index 2 is outside the 2 classes"):
         _run(REF_A, PRED_A, n_classes=2)
+    with pytest.raises(InputError, match="threshold must be a finite number, got nan"):
+        _run(REF_A, PRED_A, threshold=float("nan"))
     with pytest.raises(TypeError):
         _run(REF_A, PRED_A, thresold=0.3)  # a typo is rejected by the signature
 

@@ -29,64 +29,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from avbench.errors import InputError
+from avbench.metrics._psds_agg import _sum_over_k, aggregate, sort_by_key_score
 from avbench.metrics._psds_core import RefIndex, check_criteria, meets
+from avbench.metrics._psds_deltas import ct_deltas, tp_deltas
 from avbench.metrics._sed_nodes import FlatSeries, Nodes, onset_delta_positions, series_nodes
 
-__all__ = ["IntersectionAccumulator", "ClassCurve", "aggregate", "sort_by_key_score"]
-
-
-def _sum_over_k(cls: np.ndarray, score: np.ndarray, w: np.ndarray) -> tuple[list[np.ndarray], np.ndarray, np.ndarray]:
-    """Sum weights over the other class for equal ``(cls, score)``, adding in increasing ``k`` order.
-
-    The input is sorted by ``(cls, k, score)`` with unique triples; ``np.add.at`` adds in input
-    order, so every group's sum is formed in the same (canonical) order however clips were chunked.
-    """
-    if score.size == 0:
-        return [cls], score, w
-    order = sort_by_key_score(cls, score)
-    c2, s2 = cls[order], score[order]
-    new = np.r_[True, (s2[1:] != s2[:-1]) | (c2[1:] != c2[:-1])]
-    grp = np.empty(score.size, dtype=np.int64)
-    grp[order] = np.cumsum(new) - 1
-    tot = np.zeros(int(new.sum()))
-    np.add.at(tot, grp, w)
-    return [c2[new]], s2[new], tot
-
-_NS = 1e9  # coverage sums are exact integers of nanoseconds
-
-
-def sort_by_key_score(key: np.ndarray, score: np.ndarray, *, descending: bool = False) -> np.ndarray:
-    """Order by integer ``key``, then ``score`` (ties among equal pairs in any order).
-
-    Two passes (quicksort on the scores, then a stable sort on the small integer keys) are several
-    times faster than ``np.lexsort`` on float keys.
-    """
-    order = np.argsort(-score if descending else score)
-    small = key.max(initial=0) < 2**15 and key.min(initial=0) >= 0
-    k = key[order].astype(np.int16 if small else np.int64)
-    return order[np.argsort(k, kind="stable")]
-
-
-def aggregate(keys: list[np.ndarray], score: np.ndarray, delta: np.ndarray, *, radix: int = 0
-              ) -> tuple[list[np.ndarray], np.ndarray, np.ndarray]:
-    """Sum ``delta`` over equal ``(keys..., score)``; drop zero sums. Output sorted by keys, then score.
-
-    ``keys`` are small non-negative ints; with two keys, ``radix`` is the range of the second.
-    """
-    if score.size == 0:
-        return keys, score, delta
-    comp = keys[0] if len(keys) == 1 else keys[0] * radix + keys[1]
-    order = sort_by_key_score(comp, score)
-    comp, score, delta = comp[order], score[order], delta[order]
-    new = np.ones(score.size, dtype=bool)
-    new[1:] = (score[1:] != score[:-1]) | (comp[1:] != comp[:-1])
-    starts = np.flatnonzero(new)
-    sums = np.add.reduceat(delta, starts, axis=0)
-    nz = sums != 0 if sums.ndim == 1 else (sums != 0).any(axis=1)
-    comp = comp[starts][nz]
-    out = [comp] if len(keys) == 1 else [comp // radix, comp % radix]
-    return out, score[starts][nz], sums[nz]
-
+__all__ = ["IntersectionAccumulator", "ClassCurve"]
 
 @dataclass(frozen=True)
 class ClassCurve:
@@ -216,7 +164,6 @@ class IntersectionAccumulator:
                 nodes = nodes.subset(need[nodes.series])
             n_ser = nodes.series
             n_cls, n_len = s_cls[n_ser], nodes.offset - nodes.onset
-            live = nodes.death > -np.inf
             inter, (pq, pe, pv) = ref.overlap(s_group[n_ser], nodes.onset, nodes.offset, pairs=True)
             dtc_ok = meets(inter, self.dtc, n_len, dec) & own_gt[n_ser]
             # FP of series with own reference: nodes failing DTC; a node's -1 at its death and its
@@ -230,13 +177,13 @@ class IntersectionAccumulator:
             parts_fp.append(net[nz])
             parts_tp.append(np.zeros(nz.size, dtype=np.int64))
             # TP: coverage of each reference event by the DTC nodes alive at t
-            tp_cls, tp_score, tp_d = self._tp_deltas(nodes, dtc_ok, pq, pe, pv)
+            tp_cls, tp_score, tp_d = tp_deltas(ref, nodes, dtc_ok, pq, pe, pv, self.gtc, dec)
             parts_cls.append(tp_cls)
             parts_score.append(tp_score)
             parts_tp.append(tp_d)
             parts_fp.append(np.zeros(tp_d.size, dtype=np.int64))
             if self.cttc is not None:
-                self._ct_deltas(nodes, ~dtc_ok, s_clip[n_ser], n_cls, n_len, live)
+                self._ct.append(ct_deltas(ref, nodes, ~dtc_ok, s_clip[n_ser], n_cls, n_len, self.cttc, dec, self.floor))
         c_all, s_all = np.concatenate(parts_cls), np.concatenate(parts_score)
         ok = s_all > self.floor[c_all]
         (c_out,), sc, dd = aggregate([c_all[ok]], s_all[ok],
@@ -260,61 +207,6 @@ class IntersectionAccumulator:
         if self.cache is not None:
             self.cache[key] = nodes
         return nodes
-
-    def _tp_deltas(self, nodes, dtc_ok, pq, pe, pv) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        ref = self.ref
-        keep = dtc_ok[pq]
-        q, e, v = pq[keep], pe[keep], np.rint(pv[keep] * _NS).astype(np.int64)
-        live = nodes.death[q] > -np.inf
-        ev = np.concatenate([e, e[live]])
-        sc = np.concatenate([nodes.birth[q], nodes.death[q][live]])
-        dv = np.concatenate([v, -v[live]])
-        if ev.size == 0:
-            z = np.zeros(0, dtype=np.int64)
-            return z, np.zeros(0), z
-        order = np.lexsort([-sc, ev])
-        ev, sc, dv = ev[order], sc[order], dv[order]
-        cum = np.cumsum(dv)
-        grp_start = np.flatnonzero(np.r_[True, ev[1:] != ev[:-1]])
-        base = np.repeat(cum[grp_start] - dv[grp_start], np.diff(np.r_[grp_start, ev.size]))
-        cov = cum - base
-        last = np.r_[(ev[1:] != ev[:-1]) | (sc[1:] != sc[:-1]), True]
-        ev, sc, cov = ev[last], sc[last], cov[last]
-        length = ref.off[ev] - ref.on[ev]
-        ind = (meets(cov / _NS, self.gtc, length, self.dec) & (cov > 0)).astype(np.int64)
-        prev = np.r_[0, ind[:-1]]
-        prev[np.r_[True, ev[1:] != ev[:-1]]] = 0
-        d = ind - prev
-        nz = d != 0
-        return ref.cls[ev[nz]], sc[nz], d[nz]
-
-    def _ct_deltas(self, nodes, bad, n_clip, n_cls, n_len, live) -> None:
-        """Cross-trigger deltas: per (node failing DTC, other class with reference in the clip) pair,
-        the net change at the node's birth (its own flag minus its children's); a child whose parent
-        meets DTC (and so has no pairs) emits its -1 at its death instead."""
-        ref, k = self.ref, self.ref.k
-        b = np.flatnonzero(bad)
-        item, kk = ref.other_classes(n_clip[b], n_cls[b])
-        q = b[item]
-        inter, _ = ref.overlap(n_clip[q] * k + kk, nodes.onset[q], nodes.offset[q])
-        hit = meets(inter, self.cttc, n_len[q], self.dec).astype(np.int64)
-        first = np.full(bad.size, -1, dtype=np.int64)
-        first[q[::-1]] = np.arange(q.size)[::-1]  # first pair of each node
-        local = np.arange(q.size) - first[q]
-        par = nodes.parent[q]
-        par_pair = np.where(par >= 0, first[np.maximum(par, 0)], -1)
-        linked = par_pair >= 0
-        target = par_pair[linked] + local[linked]
-        net = hit - np.bincount(target, weights=hit[linked], minlength=q.size).astype(np.int64)
-        orphan = np.flatnonzero(~linked & (par >= 0) & (hit > 0))  # -1 at death, parent meets DTC
-        nz = np.flatnonzero(net)
-        cls = np.concatenate([n_cls[q[nz]], n_cls[q[orphan]]])
-        oth = np.concatenate([kk[nz], kk[orphan]])
-        sc = np.concatenate([nodes.birth[q[nz]], nodes.death[q[orphan]]])
-        d = np.concatenate([net[nz], -np.ones(orphan.size, dtype=np.int64)])
-        ok = sc > self.floor[cls]
-        (cls, oth), sc, d = aggregate([cls[ok], oth[ok]], sc[ok], d[ok], radix=k)
-        self._ct.append((cls, oth, sc, d))
 
     def _update_floor(self, cand: np.ndarray) -> None:
         """Keep the ``budget + 1`` largest top scores per class among clips without its reference."""

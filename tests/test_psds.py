@@ -242,3 +242,27 @@ def test_registered_configs():
     ids = {m.id: m for m in METRICS}
     assert ids["psds1"].params["dtc"] == 0.7 and ids["psds1"].params["alpha_ct"] == 0.0
     assert ids["psds2"].params["cttc"] == 0.3 and ids["psds2"].params["alpha_ct"] == 0.5
+
+
+def test_false_positive_budget_pruning_is_exact():
+    """Thresholds whose eFPR must exceed max_efpr are skipped; the PSDS is unchanged, points fewer."""
+    case = json.loads((DATA / "scores_cases.json").read_text())[4]
+    ref = RefIndex.build(_ev(case["reference"]), case["durations"], case["labels"])
+    tables = _tables(case)
+    budget = 400.0 * ref.duration / 3600.0
+    full = IntersectionAccumulator(ref, dtc=0.5, gtc=0.5, cttc=0.3)
+    pruned = IntersectionAccumulator(ref, dtc=0.5, gtc=0.5, cttc=0.3, fp_budget=budget)
+    full.add(tables)
+    pruned.prescan(tables)
+    pruned.add(tables)
+    assert np.isfinite(pruned.floor).any()
+    from avbench.metrics.psds import psds_from_counts
+
+    vals = []
+    for acc in (full, pruned):
+        cur = acc.curves()
+        vals.append(psds_from_counts(ref, [c.tp for c in cur], [c.fp for c in cur], [c.ct for c in cur], alpha_ct=1.0,
+                                     alpha_st=0.0, max_efpr=400.0, duration_unit="hour",
+                                     cross_trigger_mean="other_classes")["psds"])
+    assert vals[0] == vals[1]
+    assert sum(c.scores.size for c in pruned.curves()) < sum(c.scores.size for c in full.curves())

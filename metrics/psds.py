@@ -22,6 +22,20 @@ initialised with np.nan", release 0.5.0, psds_eval issue #5) put NaN on the diag
 moves. avbench follows the paper and 0.5.x (``cross_trigger_mean="other_classes"``) by default and
 gives 0.4's numbers with ``cross_trigger_mean="all_classes"``.
 
+Reproduction (``tests/test_desed_reproduction.py``, DCASE 2021 baseline student, DESED validation,
+50 operating points): with ``time_decimals=None`` (psds_eval's unrounded comparisons) PSDS1 =
+0.33446856021631743 and PSDS2 = 0.5281000255636458, bit-for-bit psds_eval 0.5.3, and PSDS2 =
+0.53270 with ``cross_trigger_mean="all_classes"`` (psds_eval 0.4). With the default rounding to
+1 us, PSDS1 = 0.334486: one Cat reference event ([8.5, 9.14) in Y1pqXL2y7nZ4_30.000_40.000.wav) is
+covered exactly 70 % (0.448 s of 0.64 s) at two thresholds, which psds_eval's float ratio
+(0.6999999...) misses; avbench counts it.
+
+Scores mode computes only what can reach the PSD-ROC: a class has a false positive in every clip
+without its reference whose top score is ``>= t``, so below the score where that count exceeds
+``max_efpr * D / U`` its eFPR is past ``max_efpr``; those thresholds are skipped (exact; see
+:class:`~avbench.metrics._psds_accum.IntersectionAccumulator`, ``fp_budget``). ``extra["n_points"]``
+counts the points kept.
+
 Edge policies (pinned by tests in ``tests/test_psds.py``):
 
 - a class with no reference events has TPR 0 at every threshold and still counts in the PSD-ROC

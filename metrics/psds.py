@@ -193,8 +193,11 @@ def psds(
         n_points = int(sum(c.scores.size for c in curves))
         n_long = sum(1 for clip, t in predictions.scores.items()
                      if clip in ref.clip_pos and t.timestamps[-1] > ref.clip_dur[ref.clip_pos[clip]] + 1e-6)
+        n_miss = len(ref.clips) - len(acc._seen)
+        if n_miss:
+            pad_flag += (f"{n_miss} clip(s) have no score table: no detections there (their duration counts)",)
         if n_long:
-            pad_flag = (f"score tables of {n_long} clip(s) run past the clip's duration: detections there count "
+            pad_flag += (f"score tables of {n_long} clip(s) run past the clip's duration: detections there count "
                         "(sed_scores_eval rule)",)
     else:
         if mode == "operating_points":

@@ -266,3 +266,11 @@ def test_false_positive_budget_pruning_is_exact():
                                      cross_trigger_mean="other_classes")["psds"])
     assert vals[0] == vals[1]
     assert sum(c.scores.size for c in pruned.curves()) < sum(c.scores.size for c in full.curves())
+
+
+def test_scores_mode_clip_without_table_detects_nothing_and_is_flagged():
+    ref = {"a": [Event(0.0, 1.0, "x")], "b": [Event(0.0, 1.0, "x")]}
+    tab = ScoreTable(np.array([0.0, 1.0, 2.0]), np.array([[0.9], [0.1]]), ("x",))
+    r = psds(ref, SedPredictions(scores={"a": tab}), durations={"a": 2.0, "b": 2.0}, labels=["x"], dtc=0.5, gtc=0.5)
+    assert r.overall["psds"] == pytest.approx(0.5)
+    assert any("no score table" in f for f in r.flags)

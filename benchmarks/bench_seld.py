@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import tempfile
 import time
@@ -84,7 +85,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         ref, pred = make_inputs(Path(tmp), a.files, a.frames)
         rows = sum(1 for p in ref.rglob("*.csv") for _ in p.open())
-        print(f"inputs: {a.files} files x {a.frames} frames, {rows} reference rows")
+        print(f"inputs: {a.files} files x {a.frames} frames, {rows} reference rows; "
+              f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
         t0 = time.perf_counter()
         rep = seld_files.evaluate_files(["seld-dcase2023"], reference=ref, predictions=pred,
                                         options={"compat": "official", "jackknife": "false"})
@@ -98,7 +100,7 @@ def main() -> None:
                               capture_output=True, text=True, check=True)
         off = json.loads(proc.stdout.strip().splitlines()[-1])
         print(f"official DCASE 2023 code (read + score): {off['seconds']:.2f} s")
-        print(f"speed-up: {off['seconds'] / ours:.1f}x")
+        print(f"speed-up: {off['seconds'] / ours:.1f}x (load average now {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores)")
         keys = ["error_rate", "f1", "localization_error", "localization_recall", "seld_score"]
         diff = max(abs(mine[k] - v) for k, v in zip(keys, off["values"]))
         print(f"max |avbench - official| over ER, F, LE, LR, SELD: {diff:.2e}")

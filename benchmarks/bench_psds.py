@@ -7,7 +7,9 @@ written once as files; each tool reads them untimed, then the metric computation
 
 - exact PSDS1 + PSDS2 from score tables: avbench ``mode="scores"`` vs ``sed_scores_eval.intersection_based.psds``;
 - PSDS1 + PSDS2 from the 50 operating points: avbench ``mode="operating_points"`` vs ``psds_eval.PSDSEval``
-  (``add_operating_point`` x 50 + ``psds``).
+  (``add_operating_point`` x 50 + ``psds``);
+- the same on the DCASE 2021 baseline's own 50 operating-point files when ../shared is present
+  (fewer, cleaner detections than the synthetic ones, so psds_eval's per-detection cost is lower).
 
 The peers run in their own venv (``--peer-python``, default /work/peers/psds/bin/python) via
 subprocess on the same files in the same run; the values are printed next to avbench's, then the ratios.
@@ -69,6 +71,42 @@ out["pe_seconds"] = time.perf_counter() - t
 print(json.dumps(out))
 '''
 
+PEER_REAL = r'''
+import glob, json, sys, time, warnings
+warnings.filterwarnings("ignore")
+import pandas as pd
+from psds_eval import PSDSEval
+d = sys.argv[1]
+gt = pd.read_csv(d + "/validation.tsv", sep="\t"); meta = pd.read_csv(d + "/validation_durations.tsv", sep="\t")
+ops = [pd.read_csv(f, sep="\t") for f in sorted(glob.glob(d + "/metrics_test/student/predictions_operating_points/*.tsv"))]
+out = {}
+t = time.perf_counter()
+for name, (dtc, gtc, a_ct) in {"pe_psds1": (.7, .7, 0.), "pe_psds2": (.1, .1, .5)}.items():
+    ev = PSDSEval(dtc, gtc, .3, ground_truth=gt, metadata=meta)
+    for op in ops:
+        ev.add_operating_point(op)
+    out[name] = ev.psds(a_ct, 1., 100.).value
+out["pe_seconds"] = time.perf_counter() - t
+print(json.dumps(out))
+'''
+
+
+def real_desed_ops(peer_python: str) -> None:
+    """The DCASE 2021 baseline's own 50 operating points (DESED validation), both tools."""
+    ref = read_events_tsv(DESED / "validation.tsv")
+    dur = read_durations_tsv(DESED / "validation_durations.tsv")
+    ops = read_operating_points(DESED / "metrics_test" / "student" / "predictions_operating_points")
+    kw = dict(durations=dur, labels=LABELS, time_decimals=None)
+    t, (a1, a2) = timed(lambda p: (psds(ref, p, **kw, **P1).overall["psds"], psds(ref, p, **kw, **P2).overall["psds"]),
+                        lambda: SedPredictions(operating_points=ops))
+    n_ev = sum(len(v) for op in ops.values() for v in op.values())
+    print(f"real DESED ops ({n_ev} detections): avbench PSDS1 {a1:.6f} PSDS2 {a2:.6f} in {t:.3f} s")
+    if Path(peer_python).exists():
+        res = subprocess.run([peer_python, "-c", PEER_REAL, str(DESED)], capture_output=True, text=True, check=True)
+        p = json.loads(res.stdout.strip().splitlines()[-1])
+        print(f"real DESED ops: psds_eval PSDS1 {p['pe_psds1']:.6f} PSDS2 {p['pe_psds2']:.6f} in {p['pe_seconds']:.3f} s"
+              f" -> ratio {p['pe_seconds'] / t:.1f}x")
+
 
 def write_inputs(d: Path, n_clips: int) -> None:
     if DESED.is_dir() and n_clips >= 1168:
@@ -100,11 +138,13 @@ def write_inputs(d: Path, n_clips: int) -> None:
         (d / "ops" / f"predictions_th_{th:.2f}.tsv").write_text("\n".join(lines) + "\n")
 
 
-def timed(fn, repeat: int = 3) -> tuple[float, object]:
+def timed(fn, make=None, repeat: int = 3) -> tuple[float, object]:
+    """Best of ``repeat`` timings of ``fn(make())``; ``make`` (untimed) builds fresh inputs each time."""
     best, out = float("inf"), None
     for _ in range(repeat):
+        arg = make() if make is not None else None
         t = time.perf_counter()
-        out = fn()
+        out = fn(arg) if make is not None else fn()
         best = min(best, time.perf_counter() - t)
     return best, out
 
@@ -120,12 +160,17 @@ def main() -> None:
         warnings.simplefilter("ignore")
         ref = {clip_stem(k): v for k, v in read_events_tsv(d / "gt.tsv").items()}
         dur = {clip_stem(k): v for k, v in read_durations_tsv(d / "durations.tsv").items()}
-        sc = SedPredictions(scores=read_score_tables(d / "scores"))
-        ops = SedPredictions(operating_points={t: {clip_stem(k): v for k, v in op.items()}
-                                               for t, op in read_operating_points(d / "ops").items()})
+        tables = read_score_tables(d / "scores")
+        op_events = {t: {clip_stem(k): v for k, v in op.items()} for t, op in read_operating_points(d / "ops").items()}
         kw = dict(durations=dur, labels=LABELS)
-        t_sc, (a1, a2) = timed(lambda: (psds(ref, sc, **kw, **P1).overall["psds"], psds(ref, sc, **kw, **P2).overall["psds"]))
-        t_op, (o1, o2) = timed(lambda: (psds(ref, ops, **kw, **P1).overall["psds"], psds(ref, ops, **kw, **P2).overall["psds"]))
+
+        def both(pred: SedPredictions) -> tuple[float, float]:
+            # one predictions object per repetition: what PSDS1 builds (detection trees, columns) may
+            # serve PSDS2, as in one `avbench evaluate`, but nothing carries over between repetitions
+            return psds(ref, pred, **kw, **P1).overall["psds"], psds(ref, pred, **kw, **P2).overall["psds"]
+
+        t_sc, (a1, a2) = timed(both, lambda: SedPredictions(scores=tables))
+        t_op, (o1, o2) = timed(both, lambda: SedPredictions(operating_points=op_events))
         print(f"inputs: {len(dur)} clips, {len(LABELS)} classes, 156 frames, 50 operating points")
         print(f"avbench scores : PSDS1 {a1:.6f} PSDS2 {a2:.6f} in {t_sc:.3f} s (best of 3)")
         print(f"avbench 50 ops : PSDS1 {o1:.6f} PSDS2 {o2:.6f} in {t_op:.3f} s (best of 3)")
@@ -138,6 +183,8 @@ def main() -> None:
         print(f"psds_eval 0.5.3: PSDS1 {p['pe_psds1']:.6f} PSDS2 {p['pe_psds2']:.6f} in {p['pe_seconds']:.3f} s")
         print(f"ratio vs sed_scores_eval: {p['sse_seconds'] / t_sc:.1f}x (|dPSDS| {max(abs(a1 - p['sse_psds1']), abs(a2 - p['sse_psds2'])):.1e})")
         print(f"ratio vs psds_eval      : {p['pe_seconds'] / t_op:.1f}x (|dPSDS| {max(abs(o1 - p['pe_psds1']), abs(o2 - p['pe_psds2'])):.1e})")
+    if DESED.is_dir():
+        real_desed_ops(args.peer_python)
 
 
 if __name__ == "__main__":

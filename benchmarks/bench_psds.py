@@ -61,6 +61,9 @@ out["sse_psds1"] = intersection_based.psds(scores=scores, ground_truth=gt, audio
 out["sse_psds2"] = intersection_based.psds(scores=scores, ground_truth=gt, audio_durations=dur, dtc_threshold=.1,
     gtc_threshold=.1, cttc_threshold=.3, alpha_ct=.5, alpha_st=1., max_efpr=100.)[0]
 out["sse_seconds"] = time.perf_counter() - t
+'''
+
+PSDS_EVAL_LOOP = r'''
 t = time.perf_counter()
 for name, (dtc, gtc, a_ct) in {"pe_psds1": (.7, .7, 0.), "pe_psds2": (.1, .1, .5)}.items():
     ev = PSDSEval(dtc, gtc, .3, ground_truth=gt_df, metadata=meta)
@@ -70,6 +73,7 @@ for name, (dtc, gtc, a_ct) in {"pe_psds1": (.7, .7, 0.), "pe_psds2": (.1, .1, .5
 out["pe_seconds"] = time.perf_counter() - t
 print(json.dumps(out))
 '''
+PEER += PSDS_EVAL_LOOP
 
 PEER_REAL = r'''
 import glob, json, sys, time, warnings
@@ -77,18 +81,11 @@ warnings.filterwarnings("ignore")
 import pandas as pd
 from psds_eval import PSDSEval
 d = sys.argv[1]
-gt = pd.read_csv(d + "/validation.tsv", sep="\t"); meta = pd.read_csv(d + "/validation_durations.tsv", sep="\t")
+gt_df = pd.read_csv(d + "/validation.tsv", sep="\t"); meta = pd.read_csv(d + "/validation_durations.tsv", sep="\t")
 ops = [pd.read_csv(f, sep="\t") for f in sorted(glob.glob(d + "/metrics_test/student/predictions_operating_points/*.tsv"))]
 out = {}
-t = time.perf_counter()
-for name, (dtc, gtc, a_ct) in {"pe_psds1": (.7, .7, 0.), "pe_psds2": (.1, .1, .5)}.items():
-    ev = PSDSEval(dtc, gtc, .3, ground_truth=gt, metadata=meta)
-    for op in ops:
-        ev.add_operating_point(op)
-    out[name] = ev.psds(a_ct, 1., 100.).value
-out["pe_seconds"] = time.perf_counter() - t
-print(json.dumps(out))
 '''
+PEER_REAL += PSDS_EVAL_LOOP
 
 
 def real_desed_ops(peer_python: str) -> None:

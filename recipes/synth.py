@@ -67,7 +67,7 @@ __all__ = [
     "split_of", "generate_clip", "video_plan",
 ]
 
-_OPTIONS = ("size", "seed", "quiet", "progress")
+_OPTIONS = ("size", "seed", "quiet", "progress", "dry_run")
 
 
 def _n_clips(size: Any) -> int:
@@ -109,6 +109,7 @@ class SynthRecipe(Recipe):
         ``progress(done, total)`` called after each clip, instead of the bar). ``parts`` and
         ``split`` are checked but everything is generated together (labels and media come from
         the same simulation). A complete build with the same key is reused, not regenerated.
+        ``dry_run`` says what would be generated (or reused) and writes nothing.
 
         Raises:
             InputError: an unknown option, part or split, or a bad size or seed.
@@ -126,6 +127,10 @@ class SynthRecipe(Recipe):
         root = Path(root)
         key = build_key(int(seed), n)
         final = root / "builds" / key
+        if options.get("dry_run"):
+            state = "reuse the complete build" if is_complete(final, key) else "generate"
+            print(f"synth: would {state} {final} ({n} clips, seed {int(seed)}; no network needed)")
+            return final
         if not is_complete(final, key):
             write_build(root, key, int(seed), n, quiet=bool(options.get("quiet", False)),
                         progress=options.get("progress"))

@@ -266,3 +266,11 @@ def test_tiny_generation_is_fast(tiny: Path) -> None:
     # measured about 1 s on the 2-core CI box; the bound leaves room for a loaded machine
     assert RECIPE.is_prepared(tiny)
     assert _TIMES["tiny"] < 20.0
+
+
+def test_dry_run_writes_nothing(tmp_path, capsys):
+    from avbench.recipes.synth import RECIPE
+
+    RECIPE.prepare(tmp_path / "synth", size="tiny", dry_run=True)
+    assert not (tmp_path / "synth").exists()
+    assert "would generate" in capsys.readouterr().out

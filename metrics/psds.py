@@ -66,6 +66,7 @@ from avbench.errors import InputError
 from avbench.metrics._psd_roc import SECONDS_PER_UNIT, class_roc, psd_roc, staircase_area
 from avbench.metrics._psds_accum import IntersectionAccumulator
 from avbench.metrics._psds_core import DetArrays, RefIndex, check_criteria, multi_op_counts
+from avbench.metrics._sed_registry import registered
 from avbench.model import Event
 from avbench.results import MetricConfig, MetricResult
 
@@ -245,21 +246,27 @@ def psds(
     )
 
 
-def _make(metric_id: str):
-    def compute(reference, predictions, *, durations, labels, **params):
-        return psds(reference, predictions, durations=durations, labels=labels, metric_id=metric_id, **params)
-    compute.__doc__ = f"Registered ``{metric_id}``: :func:`psds` with its fixed parameters."
-    return compute
+_DOC = """Registered ``{mid}``: :func:`psds` with {fixed} (other parameters as :func:`psds`).
+
+Per class ``c`` and operating point: ``TPR_c = TP_c / N_c``, ``eFPR_c = (FP_c / D + alpha_ct *
+mean_{{k != c}} CT_ck / T_k) * 3600`` (per hour); ``eTPR = max(mean_c TPR_c - alpha_st * std_c TPR_c,
+0)`` on the classes' ROC envelopes; ``PSDS = (1 / max_efpr) * integral_0^max_efpr eTPR d(eFPR)``
+(staircase). Returns a MetricResult with ``overall["psds"]``.
+"""
+
+
+def _make(metric_id: str, fixed: str):
+    return registered(psds, metric_id, _DOC.format(mid=metric_id, fixed=fixed))
 
 
 METRICS = [
     MetricConfig(
-        id="psds1", version=VERSION, family="sed", input="sed", compute=_make("psds1"),
+        id="psds1", version=VERSION, family="sed", input="sed", compute=_make("psds1", "dtc = gtc = 0.7, alpha_st = 1, max_efpr = 100"),
         params={"dtc": 0.7, "gtc": 0.7, "alpha_ct": 0.0, "alpha_st": 1.0, "max_efpr": 100.0},
         description="PSDS scenario 1 (DCASE 2021+): dtc=gtc=0.7, alpha_st=1, max_efpr=100/h", primary="psds",
     ),
     MetricConfig(
-        id="psds2", version=VERSION, family="sed", input="sed", compute=_make("psds2"),
+        id="psds2", version=VERSION, family="sed", input="sed", compute=_make("psds2", "dtc = gtc = 0.1, cttc = 0.3, alpha_ct = 0.5, alpha_st = 1, max_efpr = 100"),
         params={"dtc": 0.1, "gtc": 0.1, "cttc": 0.3, "alpha_ct": 0.5, "alpha_st": 1.0, "max_efpr": 100.0},
         description="PSDS scenario 2 (DCASE 2021+): dtc=gtc=0.1, cttc=0.3, alpha_ct=0.5, alpha_st=1", primary="psds",
     ),

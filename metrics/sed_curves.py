@@ -35,6 +35,7 @@ import numpy as np
 from avbench.errors import InputError
 from avbench.metrics._psds_core import RefIndex
 from avbench.metrics._sed_curve_stats import ClassCounts, collar_counts, segment_counts
+from avbench.metrics._sed_registry import registered
 from avbench.model import Event
 from avbench.results import MetricConfig, MetricResult
 
@@ -180,17 +181,28 @@ def bootstrap_ci(
             "n_bootstrap": int(n_bootstrap), "confidence": confidence, "key": key}
 
 
-def _cfg(metric_id, fn, params, desc):
-    def compute(reference, predictions, *, durations, labels, **kw):
-        return fn(reference, predictions, durations=durations, labels=labels, metric_id=metric_id, **kw)
-    compute.__doc__ = f"Registered ``{metric_id}``."
-    return MetricConfig(id=metric_id, version=VERSION, family="sed", input="sed", compute=compute,
-                        params=params, description=desc, primary="f1_macro")
+_CURVE_DOC = """Registered ``{mid}``: :func:`{fn}` with {fixed} (other parameters as :func:`{fn}`).
+
+{what} At every threshold ``t`` per class: ``P = TP / max(TP + FP, 1)`` (1 when nothing is
+detected), ``R = TP / N_ref``, ``F = (1 + b^2) P R / max(b^2 P + R, 1e-15)``; each class's F is
+taken at its best threshold (the highest one on ties) and ``f1_macro`` is their mean.
+"""
+
+
+def _cfg(metric_id, fn, params, desc, what):
+    fixed = ", ".join(f"{k} = {v}" for k, v in params.items())
+    doc = _CURVE_DOC.format(mid=metric_id, fn=fn.__name__, fixed=fixed, what=what)
+    return MetricConfig(id=metric_id, version=VERSION, family="sed", input="sed",
+                        compute=registered(fn, metric_id, doc), params=params, description=desc, primary="f1_macro")
 
 
 METRICS = [
     _cfg("event_f1_best", event_f1_best, {"onset_collar": 0.2, "offset_collar": 0.2, "offset_collar_rate": 0.2},
-         "collar-based macro F1 at each class's best threshold, from score tables (collar 0.2 s, offset 20 %)"),
+         "collar-based macro F1 at each class's best threshold, from score tables (collar 0.2 s, offset 20 %)",
+         "A detection hits a reference event when |onset diff| <= onset_collar and |offset diff| <= "
+         "max(offset_collar, offset_collar_rate * reference length); TP = maximum matching of hits."),
     _cfg("segment_f1_best", segment_f1_best, {"segment_length": 1.0},
-         "segment-based (1 s) macro F1 at each class's best threshold, from score tables"),
+         "segment-based (1 s) macro F1 at each class's best threshold, from score tables",
+         "Segments of segment_length s; a segment's score is the maximum over its frames; TP = reference "
+         "segments with score >= t, FP = other segments with score >= t."),
 ]

@@ -34,6 +34,7 @@ import numpy as np
 
 from avbench.errors import InputError
 from avbench.metrics._psds_core import RefIndex, check_criteria, op_counts
+from avbench.metrics._sed_registry import registered
 from avbench.model import Event
 from avbench.results import MetricConfig, MetricResult
 
@@ -125,9 +126,13 @@ def intersection_f1(
     )
 
 
-def _compute(reference, predictions, *, durations, labels, **params):
-    """Registered ``intersection_f1``: :func:`intersection_f1` (dtc = gtc = 0.5, cttc = 0.3)."""
-    return intersection_f1(reference, predictions, durations=durations, labels=labels, **params)
+_compute = registered(intersection_f1, "intersection_f1", """Registered ``intersection_f1``: :func:`intersection_f1`
+with dtc = gtc = 0.5, cttc = 0.3 (other parameters as :func:`intersection_f1`).
+
+Per class: ``TP`` = reference events meeting GTC, ``FP`` = detections failing DTC, ``FN = N - TP``,
+``F_beta = (1 + b^2) TP / ((1 + b^2) TP + b^2 FN + FP)`` (0 for 0/0); ``f1_macro`` = mean over all
+classes, ``f1_micro`` = the same formula on summed counts.
+""")
 
 
 METRICS = [

@@ -3,7 +3,9 @@
 The predictions header names the benchmark, task and split; the reference clips come from the
 dataset's recipe (:meth:`avbench.dataset.Recipe.reference`) under the data directory (or
 ``reference=`` a dataset root). Every metric of the task (or ``metric_ids``) is computed on all
-clips and again on the clips with and without usable video (``Clip.has_video``).
+clips and again on the clips with and without usable video (``Clip.has_video``); for segment tasks where some clip has
+video for only part of its duration, also on the segments with and without usable video
+(``Clip.video_mask``).
 
 Policies:
 
@@ -98,6 +100,8 @@ def evaluate_predictions(
     if with_video and without_video:
         strata["with_video"] = Stratum(len(with_video), score_clips(task, with_video, preds.clips, configs))
         strata["without_video"] = Stratum(len(without_video), score_clips(task, without_video, preds.clips, configs))
+    if task.kind is TaskKind.SEGMENT_CLASSIFICATION:
+        strata.update(_segment_strata(task, clips, preds.clips, configs))
     header = {
         "benchmark": task.dataset,
         "task": task.id,
@@ -129,16 +133,36 @@ def score_clips(
     clips: Mapping[str, Clip],
     predicted: Mapping[str, Mapping[str, Any]],
     configs: Sequence[tuple[MetricConfig, dict[str, Any]]],
+    *,
+    segments: Mapping[str, Sequence[bool]] | None = None,
 ) -> list[MetricResult]:
-    """Compute each configured metric on ``clips`` (missing predictions scored as empty)."""
+    """Compute each configured metric on ``clips`` (missing predictions scored as empty); for
+    segment tasks, ``segments`` keeps only the marked segments of each clip."""
     results = []
     for cfg, params in configs:
-        args, kwargs = _inputs(cfg, task, clips, predicted)
+        args, kwargs = _inputs(cfg, task, clips, predicted, segments)
         results.append(cfg(*args, **{**kwargs, **params}))
     return results
 
 
-def _inputs(cfg: MetricConfig, task: Task, clips: Mapping[str, Clip], predicted: Mapping[str, Mapping[str, Any]]):
+def _segment_strata(task, clips, predicted, configs) -> dict[str, Stratum]:  # noqa: ANN001
+    """Segments with and without usable video (``Clip.video_mask``), when a split has both and some
+    clip has video for only part of its duration (clip-level strata already cover the rest)."""
+    n_seg = int(task.n_segments or 0)
+    masks = {cid: clip.video_mask(n_seg) for cid, clip in clips.items()}
+    if not any(0 < sum(m) < n_seg for m in masks.values()):
+        return {}
+    out = {}
+    for name, want in (("segments_with_video", True), ("segments_without_video", False)):
+        keep = {cid: [v is want for v in m] for cid, m in masks.items()}
+        sub = {cid: clips[cid] for cid in clips if any(keep[cid])}
+        if sub:
+            out[name] = Stratum(len(sub), score_clips(task, sub, predicted, configs, segments=keep))
+    return out
+
+
+def _inputs(cfg: MetricConfig, task: Task, clips: Mapping[str, Clip], predicted: Mapping[str, Mapping[str, Any]],
+            segments: Mapping[str, Sequence[bool]] | None = None):
     kind = task.kind
     if cfg.input in ("sed", "seld"):
         adapters = registry.json_adapters()
@@ -147,7 +171,7 @@ def _inputs(cfg: MetricConfig, task: Task, clips: Mapping[str, Clip], predicted:
         sub = {cid: predicted.get(cid, {"events": []}) for cid in clips}
         return adapters[cfg.input](task, clips, sub)
     if cfg.input == "labels" and kind is TaskKind.SEGMENT_CLASSIFICATION:
-        return _segment_inputs(task, clips, predicted)
+        return _segment_inputs(task, clips, predicted, segments)
     if cfg.input == "labels" and kind is TaskKind.CLIP_CLASSIFICATION:
         return _clip_inputs(task, clips, predicted)
     if cfg.input == "multilabel" and kind in (TaskKind.TAGGING, TaskKind.CLIP_CLASSIFICATION):
@@ -157,7 +181,8 @@ def _inputs(cfg: MetricConfig, task: Task, clips: Mapping[str, Clip], predicted:
     raise InputError(f"metric {cfg.id!r} ({cfg.input} input) does not apply to task {task.id!r} ({kind.value})")
 
 
-def _segment_inputs(task: Task, clips: Mapping[str, Clip], predicted: Mapping[str, Mapping[str, Any]]):
+def _segment_inputs(task: Task, clips: Mapping[str, Clip], predicted: Mapping[str, Mapping[str, Any]],
+                    segments: Mapping[str, Sequence[bool]] | None = None):
     n_seg, n_cls = int(task.n_segments or 0), len(task.labels)
     y_true = np.empty((len(clips), n_seg), dtype=np.int64)
     scores = np.full((len(clips), n_seg, n_cls + 1), 1.0 / (n_cls + 1))
@@ -180,7 +205,11 @@ def _segment_inputs(task: Task, clips: Mapping[str, Clip], predicted: Mapping[st
     complete = all(cid in predicted for cid in clips)
     # scores only when every clip has them; otherwise predicted labels (missing clips = misses)
     y_score = scores.reshape(-1, n_cls + 1) if all_scores and complete else y_pred.reshape(-1)
-    return (y_true.reshape(-1), y_score), {"labels": labels}
+    y_true = y_true.reshape(-1)
+    if segments is not None:
+        keep = np.concatenate([np.asarray(segments[cid], dtype=bool) for cid in clips])
+        y_true, y_score = y_true[keep], y_score[keep]
+    return (y_true, y_score), {"labels": labels}
 
 
 def _clip_inputs(task: Task, clips: Mapping[str, Clip], predicted: Mapping[str, Mapping[str, Any]]):

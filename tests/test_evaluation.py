@@ -21,7 +21,7 @@ LABELS = ("dog", "cat")
 SCENES = ("park", "street")
 
 #   clip   events (4 one-second segments)      scene    video
-#   t0     dog [0,2)   -> dog dog bg  bg       park     yes
+#   t0     dog [0,2)   -> dog dog bg  bg       park     yes, camera lost in seconds 2-3
 #   t1     cat [1,4)   -> bg  cat cat cat      street   yes
 #   t2     dog [2,3)   -> bg  bg  dog bg       park     no
 #   t3     cat [0,1)   -> cat bg  bg  bg       street   no
@@ -51,7 +51,8 @@ class ToyRecipe(Recipe):
             ev = Event(on, off, lab, labels=LABELS)
             out[cid] = Clip(cid, 4.0, events=(ev,), clip_labels=(SCENE[cid],),
                             segment_labels=segment_labels_from_events([ev], LABELS, n_segments=4),
-                            has_video=cid in ("t0", "t1"))
+                            has_video=cid in ("t0", "t1"),
+                            video_segments=(True, True, False, False) if cid == "t0" else None)
         return out
 
     def make_toy(self, root):
@@ -81,7 +82,7 @@ def test_perfect_segment_predictions_score_one_and_are_stratified(toy: Path) -> 
     values = {r.id: r.overall for r in report.results}
     assert values["ave_segment_accuracy"]["accuracy"] == 1.0
     assert values["ave_segment_accuracy"]["n"] == 16
-    assert set(report.strata) == {"with_video", "without_video"}
+    assert set(report.strata) == {"with_video", "without_video", "segments_with_video", "segments_without_video"}
     assert report.strata["without_video"].n_clips == 2
     assert report.coverage["clips_missing"] == 0
 
@@ -180,3 +181,14 @@ def test_predictions_schema_accepts_what_the_writer_writes(tmp_path: Path) -> No
     bad["clips"]["t0"]["oops"] = 1
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(bad, schema)
+
+
+def test_segment_strata_follow_the_per_segment_video_mask(toy: Path) -> None:
+    p = _perfect_seg()
+    p.clips["t0"]["segment_scores"][3] = [1.0, 0.0, 0.0]  # t0, second 3 (no video): dog instead of background
+    report = evaluate_predictions(p, reference=toy)
+    seg = {name: s.results[0].overall for name, s in report.strata.items() if name.startswith("segments_")}
+    # with video: t0 seconds 0-1, t1 all 4 -> 6 segments, all right
+    assert seg["segments_with_video"] == {"accuracy": 1.0, "n": 6}
+    # without video: t0 seconds 2-3, t2 and t3 all -> 10 segments, one wrong
+    assert seg["segments_without_video"] == {"accuracy": 0.9, "n": 10}

@@ -50,8 +50,8 @@ def list_cmd(what: str, as_json: bool) -> None:
     console = Console()
     for name, items in rows.items():
         table = Table(title=name)
-        for col in (items[0].keys() if items else ["(none)"]):
-            table.add_column(col)
+        for i, col in enumerate(items[0].keys() if items else ["(none)"]):
+            table.add_column(col, no_wrap=i == 0, style="bold" if i == 0 else None)
         for item in items:
             table.add_row(*item.values())
         console.print(table)

@@ -13,32 +13,33 @@ sed_scores_eval does, so an intersection exactly at a criterion counts the same 
 (psds_eval compares unrounded float ratios; the two differ only within float error of a tie).
 
 :class:`RefIndex` holds the reference in flat arrays (events sorted by ``(clip, class, onset)``
-with CSR offsets per ``clip * K + class`` group). :func:`op_counts` evaluates one set of
-detections; :func:`score_deltas` evaluates score tables at every threshold (via
-:mod:`avbench.metrics._sed_nodes`) and returns the *changes* of the counts at the scores where
-they change, to be summed over clips (:mod:`avbench.metrics._psds_accum`).
+with CSR offsets per ``clip * K + class`` group); :meth:`RefIndex.overlap` sums the overlaps of
+many detections with their group's events in one vectorised pass. Users:
+:mod:`avbench.metrics._psds_ops` (detections at operating points) and
+:mod:`avbench.metrics._psds_accum` (score tables at every threshold).
 
 Example:
     >>> from avbench.model import Event
-    >>> ref = RefIndex.build({"a": [Event(1.0, 3.0, "dog")]}, {"a": 10.0}, ["dog", "cat"])
-    >>> c = op_counts(ref, {"a": [Event(1.5, 3.5, "dog"), Event(5.0, 6.0, "cat")]},
-    ...               dtc=0.5, gtc=0.5, cttc=0.3)
-    >>> c.tp.tolist(), c.fp.tolist()
-    ([1, 0], [0, 1])
+    >>> ref = RefIndex.build({"a": [Event(1.0, 3.0, "dog"), Event(4.0, 5.0, "dog")]}, {"a": 10.0}, ["dog", "cat"])
+    >>> total, (q, e, v) = ref.overlap(np.array([0, 0]), np.array([2.0, 6.0]), np.array([4.5, 7.0]), pairs=True)
+    >>> total.tolist(), q.tolist(), e.tolist(), v.tolist()
+    ([1.5, 0.0], [0, 0], [0, 1], [1.0, 0.5])
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from operator import attrgetter
 
 import numpy as np
 
 from avbench.errors import InputError
 from avbench.model import Event
 
-__all__ = ["RefIndex", "OpCounts", "DetArrays", "multi_op_counts", "op_counts", "check_criteria", "meets"]
+__all__ = ["RefIndex", "check_criteria", "meets"]
+
+_PAIR_CHUNK = 1 << 22  # (query, reference event) pairs evaluated per vectorised pass
 
 
 def check_criteria(dtc: float, gtc: float, cttc: float | None) -> None:
@@ -155,6 +156,13 @@ class RefIndex:
     def k(self) -> int:
         return len(self.labels)
 
+    def fingerprint(self) -> bytes:
+        """Digest of everything counts depend on (clips, labels, events, durations): a cache key."""
+        h = hashlib.blake2b(repr((self.clips, self.labels)).encode(), digest_size=16)
+        for a in (self.on, self.off, self.cls, self.start, self.clip_dur):
+            h.update(np.ascontiguousarray(a).tobytes())
+        return h.digest()
+
     def overlap(
         self, group: np.ndarray, a: np.ndarray, b: np.ndarray, *, pairs: bool = False,
         scale: np.ndarray | None = None,
@@ -163,27 +171,35 @@ class RefIndex:
 
         Args:
             group: int ``[Q]`` ``clip * K + class``; a, b: float ``[Q]`` interval bounds in seconds.
-            pairs: also return ``(query, event, overlap)`` for every positive overlap.
+            pairs: also return ``(query, event, overlap)`` for every positive overlap, ordered by
+                query, then event.
             scale: divide each overlap by ``scale[query]`` before summing (psds_eval's ratios).
         """
         total = np.zeros(a.size)
         first = self.start[group]
         count = self.start[group + 1] - first
-        idx = np.flatnonzero(count > 0)
+        sel = np.flatnonzero(count)
+        n = count[sel]
         pq, pe, pv = [], [], []
-        j = 0
-        while idx.size:
-            e = first[idx] + j
-            ov = np.minimum(b[idx], self.off[e]) - np.maximum(a[idx], self.on[e])
+        # every (query, event of its group) pair, in chunks of about _PAIR_CHUNK pairs; per query
+        # the events come in order, so bincount adds the same terms in the same order as a loop
+        ends = np.searchsorted(np.cumsum(n), np.arange(1, n.sum() // _PAIR_CHUNK + 2) * _PAIR_CHUNK, side="right")
+        lo = 0
+        for hi in np.unique(np.r_[ends, sel.size]):
+            if hi <= lo:
+                continue
+            s_, n_ = sel[lo:hi], n[lo:hi]
+            q = np.repeat(s_, n_)
+            e = np.repeat(first[s_] - np.cumsum(n_) + n_, n_) + np.arange(q.size)
+            ov = np.minimum(b[q], self.off[e]) - np.maximum(a[q], self.on[e])
             np.maximum(ov, 0.0, out=ov)
-            total[idx] += ov if scale is None else ov / scale[idx]
+            total += np.bincount(q, weights=ov if scale is None else ov / scale[q], minlength=a.size)
             if pairs:
                 hit = ov > 0
-                pq.append(idx[hit])
+                pq.append(q[hit])
                 pe.append(e[hit])
                 pv.append(ov[hit])
-            j += 1
-            idx = idx[count[idx] > j]
+            lo = hi
         if not pairs:
             return total, None
         cat = (lambda xs, dt: np.concatenate(xs) if xs else np.zeros(0, dtype=dt))
@@ -208,120 +224,3 @@ def meets(value: np.ndarray, criterion: float, length: np.ndarray, decimals: int
     if decimals is None:
         return value >= criterion
     return np.round(value, decimals) >= np.round(criterion * length, decimals)
-
-
-@dataclass(frozen=True)
-class OpCounts:
-    """Counts of one operating point: ``tp``/``fp``/``n_det`` ``[K]`` and cross-triggers ``ct[K, K]``."""
-
-    tp: np.ndarray
-    fp: np.ndarray
-    ct: np.ndarray
-    n_det: np.ndarray
-
-
-@dataclass(frozen=True)
-class DetArrays:
-    """Detections of ``n_ops`` operating points as columns: op, clip index, class, onset, offset."""
-
-    op: np.ndarray
-    clip: np.ndarray
-    cls: np.ndarray
-    on: np.ndarray
-    off: np.ndarray
-    n_ops: int
-
-    @classmethod
-    def from_events(cls, ref: RefIndex, ops: Sequence[Mapping[str, Sequence[Event]]]) -> DetArrays:
-        """Columns of ``[{clip: [Event]}, ...]``; refuses unknown clips/labels and same-class overlaps."""
-        lab = {name: i for i, name in enumerate(ref.labels)}
-        cp = ref.clip_pos
-        opi, ci, counts, flat = [], [], [], []
-        for o, op in enumerate(ops):
-            for clip, evs in op.items():
-                if clip not in cp:
-                    raise InputError(
-                        f"detections for clip {clip!r}, which is not in the evaluation set (durations); "
-                        "remove it or add its duration"
-                    )
-                opi.append(o)
-                ci.append(cp[clip])
-                counts.append(len(evs))
-                flat.extend(evs)
-        n = len(flat)
-        try:
-            cl = np.fromiter(map(lab.__getitem__, map(attrgetter("label"), flat)), dtype=np.int64, count=n)
-        except KeyError as exc:
-            raise InputError(f"detections: event label {exc.args[0]!r} is not one of the task labels") from None
-        on = np.fromiter(map(attrgetter("onset"), flat), dtype=np.float64, count=n)
-        off = np.fromiter(map(attrgetter("offset"), flat), dtype=np.float64, count=n)
-        rep = np.asarray(counts, dtype=np.int64)
-        d = cls(np.repeat(np.asarray(opi, dtype=np.int64), rep), np.repeat(np.asarray(ci, dtype=np.int64), rep),
-                cl, on, off, len(ops))
-        d.check_overlaps(ref)
-        return d
-
-    def check_overlaps(self, ref: RefIndex) -> None:
-        key = (self.op * len(ref.clips) + self.clip) * ref.k + self.cls
-        order = np.lexsort([self.on, key])
-        g, a, b = key[order], self.on[order], self.off[order]
-        bad = (g[1:] == g[:-1]) & (a[1:] < b[:-1])
-        if bad.any():
-            i = int(np.flatnonzero(bad)[0])
-            c, k = self.clip[order], self.cls[order]
-            raise InputError(
-                f"detections clip {ref.clips[c[i]]!r}: same-class events {ref.labels[k[i]]!r} [{a[i]}, {b[i]}] and "
-                f"[{a[i + 1]}, {b[i + 1]}] overlap; merge them first (avbench.metrics._sed_io.merge_overlapping)"
-            )
-
-
-def multi_op_counts(
-    ref: RefIndex,
-    det: DetArrays,
-    *,
-    dtc: float,
-    gtc: float,
-    cttc: float | None,
-    time_decimals: int | None = 6,
-) -> OpCounts:
-    """TP / FP / cross-trigger counts of every operating point at once (psds_eval's confusion matrix).
-
-    ``tp[o, c]`` counts reference events of ``c`` meeting GTC; ``fp[o, c]`` detections of ``c``
-    failing DTC; ``ct[o, c, k]`` detections of ``c`` failing DTC and meeting CTTC on class ``k``
-    (zero when ``cttc`` is None). A detection that starts at or after its clip's end lies in
-    padding and is ignored (psds_eval: it meets no part of the clip). ``time_decimals=None``
-    compares unrounded sums of ratios, exactly as psds_eval does.
-    """
-    k, n_ops, n_ev = ref.k, det.n_ops, ref.on.size
-    inside = det.on < ref.clip_dur[det.clip]
-    op, ci, cl, on, off = (x[inside] for x in (det.op, det.clip, det.cls, det.on, det.off))
-    length = off - on
-    raw = time_decimals is None
-    own, (pq, pe, pv) = ref.overlap(ci * k + cl, on, off, pairs=True, scale=length if raw else None)
-    dtc_ok = meets(own, dtc, length, time_decimals)
-    fp = np.bincount(op[~dtc_ok] * k + cl[~dtc_ok], minlength=n_ops * k).reshape(n_ops, k)
-    keep = dtc_ok[pq]
-    glen = ref.off - ref.on
-    key = op[pq[keep]] * n_ev + pe[keep]
-    val = pv[keep] / glen[pe[keep]] if raw else pv[keep]
-    cover = np.bincount(key, weights=val, minlength=n_ops * n_ev)
-    crit_len = np.ones(n_ev) if raw else glen
-    tp_ev = (meets(cover.reshape(n_ops, n_ev), gtc, crit_len[None, :], time_decimals) & (cover.reshape(n_ops, n_ev) > 0))
-    o_idx, e_idx = np.nonzero(tp_ev)
-    tp = np.bincount(o_idx * k + ref.cls[e_idx], minlength=n_ops * k).reshape(n_ops, k)
-    ct = np.zeros(n_ops * k * k, dtype=np.int64)
-    if cttc is not None:
-        bad = np.flatnonzero(~dtc_ok)
-        item, kk = ref.other_classes(ci[bad], cl[bad])
-        d = bad[item]
-        inter, _ = ref.overlap(ci[d] * k + kk, on[d], off[d], scale=length[d] if raw else None)
-        hit = meets(inter, cttc, length[d], time_decimals)
-        ct = np.bincount(((op[d] * k + cl[d]) * k + kk)[hit], minlength=n_ops * k * k)
-    n_det = np.bincount(det.op * k + det.cls, minlength=n_ops * k).reshape(n_ops, k)
-    return OpCounts(tp=tp, fp=fp, ct=ct.reshape(n_ops, k, k), n_det=n_det)
-
-
-def op_counts(ref: RefIndex, detections: Mapping[str, Sequence[Event]], **criteria) -> OpCounts:
-    """:func:`multi_op_counts` of a single set of detections, as ``[K]`` / ``[K, K]`` arrays."""
-    c = multi_op_counts(ref, DetArrays.from_events(ref, [detections]), **criteria)
-    return OpCounts(tp=c.tp[0], fp=c.fp[0], ct=c.ct[0], n_det=c.n_det[0])

@@ -64,6 +64,7 @@ __all__ = [
     "read_durations_tsv",
     "read_score_tables",
     "read_operating_points",
+    "operating_point_files",
     "merge_overlapping",
     "clip_stem",
     "AUDIO_SUFFIXES",
@@ -276,14 +277,11 @@ def read_score_tables(path: str | Path) -> dict[str, ScoreTable]:
 _TH_RE = re.compile(r"(\d+(?:\.\d+)?(?:[eE]-?\d+)?)$")
 
 
-def read_operating_points(path: str | Path, *, labels: Iterable[str] | None = None) -> dict[float, dict[str, list[Event]]]:
-    """Read detections at several thresholds: ``{threshold: {clip id: [Event, ...]}}``.
-
-    ``path`` is a directory of event TSVs whose stem ends in the threshold
-    (``predictions_th_0.59.tsv``), or a TSV of ``threshold<TAB>path`` rows (paths relative to it).
+def operating_point_files(path: str | Path) -> list[tuple[float, Path]]:
+    """``[(threshold, file)]`` sorted by threshold, from a directory or a ``threshold<TAB>path`` list.
 
     Raises:
-        InputError: no threshold in a file name, a threshold given twice, unreadable listed files.
+        InputError: no threshold in a file name, a threshold given twice, nothing found.
     """
     p = Path(path)
     entries: list[tuple[float, Path]] = []
@@ -305,12 +303,25 @@ def read_operating_points(path: str | Path, *, labels: Iterable[str] | None = No
             entries.append((_float(row[0], p, n + 1, "threshold"), f if f.is_absolute() else p.parent / f))
     if not entries:
         raise InputError(f"{p}: no operating-point files found")
-    out: dict[float, dict[str, list[Event]]] = {}
-    for th, f in sorted(entries, key=lambda x: x[0]):
-        if th in out:
-            raise InputError(f"{f}: threshold {th} is given twice")
-        out[th] = read_events_tsv(f, labels=labels)
-    return out
+    entries.sort(key=lambda x: x[0])
+    for (t0, _), (t1, f) in zip(entries, entries[1:]):
+        if t0 == t1:
+            raise InputError(f"{f}: threshold {t1} is given twice")
+    return entries
+
+
+def read_operating_points(path: str | Path, *, labels: Iterable[str] | None = None) -> dict[float, dict[str, list[Event]]]:
+    """Read detections at several thresholds: ``{threshold: {clip id: [Event, ...]}}``.
+
+    ``path`` is a directory of event TSVs whose stem ends in the threshold
+    (``predictions_th_0.59.tsv``), or a TSV of ``threshold<TAB>path`` rows (paths relative to it).
+    For large inputs, :func:`avbench.metrics._sed_opfiles.read_operating_point_columns` reads the
+    same files into columns without building Events (what ``avbench evaluate`` uses).
+
+    Raises:
+        InputError: no threshold in a file name, a threshold given twice, unreadable listed files.
+    """
+    return {th: read_events_tsv(f, labels=labels) for th, f in operating_point_files(path)}
 
 
 def merge_overlapping(

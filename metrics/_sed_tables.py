@@ -25,6 +25,7 @@ from types import MappingProxyType
 import numpy as np
 
 from avbench.errors import InputError
+from avbench.metrics._sed_detcols import DetectionColumns
 from avbench.model import Event
 
 __all__ = ["ScoreTable", "SedPredictions", "table_from_rows"]
@@ -103,18 +104,37 @@ def table_from_rows(header: list[str], body: list[list[str]], p: Path, first_lin
         raise InputError(f"{p}: {exc}") from None
 
 
+class _OpView(Mapping):
+    """``{threshold: {clip: [Event]}}`` over :class:`DetectionColumns`, one operating point built on access."""
+
+    def __init__(self, cols: DetectionColumns) -> None:
+        self.cols = cols
+        self._index = {t: i for i, t in enumerate(cols.thresholds)}
+
+    def __getitem__(self, threshold: float) -> dict[str, list[Event]]:
+        return self.cols.events_at(self._index[float(threshold)])
+
+    def __iter__(self):
+        return iter(self.cols.thresholds)
+
+    def __len__(self) -> int:
+        return len(self.cols.thresholds)
+
+
 @dataclass(frozen=True)
 class SedPredictions:
     """What a SED system produced, in any of three forms (at least one is required).
 
     Attributes:
         events: one operating point, ``{clip: [Event, ...]}``.
-        operating_points: ``{threshold: {clip: [Event, ...]}}``.
+        operating_points: ``{threshold: {clip: [Event, ...]}}``, or a
+            :class:`~avbench.metrics._sed_detcols.DetectionColumns` (as read from files; then this
+            attribute is a read-only mapping view that builds Events only for the thresholds accessed).
         scores: ``{clip: ScoreTable}``.
     """
 
     events: Mapping[str, Sequence[Event]] | None = None
-    operating_points: Mapping[float, Mapping[str, Sequence[Event]]] | None = None
+    operating_points: Mapping[float, Mapping[str, Sequence[Event]]] | DetectionColumns | None = None
     scores: Mapping[str, ScoreTable] | None = None
     _cache: dict = field(default_factory=dict, repr=False, compare=False)
 
@@ -123,7 +143,10 @@ class SedPredictions:
             raise InputError("SED predictions: give events, operating_points or scores")
         if self.events is not None:
             object.__setattr__(self, "events", MappingProxyType({k: list(v) for k, v in self.events.items()}))
-        if self.operating_points is not None:
+        if isinstance(self.operating_points, DetectionColumns):
+            self._cache["columns", "operating_points"] = self.operating_points
+            object.__setattr__(self, "operating_points", _OpView(self.operating_points))
+        elif self.operating_points is not None:
             ops = {float(t): {k: list(v) for k, v in op.items()} for t, op in self.operating_points.items()}
             object.__setattr__(self, "operating_points", MappingProxyType(ops))
         if self.scores is not None:
@@ -136,12 +159,28 @@ class SedPredictions:
             return "events"
         return "operating_points" if self.operating_points is not None else "scores"
 
+    def detection_columns(self, form: str = "operating_points") -> DetectionColumns:
+        """``operating_points`` (or ``events``, as one operating point) as columns, converted once.
+
+        Raises:
+            InputError: that form was not given.
+        """
+        key = ("columns", form)
+        if key not in self._cache:
+            src = self.operating_points if form == "operating_points" else {0.0: self.events} if form == "events" else None
+            if src is None or (form == "events" and self.events is None):
+                raise InputError(f"SED predictions: no {form.replace('_', ' ')} given")
+            self._cache[key] = DetectionColumns.from_events(src)
+        return self._cache[key]
+
     def clip_ids(self) -> set[str]:
         """Every clip that some prediction form mentions."""
         ids: set[str] = set()
         if self.events is not None:
             ids.update(self.events)
-        if self.operating_points is not None:
+        if isinstance(self.operating_points, _OpView):
+            ids.update(self.operating_points.cols.clips)
+        elif self.operating_points is not None:
             for op in self.operating_points.values():
                 ids.update(op)
         if self.scores is not None:

@@ -65,7 +65,8 @@ import numpy as np
 from avbench.errors import InputError
 from avbench.metrics._psd_roc import SECONDS_PER_UNIT, class_roc, psd_roc, staircase_area
 from avbench.metrics._psds_accum import IntersectionAccumulator
-from avbench.metrics._psds_core import DetArrays, RefIndex, check_criteria, multi_op_counts
+from avbench.metrics._psds_core import RefIndex, check_criteria
+from avbench.metrics._psds_ops import OpGeometry
 from avbench.metrics._sed_registry import registered
 from avbench.model import Event
 from avbench.results import MetricConfig, MetricResult
@@ -204,22 +205,18 @@ def psds(
         if mode == "operating_points":
             if predictions.operating_points is None:
                 raise InputError("psds mode 'operating_points' needs detections at several thresholds")
-            ops = [predictions.operating_points[t] for t in sorted(predictions.operating_points)]
-        else:
-            if predictions.events is None:
-                raise InputError("psds mode 'events' needs one set of detections")
-            ops = [predictions.events]
-        key = ("psds_det", mode, ref.labels, ref.clips)
-        det = predictions._cache.get(key)
-        if det is None:  # columns of the detections, kept for the next metric on the same predictions
-            det = predictions._cache[key] = DetArrays.from_events(ref, ops)
-        counts = multi_op_counts(ref, det, dtc=dtc, gtc=gtc, cttc=use_ct, time_decimals=time_decimals)
+        elif predictions.events is None:
+            raise InputError("psds mode 'events' needs one set of detections")
+        key = ("psds_geometry", mode, ref.fingerprint())
+        geo = predictions._cache.get(key)
+        if geo is None:  # criterion-free part, kept for the next metric on the same predictions
+            geo = predictions._cache[key] = OpGeometry.build(ref, predictions.detection_columns(mode))
+        counts = geo.counts(dtc=dtc, gtc=gtc, cttc=use_ct, time_decimals=time_decimals)
         tp, fp = list(counts.tp.T), list(counts.fp.T)
         ctw = list((counts.ct / np.maximum(ref.t_ref, 1e-12)).sum(axis=2).T)
-        n_points = len(ops)
-        n_pad = int(np.count_nonzero(det.on >= ref.clip_dur[det.clip]))
-        if n_pad:
-            pad_flag = (f"{n_pad} detection(s) start at or after their clip's end (padding): ignored, as psds_eval does",)
+        n_points = geo.n_ops
+        if geo.n_pad:
+            pad_flag = (f"{geo.n_pad} detection(s) start at or after their clip's end (padding): ignored, as psds_eval does",)
     res = psds_from_counts(ref, tp, fp, ctw, alpha_ct=alpha_ct, alpha_st=alpha_st, max_efpr=max_efpr,
                            duration_unit=duration_unit, cross_trigger_mean=cross_trigger_mean)
     flags = list(pad_flag) + [f"class {name!r} has no reference events: its TPR is 0 at every threshold (kept in the mean)"

@@ -50,9 +50,9 @@ from avbench.metrics._sed_io import (
     clip_stem,
     read_durations_tsv,
     read_events_tsv,
-    read_operating_points,
     read_score_tables,
 )
+from avbench.metrics._sed_opfiles import read_operating_point_columns
 from avbench.model import Clip, Event
 from avbench.report import Report
 
@@ -101,12 +101,12 @@ def read_predictions(path: Path, labels: Sequence[str]) -> SedPredictions:
             raise InputError(f"{path}: no .tsv files; expected score tables or operating-point detection files")
         if _is_score_header(_head(tsvs[0])):
             return SedPredictions(scores=read_score_tables(path))
-        return SedPredictions(operating_points=read_operating_points(path, labels=labels))
+        return SedPredictions(operating_points=read_operating_point_columns(path, labels=labels))
     head = _head(path)
     if _is_score_header(head):
         return SedPredictions(scores=read_score_tables(path))
     if head and (head[0] == "threshold" or (len(head) == 2 and _is_number(head[0]))):
-        return SedPredictions(operating_points=read_operating_points(path, labels=labels))
+        return SedPredictions(operating_points=read_operating_point_columns(path, labels=labels))
     return SedPredictions(events=read_events_tsv(path, labels=labels))
 
 
@@ -122,18 +122,19 @@ def _aligner(clips: Sequence[str], source: Path, what: str):
     exact = set(clips)
     by_stem = {clip_stem(c): c for c in clips}
 
-    def align(mapping: Mapping[str, Any]) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        for k, v in mapping.items():
-            key = k if k in exact else by_stem.get(clip_stem(k))
-            if key is None:
-                raise InputError(
-                    f"{source}: {what} for clip {k!r}, which is not in the reference; "
-                    "clip ids must match the reference file names (with or without the audio suffix)"
-                )
-            out[key] = v
-        return out
+    def name(k: str) -> str:
+        key = k if k in exact else by_stem.get(clip_stem(k))
+        if key is None:
+            raise InputError(
+                f"{source}: {what} for clip {k!r}, which is not in the reference; "
+                "clip ids must match the reference file names (with or without the audio suffix)"
+            )
+        return key
 
+    def align(mapping: Mapping[str, Any]) -> dict[str, Any]:
+        return {name(k): v for k, v in mapping.items()}
+
+    align.name = name  # type: ignore[attr-defined]
     return align
 
 
@@ -194,7 +195,10 @@ def evaluate_files(
     align = _aligner(clips, predictions, "prediction")
     preds = read_predictions(predictions, labels)
     events = None if preds.events is None else align(preds.events)
-    ops = None if preds.operating_points is None else {t: align(op) for t, op in preds.operating_points.items()}
+    ops = None  # columns, renamed to reference clip ids (a clip without detections at a threshold is empty there)
+    if preds.operating_points is not None:
+        cols = preds.detection_columns()
+        ops = cols.renamed([align.name(c) for c in cols.clips])
     scores = None if preds.scores is None else align(preds.scores)
     if scores is not None:
         for cid, table in scores.items():
@@ -216,8 +220,6 @@ def evaluate_files(
             events[c] = []
         if scores is not None:
             scores[c] = _empty_table(dur.get(c) or max([e.offset for e in ref.get(c, [])] + [1.0]), labels)
-    if ops is not None:  # a clip without detections at one threshold is empty there, not missing
-        ops = {t: {c: op.get(c, []) for c in clips} for t, op in ops.items()}
     sp = SedPredictions(events=events, operating_points=ops, scores=scores)
     per = _metric_options(metric_ids, options)
     results = []

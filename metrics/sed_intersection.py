@@ -33,7 +33,8 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from avbench.errors import InputError
-from avbench.metrics._psds_core import RefIndex, check_criteria, op_counts
+from avbench.metrics._psds_core import RefIndex, check_criteria
+from avbench.metrics._psds_ops import op_counts
 from avbench.metrics._sed_registry import registered
 from avbench.model import Event
 from avbench.results import MetricConfig, MetricResult

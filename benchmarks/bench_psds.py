@@ -7,9 +7,14 @@ written once as files; each tool reads them untimed, then the metric computation
 
 - exact PSDS1 + PSDS2 from score tables: avbench ``mode="scores"`` vs ``sed_scores_eval.intersection_based.psds``;
 - PSDS1 + PSDS2 from the 50 operating points: avbench ``mode="operating_points"`` vs ``psds_eval.PSDSEval``
-  (``add_operating_point`` x 50 + ``psds``);
+  (``add_operating_point`` x 50 + ``psds``). avbench is timed twice: from the columns its file
+  reader builds (``avbench evaluate``'s path; read untimed, as psds_eval's DataFrames), and from
+  Python ``{threshold: {clip: [Event]}}`` (the conversion to columns timed). Reading the 50 files
+  is then timed for both tools and an end-to-end ratio (read + compute) printed;
 - the same on the DCASE 2021 baseline's own 50 operating-point files when ../shared is present
   (fewer, cleaner detections than the synthetic ones, so psds_eval's per-detection cost is lower).
+
+The machine's load average is printed before and after: timings are only comparable at low load.
 
 The peers run in their own venv (``--peer-python``, default /work/peers/psds/bin/python) via
 subprocess on the same files in the same run; the values are printed next to avbench's, then the ratios.
@@ -21,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -35,6 +41,7 @@ from _psds_synth import synth_reference, synth_scores  # noqa: E402
 
 from avbench.metrics._sed_io import (  # noqa: E402
     SedPredictions, clip_stem, read_durations_tsv, read_events_tsv, read_operating_points, read_score_tables)
+from avbench.metrics._sed_opfiles import read_operating_point_columns  # noqa: E402
 from avbench.metrics.psds import psds  # noqa: E402
 
 LABELS = sorted("Alarm_bell_ringing Blender Cat Dishes Dog Electric_shaver_toothbrush Frying Running_water "
@@ -53,8 +60,9 @@ d = sys.argv[1]
 gt_df = pd.read_csv(d + "/gt.tsv", sep="\t"); meta = pd.read_csv(d + "/durations.tsv", sep="\t")
 scores = io.read_sed_scores(d + "/scores")
 gt = io.read_ground_truth_events(d + "/gt.tsv"); dur = io.read_audio_durations(d + "/durations.tsv")
+t = time.perf_counter()
 ops = [pd.read_csv(f, sep="\t") for f in sorted(glob.glob(d + "/ops/*.tsv"))]
-out = {}
+out = {"pe_read_seconds": time.perf_counter() - t}
 t = time.perf_counter()
 out["sse_psds1"] = intersection_based.psds(scores=scores, ground_truth=gt, audio_durations=dur, dtc_threshold=.7,
     gtc_threshold=.7, cttc_threshold=None, alpha_ct=0., alpha_st=1., max_efpr=100.)[0]
@@ -82,27 +90,52 @@ import pandas as pd
 from psds_eval import PSDSEval
 d = sys.argv[1]
 gt_df = pd.read_csv(d + "/validation.tsv", sep="\t"); meta = pd.read_csv(d + "/validation_durations.tsv", sep="\t")
+t = time.perf_counter()
 ops = [pd.read_csv(f, sep="\t") for f in sorted(glob.glob(d + "/metrics_test/student/predictions_operating_points/*.tsv"))]
-out = {}
+out = {"pe_read_seconds": time.perf_counter() - t}
 '''
 PEER_REAL += PSDS_EVAL_LOOP
+
+
+def load() -> str:
+    return "load average " + ", ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def op_rows(label: str, both, ref_cols, ref_events, t_read: float, peer: dict | None) -> None:
+    """Time avbench from columns and from Events; print them with psds_eval's figures and ratios."""
+    t_c, (c1, c2) = timed(both, lambda: SedPredictions(operating_points=ref_cols))
+    t_e, (e1, e2) = timed(both, lambda: SedPredictions(operating_points=ref_events))
+    print(f"{label} avbench from file columns: PSDS1 {c1:.6f} PSDS2 {c2:.6f} in {t_c:.3f} s (best of 3; "
+          f"reading the files {t_read:.2f} s)")
+    print(f"{label} avbench from Python Events: PSDS1 {e1:.6f} PSDS2 {e2:.6f} in {t_e:.3f} s (conversion included)")
+    if peer is None:
+        return
+    pe = peer["pe_seconds"]
+    print(f"{label} psds_eval 0.5.3: PSDS1 {peer['pe_psds1']:.6f} PSDS2 {peer['pe_psds2']:.6f} in {pe:.3f} s "
+          f"(reading the files {peer['pe_read_seconds']:.2f} s)")
+    print(f"{label} ratio vs psds_eval: {pe / t_c:.1f}x from file columns, {pe / t_e:.1f}x from Python Events, "
+          f"{(pe + peer['pe_read_seconds']) / (t_c + t_read):.1f}x end to end (read + compute); "
+          f"|dPSDS| {max(abs(c1 - peer['pe_psds1']), abs(c2 - peer['pe_psds2'])):.1e}")
 
 
 def real_desed_ops(peer_python: str) -> None:
     """The DCASE 2021 baseline's own 50 operating points (DESED validation), both tools."""
     ref = read_events_tsv(DESED / "validation.tsv")
     dur = read_durations_tsv(DESED / "validation_durations.tsv")
-    ops = read_operating_points(DESED / "metrics_test" / "student" / "predictions_operating_points")
+    op_dir = DESED / "metrics_test" / "student" / "predictions_operating_points"
+    ops = read_operating_points(op_dir)
+    t_read, cols = timed(lambda: read_operating_point_columns(op_dir))
     kw = dict(durations=dur, labels=LABELS, time_decimals=None)
-    t, (a1, a2) = timed(lambda p: (psds(ref, p, **kw, **P1).overall["psds"], psds(ref, p, **kw, **P2).overall["psds"]),
-                        lambda: SedPredictions(operating_points=ops))
-    n_ev = sum(len(v) for op in ops.values() for v in op.values())
-    print(f"real DESED ops ({n_ev} detections): avbench PSDS1 {a1:.6f} PSDS2 {a2:.6f} in {t:.3f} s")
+
+    def both(p: SedPredictions) -> tuple[float, float]:
+        return psds(ref, p, **kw, **P1).overall["psds"], psds(ref, p, **kw, **P2).overall["psds"]
+
+    peer = None
     if Path(peer_python).exists():
         res = subprocess.run([peer_python, "-c", PEER_REAL, str(DESED)], capture_output=True, text=True, check=True)
-        p = json.loads(res.stdout.strip().splitlines()[-1])
-        print(f"real DESED ops: psds_eval PSDS1 {p['pe_psds1']:.6f} PSDS2 {p['pe_psds2']:.6f} in {p['pe_seconds']:.3f} s"
-              f" -> ratio {p['pe_seconds'] / t:.1f}x")
+        peer = json.loads(res.stdout.strip().splitlines()[-1])
+    n_ev = sum(len(v) for op in ops.values() for v in op.values())
+    op_rows(f"real DESED ops ({n_ev} detections):", both, cols, ops, t_read, peer)
 
 
 def write_inputs(d: Path, n_clips: int) -> None:
@@ -151,6 +184,7 @@ def main() -> None:
     ap.add_argument("--clips", type=int, default=1168)
     ap.add_argument("--peer-python", default="/work/peers/psds/bin/python")
     args = ap.parse_args()
+    print(load())
     with tempfile.TemporaryDirectory() as tmp:
         d = Path(tmp)
         write_inputs(d, args.clips)
@@ -159,6 +193,8 @@ def main() -> None:
         dur = {clip_stem(k): v for k, v in read_durations_tsv(d / "durations.tsv").items()}
         tables = read_score_tables(d / "scores")
         op_events = {t: {clip_stem(k): v for k, v in op.items()} for t, op in read_operating_points(d / "ops").items()}
+        t_read, cols = timed(lambda: read_operating_point_columns(d / "ops"))
+        cols = cols.renamed([clip_stem(c) for c in cols.clips])
         kw = dict(durations=dur, labels=LABELS)
 
         def both(pred: SedPredictions) -> tuple[float, float]:
@@ -167,21 +203,23 @@ def main() -> None:
             return psds(ref, pred, **kw, **P1).overall["psds"], psds(ref, pred, **kw, **P2).overall["psds"]
 
         t_sc, (a1, a2) = timed(both, lambda: SedPredictions(scores=tables))
-        t_op, (o1, o2) = timed(both, lambda: SedPredictions(operating_points=op_events))
-        print(f"inputs: {len(dur)} clips, {len(LABELS)} classes, 156 frames, 50 operating points")
+        print(f"inputs: {len(dur)} clips, {len(LABELS)} classes, 156 frames, 50 operating points "
+              f"({cols.op.size} detections, {cols.n_distinct} distinct)")
         print(f"avbench scores : PSDS1 {a1:.6f} PSDS2 {a2:.6f} in {t_sc:.3f} s (best of 3)")
-        print(f"avbench 50 ops : PSDS1 {o1:.6f} PSDS2 {o2:.6f} in {t_op:.3f} s (best of 3)")
-        if not Path(args.peer_python).exists():
+        peer = None
+        if Path(args.peer_python).exists():
+            res = subprocess.run([args.peer_python, "-c", PEER, str(d)], capture_output=True, text=True, check=True)
+            peer = json.loads(res.stdout.strip().splitlines()[-1])
+            print(f"sed_scores_eval: PSDS1 {peer['sse_psds1']:.6f} PSDS2 {peer['sse_psds2']:.6f} in "
+                  f"{peer['sse_seconds']:.3f} s")
+            print(f"ratio vs sed_scores_eval: {peer['sse_seconds'] / t_sc:.1f}x "
+                  f"(|dPSDS| {max(abs(a1 - peer['sse_psds1']), abs(a2 - peer['sse_psds2'])):.1e})")
+        else:
             print(f"peer venv {args.peer_python} not found: peers skipped")
-            return
-        res = subprocess.run([args.peer_python, "-c", PEER, str(d)], capture_output=True, text=True, check=True)
-        p = json.loads(res.stdout.strip().splitlines()[-1])
-        print(f"sed_scores_eval: PSDS1 {p['sse_psds1']:.6f} PSDS2 {p['sse_psds2']:.6f} in {p['sse_seconds']:.3f} s")
-        print(f"psds_eval 0.5.3: PSDS1 {p['pe_psds1']:.6f} PSDS2 {p['pe_psds2']:.6f} in {p['pe_seconds']:.3f} s")
-        print(f"ratio vs sed_scores_eval: {p['sse_seconds'] / t_sc:.1f}x (|dPSDS| {max(abs(a1 - p['sse_psds1']), abs(a2 - p['sse_psds2'])):.1e})")
-        print(f"ratio vs psds_eval      : {p['pe_seconds'] / t_op:.1f}x (|dPSDS| {max(abs(o1 - p['pe_psds1']), abs(o2 - p['pe_psds2'])):.1e})")
+        op_rows("synthetic 50 ops:", both, cols, op_events, t_read, peer)
     if DESED.is_dir():
         real_desed_ops(args.peer_python)
+    print(load())
 
 
 if __name__ == "__main__":

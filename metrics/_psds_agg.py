@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["aggregate", "sort_by_key_score"]
+__all__ = ["aggregate", "sort_by_key_score", "stable_key_order"]
 
 
 def _sum_over_k(cls: np.ndarray, score: np.ndarray, w: np.ndarray) -> tuple[list[np.ndarray], np.ndarray, np.ndarray]:
@@ -40,9 +40,13 @@ def sort_by_key_score(key: np.ndarray, score: np.ndarray, *, descending: bool = 
     times faster than ``np.lexsort`` on float keys.
     """
     order = np.argsort(-score if descending else score)
+    return order[stable_key_order(key[order])]
+
+
+def stable_key_order(key: np.ndarray) -> np.ndarray:
+    """Stable argsort of non-negative integer keys (a radix sort when they fit in int16)."""
     small = key.max(initial=0) < 2**15 and key.min(initial=0) >= 0
-    k = key[order].astype(np.int16 if small else np.int64)
-    return order[np.argsort(k, kind="stable")]
+    return np.argsort(key.astype(np.int16 if small else np.int64), kind="stable")
 
 
 def aggregate(keys: list[np.ndarray], score: np.ndarray, delta: np.ndarray, *, radix: int = 0

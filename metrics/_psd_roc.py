@@ -28,7 +28,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-__all__ = ["class_roc", "psd_roc", "staircase_area", "SECONDS_PER_UNIT"]
+__all__ = ["class_roc", "psd_roc", "staircase_area", "op_efpr", "SECONDS_PER_UNIT"]
 
 SECONDS_PER_UNIT = {
     "second": 1.0,
@@ -73,3 +73,34 @@ def staircase_area(x: np.ndarray, y: np.ndarray, max_x: float) -> float:
     cut = int(np.searchsorted(x, max_x, side="right"))
     xx = np.r_[x[:cut], max_x]
     return float(np.sum(y[:cut] * np.diff(xx)))
+
+
+def op_efpr(fp: np.ndarray, ct: np.ndarray, *, duration: float, t_ref: np.ndarray, alpha_ct: float,
+            duration_unit: str, cross_trigger_mean: str) -> np.ndarray:
+    """``[P, K]`` eFPR of operating-point counts with psds_eval 0.5.3's arithmetic, term for term.
+
+    ``eFPR = FP * U / D + alpha_ct * mean_{k != c}(CT_ck * U / T_k)``, the mean taken over axis 1 of
+    a ``[K, K, P]`` array with a NaN diagonal (``"other_classes"``, psds_eval >= 0.5) or a zero
+    one (``"all_classes"``, psds_eval 0.4), as psds_eval does, so the floats are the same. ``fp``
+    is ``[P, K]``, ``ct`` ``[P, K, K]`` (detection class, reference class); with K = 1 the mean
+    over no other class is 0.
+
+    Example:
+        >>> op_efpr(np.array([[1, 0]]), np.array([[[0, 2], [0, 0]]]), duration=3600.0, t_ref=np.array([10.0, 7200.0]),
+        ...         alpha_ct=0.5, duration_unit="hour", cross_trigger_mean="other_classes").tolist()
+        [[1.5, 0.0]]
+    """
+    unit = SECONDS_PER_UNIT[duration_unit]
+    fpr = fp * unit / duration
+    k = fp.shape[1]
+    if not alpha_ct or k < 2:
+        return fpr
+    ctr = np.moveaxis(ct, 0, 2) * unit / np.maximum(t_ref, 1e-12)[None, :, None]
+    diag = np.arange(k)
+    if cross_trigger_mean == "other_classes":
+        ctr[diag, diag, :] = np.nan
+        mean = np.nanmean(ctr, axis=1)
+    else:
+        ctr[diag, diag, :] = 0.0
+        mean = np.mean(ctr, axis=1)
+    return fpr + alpha_ct * mean.T

@@ -156,6 +156,10 @@ class RefIndex:
     def k(self) -> int:
         return len(self.labels)
 
+    def event_clip(self) -> np.ndarray:
+        """int ``[E]``: the clip index of each reference event."""
+        return np.repeat(np.arange(self.start.size - 1) // self.k, np.diff(self.start))
+
     def fingerprint(self) -> bytes:
         """Digest of everything counts depend on (clips, labels, events, durations): a cache key."""
         h = hashlib.blake2b(repr((self.clips, self.labels)).encode(), digest_size=16)

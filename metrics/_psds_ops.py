@@ -136,22 +136,27 @@ class OpGeometry:
         own, (pq, pe, pv) = ref.overlap(clip * k + kls, on, off, pairs=True)  # by detection, then event
         return cls(ref, n_ops, clip, kls, on, off, op, uid, n_det, n_pad, pq, pe, pv, own)
 
-    def counts(self, *, dtc: float, gtc: float, cttc: float | None, time_decimals: int | None = 6) -> OpCounts:
+    def counts(self, *, dtc: float, gtc: float, cttc: float | None, time_decimals: int | None = 6,
+               by_clip: bool = False) -> OpCounts:
         """TP / FP / cross-trigger counts of every operating point (psds_eval's confusion matrix).
 
         ``tp[o, c]`` counts reference events of ``c`` meeting GTC; ``fp[o, c]`` detections of ``c``
         failing DTC; ``ct[o, c, k]`` detections of ``c`` failing DTC and meeting CTTC on class
         ``k`` (zero when ``cttc`` is None). ``time_decimals=None`` compares unrounded sums of
-        ratios, exactly as psds_eval does.
+        ratios, exactly as psds_eval does. ``by_clip``: ``tp``/``fp``/``ct`` get a leading clip
+        axis (``[n_clips, P, K(, K)]``, summing to the totals), for bootstrap resampling.
         """
         ref, k, n_ops, n_ev = self.ref, self.ref.k, self.n_ops, self.ref.on.size
+        m = len(ref.clips) if by_clip else 1
+        shape = (m, n_ops, k) if by_clip else (n_ops, k)
         raw = time_decimals is None
         length = self.off - self.on
         own = np.bincount(self.pq, weights=self.pv / length[self.pq], minlength=length.size) if raw else self.own
         dtc_ok = meets(own, dtc, length, time_decimals)
         ok_occ = dtc_ok[self.occ_uid]
         bad = ~ok_occ
-        fp = np.bincount(self.occ_op[bad] * k + self.cls[self.occ_uid[bad]], minlength=n_ops * k).reshape(n_ops, k)
+        pre = self.clip[self.occ_uid[bad]] * n_ops if by_clip else 0
+        fp = np.bincount((pre + self.occ_op[bad]) * k + self.cls[self.occ_uid[bad]], minlength=m * n_ops * k).reshape(shape)
         # TP: coverage of each reference event at each operating point by the DTC detections there
         n_pairs = np.bincount(self.pq, minlength=length.size)
         occ, p = _expand(n_pairs, n_pairs * dtc_ok, self.occ_uid)
@@ -161,8 +166,9 @@ class OpGeometry:
                             minlength=n_ops * n_ev).reshape(n_ops, n_ev)
         crit_len = np.ones(n_ev) if raw else glen
         o_idx, e_idx = np.nonzero(meets(cover, gtc, crit_len[None, :], time_decimals) & (cover > 0))
-        tp = np.bincount(o_idx * k + ref.cls[e_idx], minlength=n_ops * k).reshape(n_ops, k)
-        ct = np.zeros(n_ops * k * k, dtype=np.int64)
+        pre = ref.event_clip()[e_idx] * n_ops if by_clip else 0
+        tp = np.bincount((pre + o_idx) * k + ref.cls[e_idx], minlength=m * n_ops * k).reshape(shape)
+        ct = np.zeros(m * n_ops * k * k, dtype=np.int64)
         if cttc is not None:
             fail = np.flatnonzero(~dtc_ok)
             item, kk = ref.other_classes(self.clip[fail], self.cls[fail])
@@ -172,8 +178,10 @@ class OpGeometry:
             hk = kk[hit]
             n_hits = np.bincount(d[hit], minlength=length.size)
             occ, p = _expand(n_hits, n_hits, self.occ_uid)
-            ct = np.bincount((self.occ_op[occ] * k + self.cls[self.occ_uid[occ]]) * k + hk[p], minlength=n_ops * k * k)
-        return OpCounts(tp=tp, fp=fp, ct=ct.reshape(n_ops, k, k), n_det=self.n_det)
+            pre = self.clip[self.occ_uid[occ]] * n_ops if by_clip else 0
+            ct = np.bincount(((pre + self.occ_op[occ]) * k + self.cls[self.occ_uid[occ]]) * k + hk[p],
+                             minlength=m * n_ops * k * k)
+        return OpCounts(tp=tp, fp=fp, ct=ct.reshape(*shape, k), n_det=self.n_det)
 
 
 def _check_overlaps(ref: RefIndex, g, clip, kls, on, off, op, uid) -> None:

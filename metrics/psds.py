@@ -63,7 +63,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from avbench.errors import InputError
-from avbench.metrics._psd_roc import SECONDS_PER_UNIT, class_roc, psd_roc, staircase_area
+from avbench.metrics._psd_roc import SECONDS_PER_UNIT, class_roc, op_efpr, psd_roc, staircase_area
 from avbench.metrics._psds_accum import IntersectionAccumulator
 from avbench.metrics._psds_core import RefIndex, check_criteria
 from avbench.metrics._psds_ops import OpGeometry
@@ -71,7 +71,7 @@ from avbench.metrics._sed_registry import registered
 from avbench.model import Event
 from avbench.results import MetricConfig, MetricResult
 
-__all__ = ["psds", "psds_from_counts", "METRICS"]
+__all__ = ["psds", "psds_from_counts", "psds_from_rates", "METRICS"]
 
 VERSION = "1.0"
 _MODES = ("auto", "scores", "operating_points", "events")
@@ -116,12 +116,17 @@ def psds_from_counts(
     k = ref.k
     unit = SECONDS_PER_UNIT[duration_unit]
     div = (k - 1 if cross_trigger_mean == "other_classes" else k) if k > 1 else 1
+    efpr = [(fp[c] / ref.duration + (alpha_ct * ctw[c] / div if alpha_ct else 0.0)) * unit for c in range(k)]
+    return psds_from_rates(ref.n_ref, tp, efpr, alpha_st=alpha_st, max_efpr=max_efpr)
+
+
+def psds_from_rates(n_ref: np.ndarray, tp, efpr, *, alpha_st: float, max_efpr: float) -> dict:
+    """PSDS from per-class TP counts and eFPR values (lists of ``[P_c]`` arrays; see :func:`psds_from_counts`)."""
     rocs, reached = [], 0.0
-    for c in range(k):
-        tpr = tp[c] / max(int(ref.n_ref[c]), 1)
-        efpr = (fp[c] / ref.duration + (alpha_ct * ctw[c] / div if alpha_ct else 0.0)) * unit
-        reached = max(reached, float(np.max(efpr)) if efpr.size else 0.0)
-        rocs.append(class_roc(np.r_[0.0, tpr], np.r_[0.0, efpr], max_efpr=max_efpr))
+    for c in range(len(n_ref)):
+        tpr = tp[c] / max(int(n_ref[c]), 1)
+        reached = max(reached, float(np.max(efpr[c])) if efpr[c].size else 0.0)
+        rocs.append(class_roc(np.r_[0.0, tpr], np.r_[0.0, efpr[c]], max_efpr=max_efpr))
     x, y = psd_roc(rocs, alpha_st=alpha_st, max_efpr=max_efpr)
     cls_psds = [staircase_area(r[0], r[1], max_efpr) / max_efpr for r in rocs]
     return {"psds": staircase_area(x, y, max_efpr) / max_efpr, "class_psds": cls_psds,
@@ -189,9 +194,9 @@ def psds(
         acc.prescan(predictions.scores)
         acc.add(predictions.scores)
         curves = acc.curves()
-        tp = [c.tp for c in curves]
-        fp = [c.fp for c in curves]
-        ctw = [c.ct for c in curves]
+        res = psds_from_counts(ref, [c.tp for c in curves], [c.fp for c in curves], [c.ct for c in curves],
+                               alpha_ct=alpha_ct, alpha_st=alpha_st, max_efpr=max_efpr, duration_unit=duration_unit,
+                               cross_trigger_mean=cross_trigger_mean)
         n_points = int(sum(c.scores.size for c in curves))
         n_long = sum(1 for clip, t in predictions.scores.items()
                      if clip in ref.clip_pos and t.timestamps[-1] > ref.clip_dur[ref.clip_pos[clip]] + 1e-6)
@@ -212,13 +217,12 @@ def psds(
         if geo is None:  # criterion-free part, kept for the next metric on the same predictions
             geo = predictions._cache[key] = OpGeometry.build(ref, predictions.detection_columns(mode))
         counts = geo.counts(dtc=dtc, gtc=gtc, cttc=use_ct, time_decimals=time_decimals)
-        tp, fp = list(counts.tp.T), list(counts.fp.T)
-        ctw = list((counts.ct / np.maximum(ref.t_ref, 1e-12)).sum(axis=2).T)
+        efpr = op_efpr(counts.fp, counts.ct, duration=float(np.sum(ref.clip_dur)), t_ref=ref.t_ref,
+                       alpha_ct=alpha_ct, duration_unit=duration_unit, cross_trigger_mean=cross_trigger_mean)
+        res = psds_from_rates(ref.n_ref, list(counts.tp.T), list(efpr.T), alpha_st=alpha_st, max_efpr=max_efpr)
         n_points = geo.n_ops
         if geo.n_pad:
             pad_flag = (f"{geo.n_pad} detection(s) start at or after their clip's end (padding): ignored, as psds_eval does",)
-    res = psds_from_counts(ref, tp, fp, ctw, alpha_ct=alpha_ct, alpha_st=alpha_st, max_efpr=max_efpr,
-                           duration_unit=duration_unit, cross_trigger_mean=cross_trigger_mean)
     flags = list(pad_flag) + [f"class {name!r} has no reference events: its TPR is 0 at every threshold (kept in the mean)"
              for name, n in zip(ref.labels, ref.n_ref) if n == 0]
     if res["reached"] < max_efpr:

@@ -13,7 +13,8 @@ F = 0 and a flag; clips in ``durations`` without a score table detect nothing (a
 score 0 on their segments).
 
 :func:`bootstrap_ci` gives a percentile confidence interval for any SED metric by resampling clips
-with replacement (a clip drawn twice counts twice), deterministic for a given ``seed``.
+with replacement (a clip drawn twice counts twice), deterministic for a given ``seed``
+(:mod:`avbench.metrics._sed_bootstrap`; ``avbench evaluate ... -o bootstrap=200``).
 
 Example:
     >>> from avbench.model import Event
@@ -126,23 +127,17 @@ def segment_f1_best(
                    ref, counts, beta)
 
 
-def _resample(mapping, picks: list[str], clips_new: list[str]):
-    if mapping is None:
-        return None
-    return {new: mapping[old] for old, new in zip(picks, clips_new) if old in mapping}
-
-
 def bootstrap_ci(
     metric: MetricConfig, reference: Mapping[str, Sequence[Event]], predictions, *,
     durations: Mapping[str, float], labels: Sequence[str], n_bootstrap: int = 100,
     confidence: float = 0.95, seed: int = 0, key: str | None = None, **params,
 ) -> dict:
-    """Percentile bootstrap interval of ``metric`` over clips resampled with replacement.
+    """Percentile bootstrap interval of ``overall[key]`` of ``metric`` (default key: its primary one).
 
-    Each replicate draws ``len(durations)`` clips with replacement (``numpy.random.default_rng(seed)``);
-    a clip drawn ``m`` times enters ``m`` times (renamed ``clip#j``) with its reference, duration
-    and predictions. Returns ``{"value", "low", "high", "mean", "std", "n_bootstrap", "confidence",
-    "key"}`` for ``overall[key]`` (default: the metric's primary key).
+    Clips (the keys of ``durations``) are resampled with replacement as in
+    :func:`avbench.metrics._sed_bootstrap.confidence_intervals` (per-clip statistics where the metric
+    is additive, recomputation otherwise). Returns that function's entry for ``key`` plus
+    ``"value"`` (the point estimate) and ``"key"``.
 
     Example:
         >>> from avbench.metrics.sed_intersection import METRICS as M
@@ -153,32 +148,15 @@ def bootstrap_ci(
         >>> ci["value"], ci["low"] <= ci["value"] <= ci["high"]
         (0.6666666666666666, True)
     """
-    from avbench.metrics._sed_io import SedPredictions
+    from avbench.metrics._sed_bootstrap import confidence_intervals
 
-    if not 0 < confidence < 1 or int(n_bootstrap) < 1:
-        raise InputError(f"bootstrap: need 0 < confidence < 1 and n_bootstrap >= 1, got {confidence}, {n_bootstrap}")
     key = key or metric.primary
-    kw = dict(durations=durations, labels=labels, **params)
-    value = metric(reference, predictions, **kw).overall[key]
-    clips = list(durations)
-    rng = np.random.default_rng(seed)
-    vals = []
-    for _ in range(int(n_bootstrap)):
-        picks = [clips[i] for i in rng.integers(0, len(clips), len(clips))]
-        new = [f"{c}#{j}" for j, c in enumerate(picks)]
-        ops = None
-        if predictions.operating_points is not None:
-            ops = {t: _resample(op, picks, new) for t, op in predictions.operating_points.items()}
-        pred = SedPredictions(events=_resample(predictions.events, picks, new), operating_points=ops,
-                              scores=_resample(predictions.scores, picks, new))
-        ref_b = {n: list(reference.get(c, ())) for c, n in zip(picks, new)}
-        dur_b = {n: durations[c] for c, n in zip(picks, new)}
-        vals.append(metric(ref_b, pred, **{**kw, "durations": dur_b}).overall[key])
-    v = np.asarray(vals, dtype=np.float64)
-    a = (1 - confidence) / 2
-    return {"value": value, "low": float(np.quantile(v, a)), "high": float(np.quantile(v, 1 - a)),
-            "mean": float(v.mean()), "std": float(v.std(ddof=1)) if v.size > 1 else 0.0,
-            "n_bootstrap": int(n_bootstrap), "confidence": confidence, "key": key}
+    value = metric(reference, predictions, durations=durations, labels=labels, **params).overall[key]
+    ci = confidence_intervals(metric, reference, predictions, durations=durations, labels=labels, params=params,
+                              n_bootstrap=n_bootstrap, seed=seed, confidence=confidence, clips=list(durations))
+    if key not in ci:
+        raise InputError(f"bootstrap: {metric.id} has no finite value {key!r} on every replicate")
+    return {"value": value, **ci[key], "key": key}
 
 
 _CURVE_DOC = """Registered ``{mid}``: :func:`{fn}` with {fixed} (other parameters as :func:`{fn}`).

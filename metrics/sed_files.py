@@ -20,7 +20,10 @@ clips are the reference clips plus clips listed only in the durations file. Poli
 
 Options (``-o KEY=VALUE``): ``labels=a,b,c``; any metric parameter (``time_decimals=none``,
 ``threshold=0.4``, ``strict=true``, ``collar=0.25``...) for every requested metric, or
-``METRIC.KEY=VALUE`` for one. Plots (``--plots DIR``): per-class F1 bars for each result with
+``METRIC.KEY=VALUE`` for one. ``bootstrap=N`` (with ``bootstrap_seed=S``, default 0, and
+``bootstrap_confidence=C``, default 0.95; also per metric, ``psds1.bootstrap=0``) adds clip-bootstrap
+percentile intervals of every overall value to each result's ``extra["confidence_intervals"]``
+(:mod:`avbench.metrics._sed_bootstrap`). Plots (``--plots DIR``): per-class F1 bars for each result with
 class-wise F1, and PSD-ROC curves for results whose ``extra`` has ``psd_roc``
 (:mod:`avbench.metrics._sed_plots`).
 
@@ -37,6 +40,7 @@ Example:
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -142,8 +146,14 @@ def _empty_table(duration: float, labels: Sequence[str]) -> ScoreTable:
     return ScoreTable(np.array([0.0, duration]), np.zeros((1, len(labels))), tuple(labels))
 
 
-def _metric_options(metric_ids: Sequence[str], options: Mapping[str, str]) -> dict[str, dict[str, Any]]:
+_BOOT = {"bootstrap": "n_bootstrap", "bootstrap_seed": "seed", "bootstrap_confidence": "confidence"}
+
+
+def _metric_options(metric_ids: Sequence[str], options: Mapping[str, str]
+                    ) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
+    """Per metric: its parameters, and its bootstrap settings (``bootstrap*`` options)."""
     per: dict[str, dict[str, Any]] = {m: {} for m in metric_ids}
+    boot: dict[str, dict[str, Any]] = {m: {} for m in metric_ids}
     for key, raw in options.items():
         if key == "labels":
             continue
@@ -151,8 +161,11 @@ def _metric_options(metric_ids: Sequence[str], options: Mapping[str, str]) -> di
         if dot and mid not in per:
             raise InputError(f"option {key!r}: metric {mid!r} is not among the requested metrics {', '.join(metric_ids)}")
         for m in [mid] if dot else metric_ids:
-            per[m][name] = parse_option(raw)
-    return per
+            if name in _BOOT:
+                boot[m][_BOOT[name]] = parse_option(raw)
+            else:
+                per[m][name] = parse_option(raw)
+    return per, boot
 
 
 def evaluate_files(
@@ -221,16 +234,23 @@ def evaluate_files(
         if scores is not None:
             scores[c] = _empty_table(dur.get(c) or max([e.offset for e in ref.get(c, [])] + [1.0]), labels)
     sp = SedPredictions(events=events, operating_points=ops, scores=scores)
-    per = _metric_options(metric_ids, options)
+    per, boot = _metric_options(metric_ids, options)
     results = []
     for mid in metric_ids:
         cfg = registry.metric(mid)
         if cfg.family != "sed":
             raise InputError(f"metric {mid!r} is in family {cfg.family!r}, not sed")
         try:
-            results.append(cfg(ref, sp, durations=dur, labels=labels, **per[mid]))
+            res = cfg(ref, sp, durations=dur, labels=labels, **per[mid])
         except TypeError as exc:
             raise InputError(f"metric {mid!r} rejected the options {sorted(per[mid])}: {exc}") from None
+        settings = {"seed": 0, "confidence": 0.95, **boot[mid]}
+        if settings.get("n_bootstrap"):
+            from avbench.metrics._sed_bootstrap import confidence_intervals
+
+            ci = confidence_intervals(cfg, ref, sp, durations=dur, labels=labels, params=per[mid], clips=clips, **settings)
+            res = dataclasses.replace(res, extra={**res.extra, "confidence_intervals": ci})
+        results.append(res)
     header = {
         "reference": str(reference), "predictions": str(predictions),
         "durations": None if durations is None else str(durations),

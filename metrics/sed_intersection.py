@@ -39,7 +39,7 @@ from avbench.metrics._sed_registry import registered
 from avbench.model import Event
 from avbench.results import MetricConfig, MetricResult
 
-__all__ = ["intersection_f1", "f_beta", "METRICS"]
+__all__ = ["intersection_f1", "f_beta", "overall", "METRICS"]
 
 VERSION = "1.0"
 
@@ -60,6 +60,20 @@ def f_beta(tp: np.ndarray, fp: np.ndarray, fn: np.ndarray, beta: float = 1.0) ->
 def _ratio(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     a = np.asarray(a, dtype=np.float64)
     return np.divide(a, b, out=np.zeros_like(a), where=np.asarray(b) > 0)
+
+
+def overall(tp: np.ndarray, fp: np.ndarray, n_ref: np.ndarray, beta: float = 1.0) -> dict[str, np.ndarray]:
+    """Overall values from per-class counts ``[..., K]`` (any leading axes, e.g. bootstrap replicates).
+
+    Example:
+        >>> {k: float(v) for k, v in overall(np.array([1, 0]), np.array([1, 0]), np.array([1, 1])).items()}
+        {'f1_macro': 0.3333333333333333, 'precision_macro': 0.25, 'recall_macro': 0.5, 'f1_micro': 0.5}
+    """
+    fn = n_ref - tp
+    return {"f1_macro": f_beta(tp, fp, fn, beta).mean(axis=-1),
+            "precision_macro": _ratio(tp, tp + fp).mean(axis=-1),
+            "recall_macro": _ratio(tp, np.broadcast_to(n_ref, np.shape(tp))).mean(axis=-1),
+            "f1_micro": f_beta(tp.sum(axis=-1), fp.sum(axis=-1), fn.sum(axis=-1), beta)}
 
 
 def intersection_f1(
@@ -108,15 +122,12 @@ def intersection_f1(
              for n, nr, nd in zip(ref.labels, ref.n_ref, c.n_det) if nr == 0 and nd == 0]
     flags += [f"class {n!r} has no reference events: recall undefined, F = 0"
               for n, nr, nd in zip(ref.labels, ref.n_ref, c.n_det) if nr == 0 and nd > 0]
-    tps, fps, fns = int(c.tp.sum()), int(c.fp.sum()), int(fn.sum())
-    micro = float(f_beta(np.array([tps]), np.array([fps]), np.array([fns]), beta)[0])
     return MetricResult(
         id=metric_id,
         version=VERSION,
         params={"dtc": dtc, "gtc": gtc, "cttc": cttc, "beta": beta, "threshold": threshold,
                 "time_decimals": time_decimals},
-        overall={"f1_macro": float(f.mean()), "precision_macro": float(p.mean()),
-                 "recall_macro": float(r.mean()), "f1_micro": micro},
+        overall={name: float(v) for name, v in overall(c.tp, c.fp, ref.n_ref, beta).items()},
         class_wise={n: {"f1": float(f[i]), "precision": float(p[i]), "recall": float(r[i]),
                         "tp": int(c.tp[i]), "fp": int(c.fp[i]), "fn": int(fn[i])}
                     for i, n in enumerate(ref.labels)},

@@ -136,7 +136,7 @@ def _random_case(seed, n_clips=6, n_ops=5):
         pool[clip] = dets + pool[clip]
     ops = {}
     for o in range(n_ops):
-        ops[0.1 * (o + 1)] = {c: [e for e in evs if rng.random() < 0.7] for c, evs in pool.items()}
+        ops[round(0.1 * (o + 1), 1)] = {c: [e for e in evs if rng.random() < 0.7] for c, evs in pool.items()}
     return ref, ops, labels
 
 

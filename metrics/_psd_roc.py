@@ -12,6 +12,8 @@ The class ROC is the upper envelope ``TPR_c(x) = max{TPR_c,i : eFPR_c,i <= x}`` 
 ``PSDS = (1 / max_efpr) * integral_0^max_efpr eTPR(x) dx`` as a staircase (a point's value holds until
 the next point; the last value holds up to ``max_efpr``). This is the curve of both psds_eval 0.5.3
 (``step_curve`` + ``_auc``) and sed_scores_eval 0.0.4 (``_unique_cummax_sort`` + ``staircase_auc``).
+:func:`psds_from_counts` / :func:`psds_from_rates` turn counts / rates into the PSDS;
+:func:`op_efpr` computes operating-point eFPR with psds_eval's floating-point arithmetic.
 
 Example:
     >>> roc = class_roc(np.array([0.0, 0.5, 1.0]), np.array([0.0, 10.0, 50.0]), max_efpr=100.0)
@@ -28,7 +30,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-__all__ = ["class_roc", "psd_roc", "staircase_area", "op_efpr", "SECONDS_PER_UNIT"]
+__all__ = ["class_roc", "psd_roc", "staircase_area", "op_efpr", "psds_from_counts", "psds_from_rates",
+           "SECONDS_PER_UNIT"]
 
 SECONDS_PER_UNIT = {
     "second": 1.0,
@@ -104,3 +107,40 @@ def op_efpr(fp: np.ndarray, ct: np.ndarray, *, duration: float, t_ref: np.ndarra
         ctr[diag, diag, :] = 0.0
         mean = np.mean(ctr, axis=1)
     return fpr + alpha_ct * mean.T
+
+
+def psds_from_counts(
+    ref,
+    tp: np.ndarray,
+    fp: np.ndarray,
+    ctw: np.ndarray,
+    *,
+    alpha_ct: float,
+    alpha_st: float,
+    max_efpr: float,
+    duration_unit: str,
+    cross_trigger_mean: str,
+) -> dict:
+    """PSDS from per-class point counts ``tp``/``fp``/``ctw`` (lists of ``[P_c]`` arrays).
+
+    ``ctw[c]`` holds ``sum_k CT_ck / T_k`` (seconds^-1). Returns ``{"psds", "class_psds",
+    "psd_roc": (efpr, etpr), "class_rocs": [(efpr, tpr)], "reached": max eFPR reached}``.
+    """
+    k = ref.k
+    unit = SECONDS_PER_UNIT[duration_unit]
+    div = (k - 1 if cross_trigger_mean == "other_classes" else k) if k > 1 else 1
+    efpr = [(fp[c] / ref.duration + (alpha_ct * ctw[c] / div if alpha_ct else 0.0)) * unit for c in range(k)]
+    return psds_from_rates(ref.n_ref, tp, efpr, alpha_st=alpha_st, max_efpr=max_efpr)
+
+
+def psds_from_rates(n_ref: np.ndarray, tp, efpr, *, alpha_st: float, max_efpr: float) -> dict:
+    """PSDS from per-class TP counts and eFPR values (lists of ``[P_c]`` arrays; see :func:`psds_from_counts`)."""
+    rocs, reached = [], 0.0
+    for c in range(len(n_ref)):
+        tpr = tp[c] / max(int(n_ref[c]), 1)
+        reached = max(reached, float(np.max(efpr[c])) if efpr[c].size else 0.0)
+        rocs.append(class_roc(np.r_[0.0, tpr], np.r_[0.0, efpr[c]], max_efpr=max_efpr))
+    x, y = psd_roc(rocs, alpha_st=alpha_st, max_efpr=max_efpr)
+    cls_psds = [staircase_area(r[0], r[1], max_efpr) / max_efpr for r in rocs]
+    return {"psds": staircase_area(x, y, max_efpr) / max_efpr, "class_psds": cls_psds,
+            "psd_roc": (x, y), "class_rocs": rocs, "reached": reached}

@@ -36,7 +36,6 @@ from pathlib import Path
 
 import numpy as np
 
-from avbench.errors import InputError
 from avbench.io import read_text
 from avbench.metrics._sed_detcols import DetectionColumns, canonical
 from avbench.metrics._sed_io import (

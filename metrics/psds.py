@@ -24,17 +24,21 @@ gives 0.4's numbers with ``cross_trigger_mean="all_classes"``.
 
 Reproduction (``tests/test_desed_reproduction.py``, DCASE 2021 baseline student, DESED validation,
 50 operating points): with ``time_decimals=None`` (psds_eval's unrounded comparisons) PSDS1 =
-0.33446856021631743 and PSDS2 = 0.5281000255636458, bit-for-bit psds_eval 0.5.3, and PSDS2 =
+0.33446856021631743 and PSDS2 = 0.5281000255636458, bit for bit psds_eval 0.5.3 (operating-point
+eFPR is computed with its arithmetic, :func:`~avbench.metrics._psd_roc.op_efpr`), and PSDS2 =
 0.53270 with ``cross_trigger_mean="all_classes"`` (psds_eval 0.4). With the default rounding to
 1 us, PSDS1 = 0.334486: one Cat reference event ([8.5, 9.14) in Y1pqXL2y7nZ4_30.000_40.000.wav) is
-covered exactly 70 % (0.448 s of 0.64 s) at two thresholds, which psds_eval's float ratio
-(0.6999999...) misses; avbench counts it.
+covered exactly 70 % (0.448 s of 0.64 s) at two thresholds; psds_eval's float ratio (0.6999...) misses it.
 
-Scores mode computes only what can reach the PSD-ROC: a class has a false positive in every clip
-without its reference whose top score is ``>= t``, so below the score where that count exceeds
-``max_efpr * D / U`` its eFPR is past ``max_efpr``; those thresholds are skipped (exact; see
-:class:`~avbench.metrics._psds_accum.IntersectionAccumulator`, ``fp_budget``). ``extra["n_points"]``
-counts the points kept.
+Speed: operating points are columnar end to end (:mod:`avbench.metrics._sed_detcols`): files are
+read into columns without Events (:mod:`avbench.metrics._sed_opfiles`), Python Events are
+converted once per predictions object; a detection repeated across thresholds is evaluated once
+and counted per operating point with integer ``bincount`` calls, and the criterion-free part (overlap
+checks, overlaps with the reference) is shared by PSDS1 and PSDS2 (:mod:`avbench.metrics._psds_ops`);
+``benchmarks/bench_psds.py``: ~270x psds_eval at DESED-validation scale. Scores mode computes only
+what can reach the PSD-ROC: thresholds where a class's false positives (one per clip without its
+reference whose top score is ``>= t``) exceed ``max_efpr * D / U`` are skipped (exact;
+:class:`~avbench.metrics._psds_accum.IntersectionAccumulator`); ``extra["n_points"]`` counts the rest.
 
 Edge policies (pinned by tests in ``tests/test_psds.py``):
 
@@ -63,7 +67,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from avbench.errors import InputError
-from avbench.metrics._psd_roc import SECONDS_PER_UNIT, class_roc, op_efpr, psd_roc, staircase_area
+from avbench.metrics._psd_roc import SECONDS_PER_UNIT, op_efpr, psds_from_counts, psds_from_rates
 from avbench.metrics._psds_accum import IntersectionAccumulator
 from avbench.metrics._psds_core import RefIndex, check_criteria
 from avbench.metrics._psds_ops import OpGeometry
@@ -94,43 +98,6 @@ def _check(alpha_ct, alpha_st, max_efpr, duration_unit, cross_trigger_mean, mode
         raise InputError(f"psds: mode must be one of {_MODES}, got {mode!r}")
     if alpha_ct > 0 and cttc is None:
         raise InputError("psds: alpha_ct > 0 needs a cttc (cross-trigger tolerance criterion), e.g. cttc=0.3")
-
-
-def psds_from_counts(
-    ref: RefIndex,
-    tp: np.ndarray,
-    fp: np.ndarray,
-    ctw: np.ndarray,
-    *,
-    alpha_ct: float,
-    alpha_st: float,
-    max_efpr: float,
-    duration_unit: str,
-    cross_trigger_mean: str,
-) -> dict:
-    """PSDS from per-class point counts ``tp``/``fp``/``ctw`` (lists of ``[P_c]`` arrays).
-
-    ``ctw[c]`` holds ``sum_k CT_ck / T_k`` (seconds^-1). Returns ``{"psds", "class_psds",
-    "psd_roc": (efpr, etpr), "class_rocs": [(efpr, tpr)], "reached": max eFPR reached}``.
-    """
-    k = ref.k
-    unit = SECONDS_PER_UNIT[duration_unit]
-    div = (k - 1 if cross_trigger_mean == "other_classes" else k) if k > 1 else 1
-    efpr = [(fp[c] / ref.duration + (alpha_ct * ctw[c] / div if alpha_ct else 0.0)) * unit for c in range(k)]
-    return psds_from_rates(ref.n_ref, tp, efpr, alpha_st=alpha_st, max_efpr=max_efpr)
-
-
-def psds_from_rates(n_ref: np.ndarray, tp, efpr, *, alpha_st: float, max_efpr: float) -> dict:
-    """PSDS from per-class TP counts and eFPR values (lists of ``[P_c]`` arrays; see :func:`psds_from_counts`)."""
-    rocs, reached = [], 0.0
-    for c in range(len(n_ref)):
-        tpr = tp[c] / max(int(n_ref[c]), 1)
-        reached = max(reached, float(np.max(efpr[c])) if efpr[c].size else 0.0)
-        rocs.append(class_roc(np.r_[0.0, tpr], np.r_[0.0, efpr[c]], max_efpr=max_efpr))
-    x, y = psd_roc(rocs, alpha_st=alpha_st, max_efpr=max_efpr)
-    cls_psds = [staircase_area(r[0], r[1], max_efpr) / max_efpr for r in rocs]
-    return {"psds": staircase_area(x, y, max_efpr) / max_efpr, "class_psds": cls_psds,
-            "psd_roc": (x, y), "class_rocs": rocs, "reached": reached}
 
 
 def psds(

@@ -123,6 +123,7 @@ def _is_number(s: str) -> bool:
 
 
 def _aligner(clips: Sequence[str], source: Path, what: str):
+    """``(align, name)``: re-key a ``{clip: ...}`` mapping / one clip id to the reference ids."""
     exact = set(clips)
     by_stem = {clip_stem(c): c for c in clips}
 
@@ -138,8 +139,7 @@ def _aligner(clips: Sequence[str], source: Path, what: str):
     def align(mapping: Mapping[str, Any]) -> dict[str, Any]:
         return {name(k): v for k, v in mapping.items()}
 
-    align.name = name  # type: ignore[attr-defined]
-    return align
+    return align, name
 
 
 def _empty_table(duration: float, labels: Sequence[str]) -> ScoreTable:
@@ -205,13 +205,13 @@ def evaluate_files(
         stems = {clip_stem(c): c for c in ref}
         dur = {(k if k in ref else stems.get(clip_stem(k), k)): v for k, v in raw.items()}
     clips = list(dict.fromkeys([*ref, *dur]))
-    align = _aligner(clips, predictions, "prediction")
+    align, clip_name = _aligner(clips, predictions, "prediction")
     preds = read_predictions(predictions, labels)
     events = None if preds.events is None else align(preds.events)
     ops = None  # columns, renamed to reference clip ids (a clip without detections at a threshold is empty there)
     if preds.operating_points is not None:
         cols = preds.detection_columns()
-        ops = cols.renamed([align.name(c) for c in cols.clips])
+        ops = cols.renamed([clip_name(c) for c in cols.clips])
     scores = None if preds.scores is None else align(preds.scores)
     if scores is not None:
         for cid, table in scores.items():
@@ -219,7 +219,7 @@ def evaluate_files(
             if unknown:
                 raise InputError(f"{predictions}: scores for clip {cid!r} have class column(s) {', '.join(unknown)} "
                                  f"not in the reference labels ({', '.join(labels)})")
-    covered = set(align(dict.fromkeys(preds.clip_ids())))
+    covered = {clip_name(c) for c in preds.clip_ids()}
     missing = [c for c in clips if c not in covered]
     if missing and not allow_missing:
         shown = ", ".join(repr(c) for c in missing[:5])

@@ -175,3 +175,24 @@ def test_columns_renamed_and_resampled():
     assert _as_sets(boot.events_at(0)) == {"b#0": [(2.0, 3.0, "y"), (5.0, 6.0, "x")],
                                            "b#1": [(2.0, 3.0, "y"), (5.0, 6.0, "x")], "a#2": [(0.0, 1.0, "x")]}
     assert _as_sets(boot.events_at(1)) == {"b#0": [(5.0, 6.0, "x")], "b#1": [(5.0, 6.0, "x")]}
+
+
+def test_evaluate_files_aligns_column_clip_ids_by_stem(tmp_path):
+    from avbench.metrics.sed_files import evaluate_files
+
+    ref, ops, labels = _random_case(4)
+    (tmp_path / "gt.tsv").write_text(HEAD + "".join(f"{c}.wav\t{e.onset}\t{e.offset}\t{e.label}\n"
+                                                    for c, evs in ref.items() for e in evs))
+    (tmp_path / "dur.tsv").write_text("filename\tduration\n" + "".join(f"{c}.wav\t3600\n" for c in ref))
+    (tmp_path / "ops").mkdir()
+    for th, op in ops.items():  # detections name the clips without the audio suffix
+        _write(tmp_path / "ops", f"det_{th}.tsv", HEAD + "".join(f"{c}\t{e.onset}\t{e.offset}\t{e.label}\n"
+                                                                 for c, evs in op.items() for e in evs))
+    rep = evaluate_files(["psds1", "psds2"], reference=tmp_path / "gt.tsv", predictions=tmp_path / "ops",
+                         durations=tmp_path / "dur.tsv", allow_missing=True, plots_dir=None, options={})
+    ref_w = {f"{c}.wav": evs for c, evs in ref.items()}
+    ops_w = {th: {f"{c}.wav": evs for c, evs in op.items()} for th, op in ops.items()}
+    for r in rep.results:
+        direct = psds(ref_w, SedPredictions(operating_points=ops_w), durations=dict.fromkeys(ref_w, 3600.0),
+                      labels=sorted(labels), **r.params)
+        assert r.overall == direct.overall and r.extra["mode"] == "operating_points"

@@ -78,8 +78,13 @@ class DetectionColumns:
         thresholds: the operating points' thresholds, increasing.
         clips: every clip named by some operating point (with or without detections).
         labels: the class names ``cls`` indexes (those seen, in first-seen order, or given).
-        clip, cls: int64 ``[U]``; onset, offset: float64 ``[U]`` seconds.
-        op, uid: int64 ``[N]``: operating point and distinct detection of each occurrence.
+        clip, cls: int64 ``[U]``; onset, offset: float64 ``[U]`` seconds; sorted by
+            ``(clip, cls, onset, offset)``, no two equal (:func:`canonical`).
+        op, uid: int64 ``[N]``: operating point and distinct detection of each occurrence, ordered
+            by operating point (within one, in input order).
+
+    Constructors (:meth:`from_events`, the file reader, :meth:`renamed`, :meth:`resampled`) keep
+    these invariants; building one by hand must too.
     """
 
     thresholds: tuple[float, ...]

@@ -5,7 +5,8 @@ any of three forms, detected from what is on disk:
 
 - a detections TSV (``filename onset offset event_label``): one operating point;
 - a directory of ``*_<threshold>.tsv`` detection files, or a ``threshold<TAB>path`` list:
-  operating points;
+  operating points, read straight into columns (no Event objects;
+  :mod:`avbench.metrics._sed_opfiles`);
 - a directory of per-clip score TSVs (``onset offset <class...>``) or one score TSV with a
   ``filename`` column: score tables.
 

@@ -32,7 +32,7 @@ Example:
     >>> RECIPE.prepare(root, size="tiny", colour="red")
     Traceback (most recent call last):
     ...
-    avbench.errors.InputError: synth: unknown option(s) colour; the options are size, seed, quiet, progress
+    avbench.errors.InputError: synth: unknown option(s) colour; the options are size, seed, quiet, progress, dry_run
 """
 
 from __future__ import annotations

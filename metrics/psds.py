@@ -35,7 +35,8 @@ read into columns without Events (:mod:`avbench.metrics._sed_opfiles`), Python E
 converted once per predictions object; a detection repeated across thresholds is evaluated once
 and counted per operating point with integer ``bincount`` calls, and the criterion-free part (overlap
 checks, overlaps with the reference) is shared by PSDS1 and PSDS2 (:mod:`avbench.metrics._psds_ops`);
-``benchmarks/bench_psds.py``: ~270x psds_eval at DESED-validation scale. Scores mode computes only
+``benchmarks/bench_psds.py``: ~300x psds_eval at DESED-validation scale from files, ~90x from Python
+Events (their attribute reads dominate). Scores mode computes only
 what can reach the PSD-ROC: thresholds where a class's false positives (one per clip without its
 reference whose top score is ``>= t``) exceed ``max_efpr * D / U`` are skipped (exact;
 :class:`~avbench.metrics._psds_accum.IntersectionAccumulator`); ``extra["n_points"]`` counts the rest.

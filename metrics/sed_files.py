@@ -152,7 +152,17 @@ _BOOT = {"bootstrap": "n_bootstrap", "bootstrap_seed": "seed", "bootstrap_confid
 
 def _metric_options(metric_ids: Sequence[str], options: Mapping[str, str]
                     ) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
-    """Per metric: its parameters, and its bootstrap settings (``bootstrap*`` options)."""
+    """Per metric: its parameters, and its bootstrap settings (``bootstrap*`` options).
+
+    ``metric.name=value`` goes to that metric; an unscoped ``name=value`` goes to every requested
+    metric that has such a parameter (e.g. ``threshold`` reaches the F1 metrics, not PSDS), and is
+    an error when none has it.
+    """
+    import inspect
+
+    from avbench import registry
+
+    accepts = {m: set(inspect.signature(registry.metric(m).compute).parameters) for m in metric_ids}
     per: dict[str, dict[str, Any]] = {m: {} for m in metric_ids}
     boot: dict[str, dict[str, Any]] = {m: {} for m in metric_ids}
     for key, raw in options.items():
@@ -161,7 +171,10 @@ def _metric_options(metric_ids: Sequence[str], options: Mapping[str, str]
         mid, dot, name = key.rpartition(".")
         if dot and mid not in per:
             raise InputError(f"option {key!r}: metric {mid!r} is not among the requested metrics {', '.join(metric_ids)}")
-        for m in [mid] if dot else metric_ids:
+        targets = [mid] if dot else [m for m in metric_ids if name in _BOOT or name in accepts[m]]
+        if not targets:
+            raise InputError(f"option {key!r}: none of the metrics {', '.join(metric_ids)} has such a parameter")
+        for m in targets:
             if name in _BOOT:
                 boot[m][_BOOT[name]] = parse_option(raw)
             else:

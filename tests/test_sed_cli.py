@@ -78,7 +78,7 @@ def test_score_directory_and_options(files: Path, capsys) -> None:
         ("filename\tonset\toffset\tevent_label\na.wav\t1\t2.0\tcow\n", [], "line 2: unknown event label 'cow'"),
         ("filename\tonset\toffset\tevent_label\na.wav\t1\t2.0\tdog\n", [], "1 of 2 reference clips have no prediction ('b.wav')"),
         ("filename\tonset\toffset\tevent_label\nzz.wav\t1\t2.0\tdog\n", [], "clip 'zz.wav', which is not in the reference"),
-        (DET, ["-o", "colar=0.3"], "rejected the options"),
+        (DET, ["-o", "colar=0.3"], "option 'colar': none of the metrics event_f1 has such a parameter"),
     ],
 )
 def test_bad_inputs_exit_2_with_one_line(files: Path, capsys, det: str, extra: list[str], match: str) -> None:
@@ -140,3 +140,15 @@ def test_psd_roc_plot_from_psds_extra(tmp_path: Path) -> None:
                      extra={"psd_roc": roc, "class_rocs": {"x": roc}})
     paths = write_plots([r], tmp_path / "p")
     assert [Path(p).name for p in paths] == ["psds1_psd_roc.png"] and Path(paths[0]).stat().st_size > 1000
+
+
+def test_unscoped_option_reaches_only_metrics_that_have_it(files: Path, capsys) -> None:
+    out = files / "out.json"
+    base = ["evaluate", "-r", str(files / "gt.tsv"), "-p", str(files / "det.tsv"), "--durations",
+            str(files / "dur.tsv"), "-q"]
+    code, _ = _run(base + ["-m", "event_f1,psds1", "-o", "time_decimals=3", "--json", str(out)], capsys)
+    assert code == 0
+    rep = json.loads(out.read_text())["metrics"]
+    assert rep["event_f1"]["params"]["time_decimals"] == 3
+    code, err = _run(base + ["-m", "psds1", "-o", "colour=1"], capsys)
+    assert code == 2 and "none of the metrics psds1 has such a parameter" in err

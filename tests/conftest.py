@@ -40,3 +40,22 @@ def loopback(monkeypatch: pytest.MonkeyPatch):
         yield server
     finally:
         server.close()
+
+
+@pytest.fixture
+def register_recipe(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
+    """``register_recipe(recipe) -> root``: add a test-only recipe to the dataset registry for this
+    test and write its toy fixture under ``tmp_path/<name>``."""
+    from avbench import registry
+
+    recipes = dict(registry.datasets())
+    monkeypatch.setattr(registry, "datasets", lambda: recipes)
+
+    def register(recipe) -> Path:  # noqa: ANN001
+        recipes[recipe.name] = recipe
+        root = tmp_path / recipe.name
+        root.mkdir()
+        recipe.make_toy(root)
+        return root
+
+    return register

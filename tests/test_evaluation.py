@@ -9,7 +9,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from avbench import registry
 from avbench.cli import main
 from avbench.dataset import Recipe
 from avbench.errors import InputError
@@ -60,14 +59,8 @@ class ToyRecipe(Recipe):
 
 
 @pytest.fixture
-def toy(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
-    recipes = dict(registry.datasets())
-    recipes["toy"] = ToyRecipe()
-    monkeypatch.setattr(registry, "datasets", lambda: recipes)
-    root = tmp_path / "toy"
-    root.mkdir()
-    ToyRecipe().make_toy(root)
-    return root
+def toy(register_recipe) -> Path:  # noqa: ANN001
+    return register_recipe(ToyRecipe())
 
 
 def _perfect_seg() -> Predictions:

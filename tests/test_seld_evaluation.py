@@ -16,7 +16,6 @@ from pathlib import Path
 
 import pytest
 
-from avbench import registry
 from avbench.cli import main
 from avbench.dataset import Recipe
 from avbench.evaluation import evaluate_predictions
@@ -49,14 +48,8 @@ class ToySeld(Recipe):
 
 
 @pytest.fixture
-def toy(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
-    recipes = dict(registry.datasets())
-    recipes["toyseld"] = ToySeld()
-    monkeypatch.setattr(registry, "datasets", lambda: recipes)
-    root = tmp_path / "toyseld"
-    root.mkdir()
-    ToySeld().make_toy(root)
-    return root
+def toy(register_recipe) -> Path:  # noqa: ANN001
+    return register_recipe(ToySeld())
 
 
 def _preds(shift: dict[str, float] | None = None, drop: tuple[str, ...] = (), extra: dict | None = None) -> Predictions:

@@ -72,9 +72,10 @@ def evaluate_predictions(
     if preds.benchmark != task.dataset:
         raise InputError(f"{preds.source}: task {task.id!r} belongs to benchmark {task.dataset!r}, not {preds.benchmark!r}")
     recipe = registry.dataset(task.dataset)
+    if reference is not None and not Path(reference).is_dir():
+        raise InputError(f"--reference {reference} must be the {task.dataset!r} dataset directory for a predictions JSON")
     root = Path(reference) if reference is not None else dataset_dir(task.dataset, data_dir)
-    if not root.is_dir():
-        raise InputError(f"--reference {root} must be the {task.dataset!r} dataset directory for a predictions JSON")
+    recipe.require(root)
     clips = recipe.reference(root, task, preds.split)
     preds.validate(task)
 

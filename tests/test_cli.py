@@ -63,3 +63,16 @@ def test_list_json_names_versions(capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 0
     metrics = {m["id"]: m for m in json.loads(out)["metrics"]}
     assert metrics["accuracy"]["version"] == "1.0" and metrics["accuracy"]["family"] == "classification"
+
+
+def test_info_unknown_name_suggests_a_close_one(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(["info", "psds"], capsys)
+    assert code == 2 and "no dataset, task or metric is named 'psds'" in err and "did you mean" in err
+
+
+def test_evaluate_without_data_says_how_to_get_it(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    p = tmp_path / "preds.json"
+    p.write_text('{"format": "avbench-predictions", "format_version": "1.0", "benchmark": "synth", '
+                 '"task": "synth-ave", "split": "test", "clips": {}}')
+    code, _, err = run(["evaluate", "--predictions", str(p), "--data-dir", str(tmp_path / "empty")], capsys)
+    assert code == 2 and "avbench download synth" in err and "--reference" not in err

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from avbench import registry
+from avbench.errors import InputError
 from avbench.paths import dataset_dir
 
 __all__ = ["COMMANDS"]
@@ -79,11 +80,18 @@ def info_cmd(name: str, data_dir: Path | None, as_json: bool) -> None:
             "metrics": [{"id": m.id, "params": dict(m.params)} for m in t.metrics],
             "description": t.description,
         }
-    else:
+    elif name in registry.metrics():
         m = registry.metric(name)
         info = {"metric": m.id, "version": m.version, "family": m.family, "input": m.input,
                 "params": dict(m.params), "description": m.description,
                 "doc": (m.compute.__doc__ or "").strip().split("\n\n")[0]}
+    else:
+        import difflib
+
+        known = [*registry.datasets(), *registry.tasks(), *registry.metrics()]
+        close = difflib.get_close_matches(name, known, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise InputError(f"no dataset, task or metric is named {name!r}{hint}; `avbench list` shows them all")
     if as_json:
         click.echo(json.dumps(info, indent=2, default=str))
         return

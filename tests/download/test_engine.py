@@ -264,7 +264,7 @@ def test_multivolume_archive_through_the_engine(loopback, tmp_path):
     fetches nothing and verify passes through the recorded member list."""
     import random
 
-    from test_download_extract import _split_zip
+    from test_extract import _split_zip
 
     a, b = random.Random(1).randbytes(120_000), random.Random(2).randbytes(90_000)
     src = tmp_path / "src"

@@ -29,6 +29,8 @@ Options (``**options``; anything else is an :class:`~avbench.errors.InputError`)
 ``scheduler``             None         YouTube: dask scheduler address (``executor="dask"``)
 ``remove_archives``       False        delete archives (and volumes) once extracted
 ``timeout``               60.0         seconds without data before a connection is retried
+``max_extract_ratio``     200          cap on an archive's declared expansion (zip bombs; also
+                                       ``AVBENCH_MAX_EXTRACT_RATIO``)
 ========================  ===========  ===========================================================
 
 Returns a :class:`FetchReport`; raises :class:`~avbench.errors.DownloadError` after the run when
@@ -41,12 +43,13 @@ Example:
     >>> fetch_resources([], ".", colour=True)
     Traceback (most recent call last):
     ...
-    avbench.errors.InputError: unknown download option(s) colour; known: dry_run, executor, mirror, quiet, remove_archives, retry_unavailable, scheduler, timeout, workers
+    avbench.errors.InputError: unknown download option(s) colour; known: dry_run, executor, max_extract_ratio, mirror, quiet, remove_archives, retry_unavailable, scheduler, timeout, workers
 """
 
 from __future__ import annotations
 
 import os
+import stat
 import sys
 import time
 import uuid
@@ -57,18 +60,19 @@ from typing import Any
 
 from avbench.download import http
 from avbench.download._progress import Cancelled, Progress
-from avbench.download.extract import extract
+from avbench.download.extract import DEFAULT_MAX_RATIO, extract
 from avbench.download._plan import PlanItem, check_space, local_state, print_plan, resolve_item, source_dict
 from avbench.download.record import DownloadRecord, now_utc
 from avbench.download.resource import Resource, YouTubeClip
-from avbench.download.verify import expected_digests, mismatches
+from avbench.download.verify import expected_digests, hash_file, mismatches
 from avbench.errors import DownloadError, InputError
 
 __all__ = ["fetch_resources", "FetchReport", "PlanItem", "OPTIONS"]
 
 OPTIONS: dict[str, Any] = {"workers": 8, "mirror": None, "dry_run": False, "quiet": False,
                            "retry_unavailable": False, "executor": "local", "scheduler": None,
-                           "remove_archives": False, "timeout": http.DEFAULT_TIMEOUT}
+                           "remove_archives": False, "timeout": http.DEFAULT_TIMEOUT,
+                           "max_extract_ratio": None}
 
 
 def _options(options: dict[str, Any]) -> dict[str, Any]:
@@ -81,6 +85,16 @@ def _options(options: dict[str, Any]) -> dict[str, Any]:
     if opts["executor"] not in ("local", "dask"):
         raise InputError(f"executor must be 'local' or 'dask', got {opts['executor']!r}")
     opts["mirror"] = opts["mirror"] or os.environ.get("AVBENCH_MIRROR") or None
+    ratio = opts["max_extract_ratio"]
+    if ratio is None:
+        env = os.environ.get("AVBENCH_MAX_EXTRACT_RATIO")
+        try:
+            ratio = float(env) if env else DEFAULT_MAX_RATIO
+        except ValueError:
+            raise InputError(f"AVBENCH_MAX_EXTRACT_RATIO must be a number, got {env!r}") from None
+    if not isinstance(ratio, (int, float)) or ratio <= 0:
+        raise InputError(f"max_extract_ratio must be a number > 0, got {ratio!r}")
+    opts["max_extract_ratio"] = float(ratio)
     return opts
 
 
@@ -147,6 +161,21 @@ def _fetch_one(item: PlanItem, root: Path, record: DownloadRecord, opts: dict[st
     raise DownloadError(f"{res.path}: checksum mismatch twice ({'; '.join(bad)}); the bytes are kept in {where}")
 
 
+def member_ok(path: Path, info: dict[str, Any], *, rehash: bool = False) -> bool:
+    """Whether an extracted member still is what was recorded: a regular file of the recorded size
+    and, if its mtime changed since extraction (or ``rehash``), of the recorded sha256."""
+    try:
+        st = path.lstat()
+    except FileNotFoundError:
+        return False
+    if not stat.S_ISREG(st.st_mode) or st.st_size != info["size"]:
+        return False
+    if not rehash and info.get("mtime_ns") == st.st_mtime_ns:
+        return True
+    want = info.get("sha256")
+    return want is None or hash_file(path).hexdigest("sha256") == want
+
+
 def _extract_one(item: PlanItem, root: Path, record: DownloadRecord, opts: dict[str, Any]) -> bool:
     res = item.resource
     archive = root / res.path
@@ -156,16 +185,23 @@ def _extract_one(item: PlanItem, root: Path, record: DownloadRecord, opts: dict[
     if missing:
         raise DownloadError(f"{res.path}: volume(s) {', '.join(missing)} missing; cannot extract")
     entry = record.archives.get(res.path)
-    members = record.archive_members(res.path) if entry and entry.get("extracted_to") == to else None
-    if members is not None and all((root / m).is_file() and (root / m).stat().st_size == s
-                                   for m, s in members.items()):
+    info = record.archive_member_info(res.path) if entry and entry.get("extracted_to") == to else None
+    bad = None if info is None else [m for m, v in info.items() if not member_ok(root / m, v)]
+    if info is not None and not bad:
         done = True
     else:
-        members = {f"{to}/{k}".lstrip("/"): v for k, v in extract(archive, root / to, volumes=volumes).items()}
+        prefix = f"{to}/" if to else ""
+        digests: dict[str, str] = {}
+        sizes = extract(archive, root / to, volumes=volumes, sha256=digests, max_ratio=opts["max_extract_ratio"],
+                        rewrite=[m[len(prefix):] for m in bad or () if m.startswith(prefix)])
+        info = {}
+        for k, size in sizes.items():
+            rel = f"{prefix}{k}"
+            info[rel] = {"size": size, "sha256": digests.get(k), "mtime_ns": (root / rel).lstat().st_mtime_ns}
         done = False
     removed = bool(opts["remove_archives"])
-    record.set_archive(res.path, {"extracted_to": to, "members": len(members), "removed": removed,
-                                  "date": now_utc()}, members)
+    record.set_archive(res.path, {"extracted_to": to, "members": len(info), "removed": removed,
+                                  "date": now_utc()}, info)
     if removed:
         for path, rel in [(archive, res.path), *zip(volumes, res.volumes)]:
             path.unlink(missing_ok=True)

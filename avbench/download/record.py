@@ -14,8 +14,9 @@
 ``verified`` lists the digests that were checked against an expected value (empty: nothing was
 known to check against). ``mtime_ns`` and ``size`` let a re-run skip re-hashing a file that has
 not changed since it was verified. The member list of every extracted archive (name -> size) is
-kept in ``<root>/.avbench/archives/<archive path>.json`` so ``avbench verify`` can check the
-extracted files after the archive itself was removed.
+kept in ``<root>/.avbench/archives/<archive path>.json`` (name -> ``{"size", "sha256",
+"mtime_ns"}``, the sha256 computed while extracting) so ``avbench verify`` can re-hash the
+extracted files, with or without the archive, and ``avbench download`` can repair them.
 
 Example:
     >>> import tempfile
@@ -81,7 +82,7 @@ class DownloadRecord:
             if self.files.pop(rel, None) is not None:
                 self._dirty = True
 
-    def set_archive(self, rel: str, entry: dict[str, Any], members: dict[str, int] | None = None) -> None:
+    def set_archive(self, rel: str, entry: dict[str, Any], members: dict[str, Any] | None = None) -> None:
         if members is not None:
             write_json(self._members_path(rel), members)
         with self._lock:
@@ -91,14 +92,32 @@ class DownloadRecord:
     def _members_path(self, rel: str) -> Path:
         return self.dir / "archives" / (rel.replace("/", "%") + ".json")
 
-    def archive_members(self, rel: str) -> dict[str, int] | None:
+    def archive_member_info(self, rel: str) -> dict[str, dict[str, Any]] | None:
+        """``{member: {"size", "sha256", "mtime_ns"}}`` recorded when ``rel`` was extracted (older
+        records hold the size only)."""
         p = self._members_path(rel)
         if not p.is_file():
             return None
         try:
-            return {str(k): int(v) for k, v in read_json(p).items()}
-        except (InputError, AttributeError, TypeError, ValueError):
+            return {str(k): {"size": int(v)} if isinstance(v, int) else {**v, "size": int(v["size"])}
+                    for k, v in read_json(p).items()}
+        except (InputError, AttributeError, TypeError, ValueError, KeyError):
             return None
+
+    def archive_members(self, rel: str) -> dict[str, int] | None:
+        info = self.archive_member_info(rel)
+        return None if info is None else {k: v["size"] for k, v in info.items()}
+
+    def forget_member_state(self, rel: str, members: list[str]) -> None:
+        """Make the next ``download`` re-check ``members`` of archive ``rel`` (``verify`` found them
+        corrupt): their recorded mtimes are dropped."""
+        info = self.archive_member_info(rel)
+        if info is None:
+            return
+        for m in members:
+            if m in info:
+                info[m].pop("mtime_ns", None)
+        write_json(self._members_path(rel), info)
 
     def removed_archive_members(self, rel: str) -> dict[str, int] | None:
         """The members of ``rel`` when it was extracted and then removed; ``None`` otherwise."""

@@ -14,8 +14,9 @@ from typing import Any
 
 import pytest
 
+from _recipe import TinyRecipe, cli
+
 from avbench import registry
-from avbench.dataset import Recipe
 from avbench.download import fetch_resources
 from avbench.download.resource import HttpSource, Resource, ZenodoSource
 from avbench.download.verify import verify_resources
@@ -190,41 +191,9 @@ def test_options_contract():
 
 
 # -- CLI on a tiny recipe ------------------------------------------------------------------------
-class _Tiny(Recipe):
-    name = "tinytest"
-    version = "1"
-    parts = ("meta", "audio")
-    default_parts = ("meta",)
-    res: list[Resource] = []
-
-    def resources(self, *, parts=("meta",), split=None):  # type: ignore[no-untyped-def]
-        self.check_parts(parts)
-        return [r for r in self.res if r.part in parts]
-
-    def splits(self, root=None):  # type: ignore[no-untyped-def]
-        raise NotImplementedError
-
-    def tasks(self):  # type: ignore[no-untyped-def]
-        return []
-
-    def load(self, root, *, split=None):  # type: ignore[no-untyped-def]
-        return {}
-
-    def make_toy(self, root):  # type: ignore[no-untyped-def]
-        pass
-
-
-def _cli(argv: list[str]) -> int:
-    from avbench.cli import main
-
-    with pytest.raises(SystemExit) as ex:
-        main(argv)
-    return int(ex.value.code or 0)
-
-
 @pytest.fixture()
 def tiny(loopback, monkeypatch):
-    recipe = _Tiny()
+    recipe = TinyRecipe()
     recipe.res = _resources(loopback)
     monkeypatch.setattr(registry, "datasets", lambda: {"tinytest": recipe})
     return recipe
@@ -232,23 +201,23 @@ def tiny(loopback, monkeypatch):
 
 def test_cli_download_verify_fetch(tiny, loopback, tmp_path, capsys):
     d = str(tmp_path)
-    assert _cli(["download", "tinytest", "--data-dir", d, "--dry-run"]) == 0
+    assert cli(["download", "tinytest", "--data-dir", d, "--dry-run"]) == 0
     assert "would fetch 5 of 5 files" in capsys.readouterr().out
-    assert _cli(["download", "tinytest", "--data-dir", d, "--parts", "meta,audio", "--quiet", "--workers", "3"]) == 0
+    assert cli(["download", "tinytest", "--data-dir", d, "--parts", "meta,audio", "--quiet", "--workers", "3"]) == 0
     assert (tmp_path / "tinytest/data/audio/a.wav").is_file()
-    assert _cli(["verify", "tinytest", "--data-dir", d, "--parts", "all"]) == 0
+    assert cli(["verify", "tinytest", "--data-dir", d, "--parts", "all"]) == 0
     assert "6 file(s) checked" in capsys.readouterr().out
     (tmp_path / "tinytest/meta/f2.txt").write_bytes(b"?")
-    assert _cli(["verify", "tinytest", "--data-dir", d]) == 1
+    assert cli(["verify", "tinytest", "--data-dir", d]) == 1
     assert "corrupt  meta/f2.txt  (size expected 21, got 1)" in capsys.readouterr().out
-    assert _cli(["download", "tinytest", "--data-dir", d, "--parts", "bogus"]) == 2
+    assert cli(["download", "tinytest", "--data-dir", d, "--parts", "bogus"]) == 2
     assert "has no part(s) bogus" in capsys.readouterr().err
     url = loopback.add_file("one.bin", b"one file")
     out = tmp_path / "one" / "one.bin"
     sha = hashlib.sha256(b"one file").hexdigest()
-    assert _cli(["fetch", url, "--sha256", sha, "--out", str(out), "--quiet"]) == 0
+    assert cli(["fetch", url, "--sha256", sha, "--out", str(out), "--quiet"]) == 0
     assert out.read_bytes() == b"one file"
-    assert _cli(["fetch", url, "--sha256", "0" * 64, "--out", str(tmp_path / "two.bin"), "--quiet"]) == 2
+    assert cli(["fetch", url, "--sha256", "0" * 64, "--out", str(tmp_path / "two.bin"), "--quiet"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 2 and f"sha256 expected {'0' * 64}, got {sha}" in err  # summary of the first run + one error line
 
@@ -264,7 +233,7 @@ def test_multivolume_archive_through_the_engine(loopback, tmp_path):
     fetches nothing and verify passes through the recorded member list."""
     import random
 
-    from test_extract import _split_zip
+    from _archives import _split_zip
 
     a, b = random.Random(1).randbytes(120_000), random.Random(2).randbytes(90_000)
     src = tmp_path / "src"

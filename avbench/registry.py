@@ -21,6 +21,7 @@ Example:
 from __future__ import annotations
 
 import importlib
+import os
 import pkgutil
 from functools import cache
 from types import ModuleType
@@ -48,14 +49,25 @@ __all__ = [
 ]
 
 
-def plugin_modules(package: str) -> list[ModuleType]:
-    """Import and return the public modules of ``package`` (sorted by name)."""
+def plugin_modules(package: str, *, recursive: bool = False) -> list[ModuleType]:
+    """Import and return the public modules and sub-packages of ``package``, by name.
+
+    With ``recursive`` the public modules of public sub-packages follow their package (depth first):
+    metric families are packages whose modules each declare ``METRICS``; a recipe or baseline is one
+    top-level module or package.
+
+    Only the package's own directory is walked (not the directories of moved-module aliases that
+    ``__path__`` may also hold), and names starting with ``_`` are skipped with everything below them.
+    """
     pkg = importlib.import_module(package)
     mods = []
-    for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda i: i.name):
+    for info in sorted(pkgutil.iter_modules([os.path.dirname(pkg.__file__ or "")]), key=lambda i: i.name):
         if info.name.startswith("_"):
             continue
-        mods.append(importlib.import_module(f"{package}.{info.name}"))
+        mod = importlib.import_module(f"{package}.{info.name}")
+        mods.append(mod)
+        if recursive and info.ispkg:
+            mods.extend(plugin_modules(mod.__name__, recursive=True))
     return mods
 
 
@@ -99,7 +111,7 @@ def dataset(name: str) -> Recipe:
 def metrics() -> dict[str, MetricConfig]:
     """All metric configurations by id."""
     out: dict[str, Any] = {}
-    for mod in plugin_modules("avbench.metrics"):
+    for mod in plugin_modules("avbench.metrics", recursive=True):
         for cfg in getattr(mod, "METRICS", ()):
             if cfg.id in out:
                 raise RuntimeError(f"metric id {cfg.id!r} is defined twice ({mod.__name__})")
@@ -151,7 +163,7 @@ def task(task_id: str) -> Task:
 
 def _family_hooks(attr: str) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    for mod in plugin_modules("avbench.metrics"):
+    for mod in plugin_modules("avbench.metrics", recursive=True):
         for key, fn in dict(getattr(mod, attr, {})).items():
             if key in out:
                 raise RuntimeError(f"{attr}[{key!r}] is defined twice ({mod.__name__})")

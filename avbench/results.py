@@ -13,8 +13,8 @@ Compute signatures by ``input`` kind (what :mod:`avbench.evaluation` passes):
   ``[N, C]`` scores or int ``[N]`` predicted indices;
 - ``"multilabel"``: ``compute(y_true, y_score, *, labels, **params)``, both ``[N, C]``;
 - ``"cml"``: ``compute(true_start, pred_start, **params)``, int ``[N]`` segment indices;
-- ``"sed"`` and ``"seld"``: family-specific inputs (see :mod:`avbench.metrics.sed_files` and
-  :mod:`avbench.metrics.seld_files`); their modules provide ``JSON_ADAPTERS[input]``, a function
+- ``"sed"`` and ``"seld"``: family-specific inputs (see :mod:`avbench.metrics.sed.files` and
+  :mod:`avbench.metrics.seld.files`); their modules provide ``JSON_ADAPTERS[input]``, a function
   ``from_json(task, reference_clips, predicted_clips) -> (args, kwargs)`` that turns validated
   predictions JSON content into the ``compute`` arguments.
 

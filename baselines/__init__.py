@@ -1,5 +1,5 @@
-"""Reference baselines of avbench, one module per model (installed as ``avbench.baselines``).
+"""Reference baselines of avbench (installed as ``avbench.baselines``): one module or package per model.
 
-Each module defines ``BASELINE``, discovered by :mod:`avbench.registry`. Baselines that need torch
-import it inside their functions (extra ``[baselines]``).
+Each top-level module or package defines ``BASELINE``, discovered by :mod:`avbench.registry`.
+Baselines that need torch import it inside their functions (extra ``[baselines]``).
 """

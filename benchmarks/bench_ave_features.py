@@ -69,7 +69,7 @@ def _write_features(root: Path) -> None:
 
 
 def _child(method: str, root: Path) -> None:
-    from avbench.recipes._ave_features import AveFeatures
+    from avbench.recipes.ave.features import AveFeatures
 
     feats = AveFeatures(root, "train", release=method != "avbench-keep")
     rows = feats.rows.tolist()

@@ -1,6 +1,6 @@
 """Peak memory of exact PSDS2 (with cross-triggers) at AudioSet-strong scale: 15,000 clips x 400 classes.
 
-avbench streams the score tables through :class:`avbench.metrics._psds_accum.IntersectionAccumulator`
+avbench streams the score tables through :class:`avbench.metrics.sed._psd.accum.IntersectionAccumulator`
 in chunks of 16 clips (a prescan pass over the top scores first), so no clips x thresholds x classes
 array ever exists. Synthetic seeded data: 10-s clips, 156 frames, 0-4 reference classes per clip,
 scores float32 (as a model emits them, not quantised). Each run happens in a fresh subprocess and
@@ -29,11 +29,11 @@ import json, resource, sys, time
 sys.path.insert(0, sys.argv[4])
 import numpy as np
 from _psds_synth import clip_scores, synth_reference
-from avbench.metrics._psd_roc import SECONDS_PER_UNIT
-from avbench.metrics._psds_accum import IntersectionAccumulator
-from avbench.metrics._psds_core import RefIndex
-from avbench.metrics._sed_io import ScoreTable
-from avbench.metrics.psds import psds_from_counts
+from avbench.metrics.sed._psd.roc import SECONDS_PER_UNIT
+from avbench.metrics.sed._psd.accum import IntersectionAccumulator
+from avbench.metrics.sed._psd.core import RefIndex
+from avbench.metrics.sed.io import ScoreTable
+from avbench.metrics.sed.psd import psds_from_counts
 n, k, chunk, cover = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[5] == "1"
 labels = [f"class{i:03d}" for i in range(k)]
 ref, dur = synth_reference(n, labels, seed=1, max_classes=4, cover_all=cover)

@@ -23,8 +23,8 @@ from pathlib import Path
 
 import numpy as np
 
-from avbench.metrics.sed_event import event_based
-from avbench.metrics.sed_segment import segment_based
+from avbench.metrics.sed.event import event_based
+from avbench.metrics.sed.segment import segment_based
 from avbench.model import Event
 
 LABELS = ["Alarm_bell_ringing", "Blender", "Cat", "Dishes", "Dog", "Electric_shaver_toothbrush", "Frying",

@@ -78,5 +78,36 @@ def test_wheel_installs_everything_under_avbench(tmp_path: Path) -> None:
     tops = {n.split("/")[0] for n in names}
     assert tops <= {"avbench", next(t for t in tops if t.endswith(".dist-info"))}, tops
     for must in ("avbench/metrics/classification.py", "avbench/recipes/__init__.py", "avbench/baselines/__init__.py",
-                 "avbench/schemas/predictions-1.0.json", "avbench/py.typed"):
+                 "avbench/schemas/predictions-1.0.json", "avbench/py.typed", "avbench/metrics/sed/psd.py",
+                 "avbench/metrics/_moved/psds.py", "avbench/recipes/ave/index/index.json"):
         assert must in names
+    # every source module of the tree is in the wheel, under the name it imports as
+    for rel in _source_modules():
+        assert rel in names, f"{rel} is missing from the wheel (add its package to pyproject.toml)"
+
+
+def _source_modules() -> list[str]:
+    out = []
+    for src, dst in (("avbench", "avbench"), ("metrics", "avbench/metrics"), ("recipes", "avbench/recipes"),
+                     ("baselines", "avbench/baselines")):
+        for f in (REPO / src).rglob("*.py"):
+            rel = f.relative_to(REPO / src)
+            if "__pycache__" in rel.parts or rel.parts[-2:-1] == ("index",):
+                continue
+            out.append(f"{dst}/{rel.as_posix()}")
+    return out
+
+
+def test_every_package_directory_is_listed_in_pyproject() -> None:
+    import tomllib
+
+    cfg = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]
+    listed = set(cfg["packages"])
+    found = set()
+    for src, dst in (("avbench", "avbench"), ("metrics", "avbench.metrics"), ("recipes", "avbench.recipes"),
+                     ("baselines", "avbench.baselines")):
+        for init in (REPO / src).rglob("__init__.py"):
+            rel = init.parent.relative_to(REPO / src)
+            found.add(".".join((dst, *rel.parts)) if rel.parts else dst)
+    assert found - listed == set(), f"packages missing from [tool.setuptools] packages: {sorted(found - listed)}"
+    assert listed - found == set(), f"listed packages that do not exist: {sorted(listed - found)}"

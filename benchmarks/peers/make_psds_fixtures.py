@@ -2,7 +2,7 @@
 
 Run in the peer venv (psds_eval 0.5.3, sed_scores_eval 0.0.4, pandas 1.5, numpy 1.26):
 
-    /work/peers/psds/bin/python benchmarks/peers/make_psds_fixtures.py tests/data/psds
+    /work/peers/psds/bin/python benchmarks/peers/make_psds_fixtures.py tests/metrics/sed/data/psds
 
 Writes ``scores_cases.json`` (score tables + reference + sed_scores_eval PSDS values) and
 ``op_cases.json`` (operating points + reference + psds_eval PSDS and macro-F values). Inputs are
@@ -164,4 +164,4 @@ def main(out_dir: str) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1] if len(sys.argv) > 1 else "tests/data/psds")
+    main(sys.argv[1] if len(sys.argv) > 1 else "tests/metrics/sed/data/psds")

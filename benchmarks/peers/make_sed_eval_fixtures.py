@@ -6,9 +6,9 @@ then from the repository root::
 
     /work/peers/sed_eval/bin/python benchmarks/peers/make_sed_eval_fixtures.py [--desed ../shared/reference/desed/...]
 
-Writes ``tests/data/sed_eval/cases.json`` (inputs + sed_eval counts and values for segment-based
+Writes ``tests/metrics/sed/data/sed_eval/cases.json`` (inputs + sed_eval counts and values for segment-based
 1 s and event-based in three settings) and, when the DESED reference files are there,
-``tests/data/sed_eval/desed_student.json`` (sed_eval counts and values only; the inputs stay in
+``tests/metrics/sed/data/sed_eval/desed_student.json`` (sed_eval counts and values only; the inputs stay in
 ../shared). Every case is evaluated file by file, as sed_eval requires, with an empty list for a
 file that has no events on one side. NaN outputs are written as ``null``.
 """

@@ -1,4 +1,4 @@
-"""Freeze the official DCASE SELD metric outputs on seeded random inputs (tests/data/seld/*.json).
+"""Freeze the official DCASE SELD metric outputs on seeded random inputs (tests/metrics/seld/data/*.json).
 
 Run with the old-numpy peer environment, never from the avbench venv::
 
@@ -30,7 +30,7 @@ from pathlib import Path
 from unittest import mock
 
 SRC = Path(os.environ.get("SELD_PEERS", "/work/peers/seld/src"))
-OUT = Path(__file__).resolve().parents[2] / "tests" / "data" / "seld"
+OUT = Path(__file__).resolve().parents[2] / "tests" / "metrics" / "seld" / "data"
 REPOS = {
     "2019": "sharathadavanne+seld-dcase2019",
     "2020": "sharathadavanne+seld-dcase2020",

@@ -1,0 +1,5 @@
+"""Moved to :mod:`avbench.metrics.sed.curves` (this path warns and works until avbench 0.3)."""
+
+from avbench._moved import alias
+
+alias(__name__, "avbench.metrics.sed.curves")

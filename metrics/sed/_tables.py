@@ -1,0 +1,217 @@
+"""Frame-wise score tables and the :class:`SedPredictions` container (re-exported by ``_sed_io``).
+
+A :class:`ScoreTable` is one clip's scores in the sed_scores_eval layout: frame boundaries
+``[T+1]`` and scores ``[T, C]``. :class:`SedPredictions` holds one operating point, several
+operating points and/or score tables, and gives F1-type metrics single-operating-point events
+(:meth:`SedPredictions.single_op_events`).
+
+Example:
+    >>> st = ScoreTable(np.array([0.0, 1.0, 2.0, 3.0]), np.array([[0.2], [0.9], [0.7]]), ("dog",))
+    >>> [(e.onset, e.offset) for e in st.events(0.5)]
+    [(1.0, 3.0)]
+    >>> [(e.onset, e.offset) for e in st.events(0.7)]
+    [(1.0, 3.0)]
+    >>> [(e.onset, e.offset) for e in st.events(0.71)]
+    [(1.0, 2.0)]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+
+import numpy as np
+
+from avbench.errors import InputError
+from avbench.metrics.sed._detections import DetectionColumns
+from avbench.model import Event
+
+__all__ = ["ScoreTable", "SedPredictions", "table_from_rows"]
+
+
+@dataclass(frozen=True)
+class ScoreTable:
+    """Frame-wise class scores of one clip (the sed_scores_eval layout).
+
+    Attributes:
+        timestamps: float ``[T+1]`` frame boundaries in seconds, strictly increasing; frame ``t``
+            covers ``[timestamps[t], timestamps[t+1])``.
+        values: float ``[T, C]`` scores (higher = more likely active).
+        classes: the ``C`` class names, in column order.
+    """
+
+    timestamps: np.ndarray
+    values: np.ndarray
+    classes: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        ts = np.asarray(self.timestamps, dtype=np.float64)
+        vals = np.asarray(self.values, dtype=np.float64)
+        cls = tuple(str(c) for c in self.classes)
+        if ts.ndim != 1 or vals.ndim != 2 or vals.shape != (ts.size - 1, len(cls)):
+            raise InputError(
+                f"score table: expected timestamps [T+1] and values [T, {len(cls)}], got {ts.shape} and {vals.shape}"
+            )
+        if not (np.all(np.isfinite(ts)) and np.all(np.isfinite(vals))):
+            raise InputError("score table: timestamps and scores must be finite")
+        if ts.size > 1 and not np.all(np.diff(ts) > 0):
+            raise InputError("score table: frame boundaries must be strictly increasing")
+        ts.flags.writeable = False
+        vals.flags.writeable = False
+        object.__setattr__(self, "timestamps", ts)
+        object.__setattr__(self, "values", vals)
+        object.__setattr__(self, "classes", cls)
+
+    def events(self, threshold: float) -> list[Event]:
+        """Detections at ``threshold``: maximal runs of frames with ``score >= threshold``, per class.
+
+        The rule is ``>=``, the threshold convention of sed_scores_eval's curves and of the
+        intersection / PSDS metrics here, so every avbench SED metric binarises alike. An event
+        spans from the start of its first active frame to the end of its last.
+        """
+        active = self.values >= threshold
+        out: list[Event] = []
+        if not active.any():
+            return out
+        pad = np.zeros((1, active.shape[1]), dtype=bool)
+        change = np.diff(np.vstack([pad, active, pad]).astype(np.int8), axis=0)
+        for c, name in enumerate(self.classes):
+            starts = np.flatnonzero(change[:, c] == 1)
+            ends = np.flatnonzero(change[:, c] == -1)
+            out.extend(Event(float(self.timestamps[s]), float(self.timestamps[e]), name) for s, e in zip(starts, ends))
+        out.sort(key=lambda e: (e.onset, e.label))
+        return out
+
+
+def table_from_rows(header: list[str], body: list[list[str]], p: Path, first_line: int) -> ScoreTable:
+    low = [h.lower() for h in header]
+    if low[:2] != ["onset", "offset"] or len(header) < 3:
+        raise InputError(f"{p}, line {first_line}: a score table starts with 'onset<TAB>offset<TAB><class>...', got {header!r}")
+    try:
+        arr = np.array(body, dtype=np.float64).reshape(len(body), len(header))
+    except ValueError:
+        raise InputError(f"{p}: every score row needs {len(header)} numbers") from None
+    if arr.shape[0] == 0:
+        raise InputError(f"{p}: score table has no frames")
+    if not np.allclose(arr[1:, 0], arr[:-1, 1], rtol=0, atol=1e-6):
+        bad = int(np.flatnonzero(~np.isclose(arr[1:, 0], arr[:-1, 1], rtol=0, atol=1e-6))[0])
+        raise InputError(f"{p}, line {first_line + bad + 2}: frames must be gapless (onset == previous offset)")
+    try:
+        return ScoreTable(np.append(arr[:, 0], arr[-1, 1]), arr[:, 2:], tuple(header[2:]))
+    except InputError as exc:
+        raise InputError(f"{p}: {exc}") from None
+
+
+class _OpView(Mapping):
+    """``{threshold: {clip: [Event]}}`` over :class:`DetectionColumns`, one operating point built on access."""
+
+    def __init__(self, cols: DetectionColumns) -> None:
+        self.cols = cols
+        self._index = {t: i for i, t in enumerate(cols.thresholds)}
+
+    def __getitem__(self, threshold: float) -> dict[str, list[Event]]:
+        return self.cols.events_at(self._index[float(threshold)])
+
+    def __iter__(self):
+        return iter(self.cols.thresholds)
+
+    def __len__(self) -> int:
+        return len(self.cols.thresholds)
+
+
+@dataclass(frozen=True)
+class SedPredictions:
+    """What a SED system produced, in any of three forms (at least one is required).
+
+    Attributes:
+        events: one operating point, ``{clip: [Event, ...]}``.
+        operating_points: ``{threshold: {clip: [Event, ...]}}``, or a
+            :class:`~avbench.metrics.sed._detections.DetectionColumns` (as read from files; then this
+            attribute is a read-only mapping view that builds Events only for the thresholds accessed).
+        scores: ``{clip: ScoreTable}``.
+    """
+
+    events: Mapping[str, Sequence[Event]] | None = None
+    operating_points: Mapping[float, Mapping[str, Sequence[Event]]] | DetectionColumns | None = None
+    scores: Mapping[str, ScoreTable] | None = None
+    _cache: dict = field(default_factory=dict, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.events is None and self.operating_points is None and self.scores is None:
+            raise InputError("SED predictions: give events, operating_points or scores")
+        if self.events is not None:
+            object.__setattr__(self, "events", MappingProxyType({k: list(v) for k, v in self.events.items()}))
+        if isinstance(self.operating_points, DetectionColumns):
+            self._cache["columns", "operating_points"] = self.operating_points
+            object.__setattr__(self, "operating_points", _OpView(self.operating_points))
+        elif self.operating_points is not None:
+            ops = {float(t): {k: list(v) for k, v in op.items()} for t, op in self.operating_points.items()}
+            object.__setattr__(self, "operating_points", MappingProxyType(ops))
+        if self.scores is not None:
+            object.__setattr__(self, "scores", MappingProxyType(dict(self.scores)))
+
+    @property
+    def kind(self) -> str:
+        """``"events"``, ``"operating_points"`` or ``"scores"``: the form :meth:`single_op_events` uses."""
+        if self.events is not None:
+            return "events"
+        return "operating_points" if self.operating_points is not None else "scores"
+
+    def detection_columns(self, form: str = "operating_points") -> DetectionColumns:
+        """``operating_points`` (or ``events``, as one operating point) as columns, converted once.
+
+        Raises:
+            InputError: that form was not given.
+        """
+        key = ("columns", form)
+        if key not in self._cache:
+            src = self.operating_points if form == "operating_points" else {0.0: self.events} if form == "events" else None
+            if src is None or (form == "events" and self.events is None):
+                raise InputError(f"SED predictions: no {form.replace('_', ' ')} given")
+            self._cache[key] = DetectionColumns.from_events(src)
+        return self._cache[key]
+
+    def clip_ids(self) -> set[str]:
+        """Every clip that some prediction form mentions."""
+        ids: set[str] = set()
+        if self.events is not None:
+            ids.update(self.events)
+        if isinstance(self.operating_points, _OpView):
+            ids.update(self.operating_points.cols.clips)
+        elif self.operating_points is not None:
+            for op in self.operating_points.values():
+                ids.update(op)
+        if self.scores is not None:
+            ids.update(self.scores)
+        return ids
+
+    def single_op_events(self, *, threshold: float = 0.5) -> dict[str, list[Event]]:
+        """Events at one operating point, for F1 / error-rate metrics.
+
+        Rule: ``events`` when given (``threshold`` is ignored); else the operating point whose
+        threshold equals ``threshold`` (to 1e-9); else the score tables binarised with
+        ``score >= threshold`` (:meth:`ScoreTable.events`).
+
+        Raises:
+            InputError: only operating points are given and none is at ``threshold``.
+        """
+        if self.events is not None:
+            return {k: list(v) for k, v in self.events.items()}
+        key = ("op", float(threshold))
+        if key in self._cache:
+            return {k: list(v) for k, v in self._cache[key].items()}
+        if self.scores is not None:
+            res = {k: t.events(threshold) for k, t in self.scores.items()}
+        else:
+            ops = self.operating_points or {}
+            match = [t for t in ops if abs(t - threshold) <= 1e-9]
+            if not match:
+                known = ", ".join(f"{t:g}" for t in sorted(ops))
+                raise InputError(
+                    f"no operating point at threshold {threshold:g} (have {known}); pass -o threshold=<one of them>"
+                )
+            res = {k: list(v) for k, v in ops[match[0]].items()}
+        self._cache[key] = res
+        return {k: list(v) for k, v in res.items()}

@@ -1,0 +1,321 @@
+"""File-based evaluation of the SED family (``avbench evaluate --reference gt.tsv ...``) and its JSON adapter.
+
+:func:`evaluate_files` reads a DCASE reference TSV, an optional durations TSV and predictions in
+any of three forms, detected from what is on disk:
+
+- a detections TSV (``filename onset offset event_label``): one operating point;
+- a directory of ``*_<threshold>.tsv`` detection files, or a ``threshold<TAB>path`` list:
+  operating points, read straight into columns (no Event objects;
+  :mod:`avbench.metrics.sed._op_files`);
+- a directory of per-clip score TSVs (``onset offset <class...>``) or one score TSV with a
+  ``filename`` column: score tables.
+
+Clip ids of predictions and durations are matched to the reference exactly, else by their stem
+without an audio suffix (``a.wav`` ~ ``a``, as sed_scores_eval names score files). The evaluated
+clips are the reference clips plus clips listed only in the durations file. Policies:
+
+- a predicted clip outside them, or an event label outside the reference label set (or
+  ``-o labels=a,b,c``), is an error naming file/clip;
+- a clip without prediction is an error naming clips, unless ``allow_missing``: then it is scored
+  as empty (no events; a one-frame all-zero score table) and counted in ``Report.coverage``.
+
+Options (``-o KEY=VALUE``): ``labels=a,b,c``; any metric parameter (``time_decimals=none``,
+``threshold=0.4``, ``strict=true``, ``collar=0.25``...) for every requested metric, or
+``METRIC.KEY=VALUE`` for one. ``bootstrap=N`` (with ``bootstrap_seed=S``, default 0, and
+``bootstrap_confidence=C``, default 0.95; also per metric, ``psds1.bootstrap=0``) adds clip-bootstrap
+percentile intervals of every overall value to each result's ``extra["confidence_intervals"]``
+(:mod:`avbench.metrics.sed.bootstrap`). Plots (``--plots DIR``): per-class F1 bars for each result with
+class-wise F1, and PSD-ROC curves for results whose ``extra`` has ``psd_roc``
+(:mod:`avbench.metrics.sed.plots`).
+
+Example:
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (d / "gt.tsv").write_text("filename\\tonset\\toffset\\tevent_label\\na.wav\\t1.0\\t2.0\\tdog\\n")
+    >>> _ = (d / "det.tsv").write_text("filename\\tonset\\toffset\\tevent_label\\na.wav\\t1.1\\t2.0\\tdog\\n")
+    >>> rep = evaluate_files(["event_f1"], reference=d / "gt.tsv", predictions=d / "det.tsv", durations=None,
+    ...                      allow_missing=False, plots_dir=None, options={})
+    >>> rep.results[0].overall["f1"], rep.coverage["clips_missing"]
+    (1.0, 0)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from avbench.errors import InputError
+from avbench.metrics.sed.io import (
+    ScoreTable,
+    SedPredictions,
+    clip_stem,
+    read_durations_tsv,
+    read_events_tsv,
+    read_score_tables,
+)
+from avbench.metrics.sed._op_files import read_operating_point_columns
+from avbench.model import Clip, Event
+from avbench.report import Report
+
+__all__ = ["evaluate_files", "from_json", "FILE_EVALUATORS", "JSON_ADAPTERS", "parse_option"]
+
+
+def parse_option(value: str) -> Any:
+    """``none``/``true``/``false``/int/float from an ``-o KEY=VALUE`` string, else the string.
+
+    Example:
+        >>> [parse_option(v) for v in ("none", "true", "6", "0.25", "x")]
+        [None, True, 6, 0.25, 'x']
+    """
+    low = value.strip().lower()
+    if low in ("none", "null"):
+        return None
+    if low in ("true", "yes"):
+        return True
+    if low in ("false", "no"):
+        return False
+    for kind in (int, float):
+        try:
+            return kind(value)
+        except ValueError:
+            pass
+    return value
+
+
+def _head(path: Path) -> list[str]:
+    with path.open(encoding="utf-8-sig") as fh:
+        line = fh.readline()
+    sep = "," if ("\t" not in line and "," in line) else "\t"
+    return [c.strip().lower() for c in line.split(sep)]
+
+
+def _is_score_header(head: list[str]) -> bool:
+    cols = [h for h in head if h != "filename"]
+    return cols[:2] == ["onset", "offset"] and len(cols) > 2 and "event_label" not in cols
+
+
+def read_predictions(path: Path, labels: Sequence[str]) -> SedPredictions:
+    """Detect and read the prediction form at ``path`` (module docstring)."""
+    if path.is_dir():
+        tsvs = sorted(f for f in path.iterdir() if f.suffix.lower() in (".tsv", ".csv"))
+        if not tsvs:
+            raise InputError(f"{path}: no .tsv files; expected score tables or operating-point detection files")
+        if _is_score_header(_head(tsvs[0])):
+            return SedPredictions(scores=read_score_tables(path))
+        return SedPredictions(operating_points=read_operating_point_columns(path, labels=labels))
+    head = _head(path)
+    if _is_score_header(head):
+        return SedPredictions(scores=read_score_tables(path))
+    if head and (head[0] == "threshold" or (len(head) == 2 and _is_number(head[0]))):
+        return SedPredictions(operating_points=read_operating_point_columns(path, labels=labels))
+    return SedPredictions(events=read_events_tsv(path, labels=labels))
+
+
+def _is_number(s: str) -> bool:
+    try:
+        float(s)
+    except ValueError:
+        return False
+    return True
+
+
+def _aligner(clips: Sequence[str], source: Path, what: str):
+    """``(align, name)``: re-key a ``{clip: ...}`` mapping / one clip id to the reference ids."""
+    exact = set(clips)
+    by_stem = {clip_stem(c): c for c in clips}
+
+    def name(k: str) -> str:
+        key = k if k in exact else by_stem.get(clip_stem(k))
+        if key is None:
+            raise InputError(
+                f"{source}: {what} for clip {k!r}, which is not in the reference; "
+                "clip ids must match the reference file names (with or without the audio suffix)"
+            )
+        return key
+
+    def align(mapping: Mapping[str, Any]) -> dict[str, Any]:
+        return {name(k): v for k, v in mapping.items()}
+
+    return align, name
+
+
+def _empty_table(duration: float, labels: Sequence[str]) -> ScoreTable:
+    return ScoreTable(np.array([0.0, duration]), np.zeros((1, len(labels))), tuple(labels))
+
+
+_BOOT = {"bootstrap": "n_bootstrap", "bootstrap_seed": "seed", "bootstrap_confidence": "confidence"}
+
+
+def _metric_options(metric_ids: Sequence[str], options: Mapping[str, str]
+                    ) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
+    """Per metric: its parameters, and its bootstrap settings (``bootstrap*`` options).
+
+    ``metric.name=value`` goes to that metric; an unscoped ``name=value`` goes to every requested
+    metric that has such a parameter (e.g. ``threshold`` reaches the F1 metrics, not PSDS), and is
+    an error when none has it.
+    """
+    import inspect
+
+    from avbench import registry
+
+    accepts = {m: set(inspect.signature(registry.metric(m).compute).parameters) for m in metric_ids}
+    per: dict[str, dict[str, Any]] = {m: {} for m in metric_ids}
+    boot: dict[str, dict[str, Any]] = {m: {} for m in metric_ids}
+    for key, raw in options.items():
+        if key == "labels":
+            continue
+        mid, dot, name = key.rpartition(".")
+        if dot and mid not in per:
+            raise InputError(f"option {key!r}: metric {mid!r} is not among the requested metrics {', '.join(metric_ids)}")
+        targets = [mid] if dot else [m for m in metric_ids if name in _BOOT or name in accepts[m]]
+        if not targets:
+            raise InputError(f"option {key!r}: none of the metrics {', '.join(metric_ids)} has such a parameter")
+        for m in targets:
+            if name in _BOOT:
+                boot[m][_BOOT[name]] = parse_option(raw)
+            else:
+                per[m][name] = parse_option(raw)
+    return per, boot
+
+
+def evaluate_files(
+    metric_ids: list[str],
+    *,
+    reference: Path,
+    predictions: Path,
+    durations: Path | None,
+    allow_missing: bool,
+    plots_dir: Path | None,
+    options: dict[str, str],
+) -> Report:
+    """Score SED file inputs with every requested metric id of family ``sed`` (module docstring).
+
+    Raises:
+        InputError: unreadable or malformed files, unknown labels or clips, missing clips (unless
+            ``allow_missing``), an option a metric does not accept.
+    """
+    from avbench import registry
+
+    reference, predictions = Path(reference), Path(predictions)
+    if reference.is_dir():
+        raise InputError(f"--reference {reference}: expected a DCASE event TSV (filename onset offset event_label)")
+    ref = read_events_tsv(reference)
+    if "labels" in options:
+        labels = [x.strip() for x in options["labels"].split(",") if x.strip()]
+        bad = sorted({e.label for evs in ref.values() for e in evs} - set(labels))
+        if bad:
+            raise InputError(f"{reference}: label(s) {', '.join(bad)} are not in -o labels={options['labels']}")
+    else:
+        labels = sorted({e.label for evs in ref.values() for e in evs})
+        if not labels:
+            raise InputError(f"{reference}: no labelled events; pass the class names with -o labels=a,b,c")
+    dur: dict[str, float] = {}
+    if durations is not None:
+        raw = read_durations_tsv(durations)
+        stems = {clip_stem(c): c for c in ref}
+        dur = {(k if k in ref else stems.get(clip_stem(k), k)): v for k, v in raw.items()}
+    clips = list(dict.fromkeys([*ref, *dur]))
+    align, clip_name = _aligner(clips, predictions, "prediction")
+    preds = read_predictions(predictions, labels)
+    events = None if preds.events is None else align(preds.events)
+    ops = None  # columns, renamed to reference clip ids (a clip without detections at a threshold is empty there)
+    if preds.operating_points is not None:
+        cols = preds.detection_columns()
+        ops = cols.renamed([clip_name(c) for c in cols.clips])
+    scores = None if preds.scores is None else align(preds.scores)
+    if scores is not None:
+        for cid, table in scores.items():
+            unknown = sorted(set(table.classes) - set(labels))
+            if unknown:
+                raise InputError(f"{predictions}: scores for clip {cid!r} have class column(s) {', '.join(unknown)} "
+                                 f"not in the reference labels ({', '.join(labels)})")
+    covered = {clip_name(c) for c in preds.clip_ids()}
+    missing = [c for c in clips if c not in covered]
+    if missing and not allow_missing:
+        shown = ", ".join(repr(c) for c in missing[:5])
+        raise InputError(
+            f"{predictions}: {len(missing)} of {len(clips)} reference clips have no prediction ({shown}"
+            f"{', ...' if len(missing) > 5 else ''}); list a clip without detections as a row with an empty label, "
+            "or pass --allow-missing to score absent clips as empty"
+        )
+    for c in missing:
+        if events is not None:
+            events[c] = []
+        if scores is not None:
+            scores[c] = _empty_table(dur.get(c) or max([e.offset for e in ref.get(c, [])] + [1.0]), labels)
+    sp = SedPredictions(events=events, operating_points=ops, scores=scores)
+    per, boot = _metric_options(metric_ids, options)
+    results = []
+    for mid in metric_ids:
+        cfg = registry.metric(mid)
+        if cfg.family != "sed":
+            raise InputError(f"metric {mid!r} is in family {cfg.family!r}, not sed")
+        try:
+            res = cfg(ref, sp, durations=dur, labels=labels, **per[mid])
+        except TypeError as exc:
+            raise InputError(f"metric {mid!r} rejected the options {sorted(per[mid])}: {exc}") from None
+        settings = {"seed": 0, "confidence": 0.95, **boot[mid]}
+        if settings.get("n_bootstrap"):
+            from avbench.metrics.sed.bootstrap import confidence_intervals
+
+            ci = confidence_intervals(cfg, ref, sp, durations=dur, labels=labels, params=per[mid], clips=clips, **settings)
+            res = dataclasses.replace(res, extra={**res.extra, "confidence_intervals": ci})
+        results.append(res)
+    header = {
+        "reference": str(reference), "predictions": str(predictions),
+        "durations": None if durations is None else str(durations),
+        "prediction_kind": sp.kind if scores is None else "scores", "labels": list(labels),
+    }
+    coverage = {"clips_in_reference": len(clips), "clips_predicted": len(clips) - len(missing),
+                "clips_missing": len(missing), "missing": missing[:100]}
+    plots: list[str] = []
+    if plots_dir is not None:
+        from avbench.metrics.sed.plots import write_plots
+
+        plots = write_plots(results, Path(plots_dir))
+    return Report(header=header, results=results, coverage=coverage, plots=plots)
+
+
+def _table_from_json(cid: str, fs: Mapping[str, Any], labels: Sequence[str]) -> ScoreTable:
+    values = np.asarray(fs["values"], dtype=np.float64)
+    if values.ndim != 2 or values.shape[1] != len(labels):
+        raise InputError(f"clip {cid!r}: frame_scores.values must be [frames, {len(labels)}], got {values.shape}")
+    return ScoreTable(np.arange(values.shape[0] + 1) * float(fs["hop"]), values, tuple(labels))
+
+
+def from_json(task: Any, reference_clips: Mapping[str, Clip], predicted: Mapping[str, Mapping[str, Any]]):
+    """Turn validated predictions-JSON clip entries into ``compute`` arguments.
+
+    Returns ``((reference, SedPredictions), {"durations": ..., "labels": task.labels})``.
+    ``events`` give the single operating point; ``frame_scores`` (``hop`` s, ``[frames, C]``)
+    give score tables. When any clip has scores, clips without them (missing clips filled in as
+    ``{"events": []}``) get an all-zero one-frame table, and events are used only if every clip
+    with scores also has events.
+    """
+    labels = tuple(task.labels)
+    reference = {cid: list(c.events) for cid, c in reference_clips.items()}
+    durations = {cid: c.duration for cid, c in reference_clips.items()}
+    with_scores = [c for c, p in predicted.items() if p.get("frame_scores") is not None]
+    use_events = all(predicted[c].get("events") is not None for c in with_scores)
+    events = None
+    if use_events:
+        events = {
+            cid: [Event(e["onset"], e["offset"], e["label"], labels=labels) for e in (p.get("events") or [])]
+            for cid, p in predicted.items()
+        }
+    scores = None
+    if with_scores:
+        scores = {
+            cid: (_table_from_json(cid, p["frame_scores"], labels) if p.get("frame_scores") is not None
+                  else _empty_table(durations[cid], labels))
+            for cid, p in predicted.items()
+        }
+    return (reference, SedPredictions(events=events, scores=scores)), {"durations": durations, "labels": labels}
+
+
+FILE_EVALUATORS = {"sed": evaluate_files}
+JSON_ADAPTERS = {"sed": from_json}

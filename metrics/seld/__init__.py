@@ -1,0 +1,1 @@
+"""SELD metrics."""

@@ -1,0 +1,174 @@
+"""SELD from files and from avbench predictions JSON: the ``seld`` family hooks.
+
+- ``FILE_EVALUATORS["seld"]`` (:func:`evaluate_files`): ``avbench evaluate --reference REF
+  --predictions PRED --metrics seld-dcase2022``; REF and PRED are CSV files or folders of them
+  (searched recursively, matched by file name). Each edition reads the CSV layout of its year
+  (:mod:`avbench.metrics.seld.io`). ``-o KEY=VALUE`` options: ``compat`` (``none`` /
+  ``official``), ``average``, ``n_classes``, ``angle_unit`` (``deg``/``rad``), ``layout``
+  (``auto``/``polar``/``cartesian``/``stereo``), ``ref_distance_unit`` / ``pred_distance_unit``
+  (``m``/``cm``), ``jackknife`` (``true``/``false``), ``mode`` (UMONS ``unilabel``/``multilabel``);
+  an option that is not a parameter of a requested metric is a one-line error naming both.
+  A reference file without a prediction file is scored as empty and listed in ``coverage``
+  (left out under ``compat=official``, as the official scripts do, and still listed).
+- ``JSON_ADAPTERS["seld"]`` (:func:`from_json`): avbench clips and predictions JSON entries ->
+  ``(reference_table, predicted_table), {}`` for every SELD ``compute``; events are rasterised to
+  frames of ``hop`` = 0.1 s: frame ``k`` is active when ``onset <= k * hop < offset``; an event's
+  optional ``score`` becomes the rows' score (read by ``seld-umons``; other editions ignore it).
+
+Example:
+    >>> from avbench.model import Clip, Event
+    >>> class T: labels = ("dog", "cat")
+    >>> clips = {"c1": Clip("c1", 1.0, events=(Event(0.0, 0.3, "cat", azimuth=10.0, elevation=0.0),))}
+    >>> (ref, pred), kw = from_json(T, clips, {"c1": {"events": []}})
+    >>> ref.frame.tolist(), ref.cls.tolist(), len(pred), ref.n_frames.tolist()
+    ([0, 1, 2], [1, 1, 1], 0, [10])
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from avbench.errors import InputError
+from avbench.metrics.seld._common import check_kwargs
+from avbench.metrics.seld.io import SeldFrames, concat, from_rows, read_path
+from avbench.report import Report
+
+__all__ = ["evaluate_files", "from_json", "FILE_EVALUATORS", "JSON_ADAPTERS", "READ_DEFAULTS"]
+
+CLASSES_2019 = ("knock", "drawer", "clearthroat", "phone", "keysDrop", "speech", "keyboard", "pageturn", "cough",
+                "doorslam", "laughter")
+
+#: per metric id: reader settings of the reference and prediction files of that edition
+READ_DEFAULTS: dict[str, dict[str, Any]] = {
+    "seld-dcase2019": {"classes": CLASSES_2019, "hop": 0.02, "n_classes": 11},
+    "seld-dcase2020": {"n_classes": 14},
+    "seld-dcase2021": {"n_classes": 12},
+    "seld-dcase2022": {"n_classes": 13},
+    "seld-dcase2023": {"n_classes": 13, "ref_distance_unit": "cm"},
+    "seld-dcase2024": {"n_classes": 13, "ref_distance_unit": "cm"},
+    "seld-dcase2025": {"n_classes": 13, "layout": "stereo"},
+    "seld-umons": {"n_classes": 11},
+}
+_BOOL = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
+_OPTIONS = {"compat", "average", "n_classes", "angle_unit", "layout", "ref_distance_unit", "pred_distance_unit",
+            "jackknife", "mode", "hop"}
+
+
+def _read(metric_id: str, reference: Path, predictions: Path, options: Mapping[str, str]):
+    d = dict(READ_DEFAULTS.get(metric_id, {"n_classes": 13}))
+    n_classes = int(options.get("n_classes", d.get("n_classes", 13)))
+    hop = float(options.get("hop", d.get("hop", 0.1)))
+    common = {"n_classes": n_classes, "classes": d.get("classes", ()), "hop": hop,
+              "angle_unit": options.get("angle_unit", "deg"), "layout": options.get("layout", d.get("layout", "auto"))}
+    ref = read_path(reference, distance_unit=options.get("ref_distance_unit", d.get("ref_distance_unit", "m")), **common)
+    pred = read_path(predictions, distance_unit=options.get("pred_distance_unit", "m"), **common)
+    return ref, pred, n_classes
+
+
+def evaluate_files(
+    metric_ids: list[str],
+    *,
+    reference: Path,
+    predictions: Path,
+    durations: Path | None = None,
+    allow_missing: bool = True,
+    plots_dir: Path | None = None,
+    options: Mapping[str, str] | None = None,
+) -> Report:
+    """Score SELD CSVs with each metric in ``metric_ids`` (see the module docstring for options)."""
+    from avbench import registry
+
+    options = dict(options or {})
+    unknown = sorted(set(options) - _OPTIONS)
+    if unknown:
+        raise InputError(f"SELD evaluation: unknown option(s) {', '.join(unknown)}; known: {', '.join(sorted(_OPTIONS))}")
+    kwargs: dict[str, Any] = {}
+    if "compat" in options:
+        kwargs["compat"] = options["compat"]
+    if "average" in options:
+        kwargs["average"] = options["average"]
+    if "mode" in options:
+        kwargs["mode"] = options["mode"]
+    if "jackknife" in options:
+        if options["jackknife"].lower() not in _BOOL:
+            raise InputError(f"-o jackknife expects true/false, got {options['jackknife']!r}")
+        kwargs["jackknife"] = _BOOL[options["jackknife"].lower()]
+    results, coverage = [], {}
+    for mid in metric_ids:
+        cfg = registry.metric(mid)
+        accepted = {k for k, p in inspect.signature(cfg.compute).parameters.items() if p.kind is p.KEYWORD_ONLY}
+        check_kwargs(f"{mid} (-o options)", kwargs, accepted)
+        ref, pred, n_classes = _read(mid, Path(reference), Path(predictions), options)
+        res = cfg(ref, pred, n_classes=n_classes, **kwargs)
+        results.append(res)
+        missing = [f for f in ref.files if f not in set(pred.files)]
+        coverage = {"n_reference_files": len(ref.files), "n_prediction_files": len(pred.files),
+                    "n_missing_predictions": len(missing), "missing_predictions": missing,
+                    "missing_policy": "left out (compat=official)" if kwargs.get("compat", "none") != "none"
+                    else "scored as empty predictions"}
+    header = {"reference": str(reference), "predictions": str(predictions), "family": "seld",
+              "options": options}
+    return Report(header=header, results=results, coverage=coverage)
+
+
+def _score(cid: str, label: str, onset: float, value: Any) -> float:
+    if value is None:
+        return np.nan
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not np.isfinite(value):
+        raise InputError(f"clip {cid!r}: event {label!r} at {onset} s has score {value!r}; expected a finite number")
+    return float(value)
+
+
+def _table(task: Any, clips: Mapping[str, Any], events_of, hop: float) -> SeldFrames:
+    labels = list(task.labels)
+    index = {c: i for i, c in enumerate(labels)}
+    parts = []
+    for cid, clip in clips.items():
+        n_frames = int(np.ceil(clip.duration / hop - 1e-9))
+        rows: dict[str, list] = {k: [] for k in ("frame", "cls", "track", "az", "el", "dist", "on", "score")}
+        for k, ev in enumerate(events_of(cid, clip)):
+            get = (lambda key, e=ev: e.get(key)) if isinstance(ev, Mapping) else (lambda key, e=ev: getattr(e, key, None))
+            label, onset, offset = get("label"), float(get("onset")), float(get("offset"))
+            if label not in index:
+                raise InputError(f"clip {cid!r}: event label {label!r} is not a class of task {getattr(task, 'id', '')!r}")
+            if get("azimuth") is None:
+                raise InputError(f"clip {cid!r}: event {label!r} at {onset} s has no azimuth; SELD events need a direction")
+            start = int(np.ceil(onset / hop - 1e-9))
+            stop = min(int(np.ceil(offset / hop - 1e-9)), n_frames)
+            fr = np.arange(start, stop)
+            rows["frame"].append(fr)
+            for key, val in (("cls", index[label]), ("track", get("track") if get("track") is not None else k),
+                             ("az", get("azimuth")), ("el", get("elevation") or 0.0),
+                             ("dist", np.nan if get("distance") is None else get("distance")),
+                             ("on", -1 if get("onscreen") is None else int(bool(get("onscreen")))),
+                             ("score", _score(cid, label, onset, get("score")))):
+                rows[key].append(np.full(len(fr), val))
+        cat = {k: np.concatenate(v) if v else np.zeros(0) for k, v in rows.items()}
+        parts.append(from_rows([cid], np.zeros(len(cat["frame"])), cat["frame"], cat["cls"], cat["az"], cat["el"],
+                               track=cat["track"], distance=cat["dist"], onscreen=cat["on"], score=cat["score"],
+                               n_frames=[n_frames],
+                               classes=labels, hop=hop))
+    if not parts:
+        return from_rows([], [], [], [], [], classes=labels, hop=hop)
+    return concat(parts)
+
+
+def from_json(task: Any, reference_clips: Mapping[str, Any], predicted: Mapping[str, Mapping[str, Any]], *,
+              hop: float = 0.1) -> tuple[tuple[SeldFrames, SeldFrames], dict[str, Any]]:
+    """Rasterise reference clips and predicted events to frame tables (module docstring)."""
+    ref = _table(task, reference_clips, lambda cid, clip: clip.events, hop)
+    known = {c: reference_clips[c] for c in predicted if c in reference_clips}
+    extra = [c for c in predicted if c not in reference_clips]
+    if extra:
+        raise InputError(f"predictions name clip {extra[0]!r}, which is not in the reference ({len(extra)} such clip(s))")
+    pred = _table(task, known, lambda cid, clip: predicted[cid].get("events", ()), hop)
+    return (ref, pred), {}
+
+
+FILE_EVALUATORS = {"seld": evaluate_files}
+JSON_ADAPTERS = {"seld": from_json}

@@ -26,6 +26,7 @@ Example:
 
 from __future__ import annotations
 
+import inspect
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -93,23 +94,43 @@ class MetricResult:
 class MetricConfig:
     """A named, versioned metric configuration in the registry.
 
+    There is one number per id: :meth:`compute` (and calling the configuration) always applies the
+    configuration's ``params``, and its signature shows them as the defaults, so
+    ``registry.metric("event_f1").compute(ref, det, labels=...)`` is the DCASE event F1 with a
+    200 ms collar and 20 % offset tolerance, exactly what ``avbench evaluate --metrics event_f1``
+    computes. The bare family function is :attr:`function`, for code that wants other defaults.
+
     Args:
         id: what users type (lower case, ``-`` or ``_`` separated), unique across families.
         version: bump whenever the numbers for the same inputs could change.
         family: the module family (``classification``, ``sed``, ``seld``, ...).
         input: what ``compute`` takes, one of :data:`INPUT_KINDS`.
-        compute: the function; called as ``compute(..., **params)`` with the fixed ``params``
-            merged with the task's parameters.
-        params: the parameters this configuration fixes.
+        function: the family function; called as ``function(..., **params)`` with the fixed
+            ``params`` merged with the caller's keyword arguments (the caller's win).
+        params: the parameters this configuration fixes; each must be a parameter of ``function``.
         description: one line for ``avbench list``.
         primary: the ``overall`` key shown first in tables.
+
+    Raises:
+        InputError: ``input`` is not a known kind, or a ``params`` key is not a parameter of
+            ``function``.
+
+    Example:
+        >>> def f(y, *, k=1):
+        ...     "Top-k."
+        ...     return k
+        >>> cfg = MetricConfig("top3", "1.0", "classification", "labels", f, {"k": 3})
+        >>> cfg.compute(None), cfg(None), cfg.compute(None, k=2)
+        (3, 3, 2)
+        >>> import inspect; str(inspect.signature(cfg.compute))
+        '(y, *, k=3)'
     """
 
     id: str
     version: str
     family: str
     input: str
-    compute: Callable[..., MetricResult]
+    function: Callable[..., MetricResult]
     params: Mapping[str, Any] = field(default_factory=dict)
     description: str = ""
     primary: str = ""
@@ -118,7 +139,37 @@ class MetricConfig:
         if self.input not in INPUT_KINDS:
             raise InputError(f"metric {self.id!r}: input must be one of {INPUT_KINDS}, got {self.input!r}")
         object.__setattr__(self, "params", MappingProxyType(dict(self.params)))
+        object.__setattr__(self, "_compute", _with_params(self.id, self.function, self.params))
+
+    @property
+    def compute(self) -> Callable[..., MetricResult]:
+        """``function`` with this configuration's ``params`` as its defaults (see the class doc)."""
+        return self._compute  # type: ignore[attr-defined,no-any-return]
 
     def __call__(self, *args: Any, **overrides: Any) -> MetricResult:
         """Compute with the configuration's parameters, overridden by ``overrides``."""
-        return self.compute(*args, **{**self.params, **overrides})
+        return self._compute(*args, **overrides)  # type: ignore[attr-defined,no-any-return]
+
+
+def _with_params(metric_id: str, fn: Callable[..., Any], params: Mapping[str, Any]) -> Callable[..., Any]:
+    """``fn`` with ``params`` merged under the caller's keywords, and a signature showing them as defaults."""
+    sig = inspect.signature(fn)
+    has_var_kw = any(p.kind is p.VAR_KEYWORD for p in sig.parameters.values())
+    unknown = [k for k in params if k not in sig.parameters]
+    if unknown and not has_var_kw:
+        raise InputError(f"metric {metric_id!r}: params {unknown} are not parameters of {fn.__qualname__}")
+    fixed = dict(params)
+
+    def compute(*args: Any, **kwargs: Any) -> Any:
+        return fn(*args, **{**fixed, **kwargs})
+
+    try:
+        compute.__signature__ = sig.replace(  # type: ignore[attr-defined]
+            parameters=[p.replace(default=fixed[n]) if n in fixed else p for n, p in sig.parameters.items()]
+        )
+    except ValueError:  # a positional parameter given a default before one without: keep the order's rules
+        compute.__signature__ = sig  # type: ignore[attr-defined]
+    compute.__doc__ = fn.__doc__
+    compute.__name__ = compute.__qualname__ = f"compute_{metric_id.replace('-', '_')}"
+    compute.__module__ = getattr(fn, "__module__", __name__)
+    return compute

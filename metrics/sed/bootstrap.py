@@ -61,8 +61,8 @@ def _multiplicity(idx: np.ndarray, n: int) -> np.ndarray:
 
 
 def _target(cfg) -> Callable | None:
-    """The metric function behind a registered compute (``functools.partial`` or ``registered``)."""
-    fn = cfg.compute
+    """The metric function behind a configuration's ``function`` (``functools.partial`` or ``registered``)."""
+    fn = cfg.function
     for _ in range(3):
         if hasattr(fn, "func"):
             fn = fn.func

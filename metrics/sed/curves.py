@@ -171,7 +171,7 @@ def _cfg(metric_id, fn, params, desc, what):
     fixed = ", ".join(f"{k} = {v}" for k, v in params.items())
     doc = _CURVE_DOC.format(mid=metric_id, fn=fn.__name__, fixed=fixed, what=what)
     return MetricConfig(id=metric_id, version=VERSION, family="sed", input="sed",
-                        compute=registered(fn, metric_id, doc), params=params, description=desc, primary="f1_macro")
+                        function=registered(fn, metric_id, doc), params=params, description=desc, primary="f1_macro")
 
 
 METRICS = [

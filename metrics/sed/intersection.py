@@ -149,7 +149,7 @@ classes, ``f1_micro`` = the same formula on summed counts.
 
 METRICS = [
     MetricConfig(
-        id="intersection_f1", version=VERSION, family="sed", input="sed", compute=_compute,
+        id="intersection_f1", version=VERSION, family="sed", input="sed", function=_compute,
         params={"dtc": 0.5, "gtc": 0.5, "cttc": 0.3},
         description="intersection-based macro F1 (psds_eval compute_macro_f_score; DCASE Task 4)",
         primary="f1_macro",

@@ -230,12 +230,12 @@ def _make(metric_id: str, fixed: str):
 
 METRICS = [
     MetricConfig(
-        id="psds1", version=VERSION, family="sed", input="sed", compute=_make("psds1", "dtc = gtc = 0.7, alpha_st = 1, max_efpr = 100"),
+        id="psds1", version=VERSION, family="sed", input="sed", function=_make("psds1", "dtc = gtc = 0.7, alpha_st = 1, max_efpr = 100"),
         params={"dtc": 0.7, "gtc": 0.7, "alpha_ct": 0.0, "alpha_st": 1.0, "max_efpr": 100.0},
         description="PSDS scenario 1 (DCASE 2021+): dtc=gtc=0.7, alpha_st=1, max_efpr=100/h", primary="psds",
     ),
     MetricConfig(
-        id="psds2", version=VERSION, family="sed", input="sed", compute=_make("psds2", "dtc = gtc = 0.1, cttc = 0.3, alpha_ct = 0.5, alpha_st = 1, max_efpr = 100"),
+        id="psds2", version=VERSION, family="sed", input="sed", function=_make("psds2", "dtc = gtc = 0.1, cttc = 0.3, alpha_ct = 0.5, alpha_st = 1, max_efpr = 100"),
         params={"dtc": 0.1, "gtc": 0.1, "cttc": 0.3, "alpha_ct": 0.5, "alpha_st": 1.0, "max_efpr": 100.0},
         description="PSDS scenario 2 (DCASE 2021+): dtc=gtc=0.1, cttc=0.3, alpha_ct=0.5, alpha_st=1", primary="psds",
     ),

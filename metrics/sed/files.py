@@ -61,7 +61,7 @@ from avbench.metrics.sed._op_files import read_operating_point_columns
 from avbench.model import Clip, Event
 from avbench.report import Report
 
-__all__ = ["evaluate_files", "from_json", "FILE_EVALUATORS", "JSON_ADAPTERS", "parse_option"]
+__all__ = ["align_inputs", "AlignedInputs", "evaluate_files", "from_json", "FILE_EVALUATORS", "JSON_ADAPTERS", "parse_option"]
 
 
 def parse_option(value: str) -> Any:
@@ -182,6 +182,88 @@ def _metric_options(metric_ids: Sequence[str], options: Mapping[str, str]
     return per, boot
 
 
+@dataclasses.dataclass(frozen=True)
+class AlignedInputs:
+    """Reference, predictions and durations keyed by the same clip ids (see :func:`align_inputs`)."""
+
+    reference: dict[str, list[Event]]
+    predictions: SedPredictions
+    durations: dict[str, float]
+    labels: list[str]
+    clips: list[str]
+    missing: list[str]
+
+
+def align_inputs(
+    reference: Mapping[str, Sequence[Event]],
+    predictions: SedPredictions | Any,
+    *,
+    durations: Mapping[str, float] | None,
+    labels: Sequence[str] | None,
+    allow_missing: bool,
+    reference_name: str = "reference",
+    predictions_name: str = "predictions",
+    labels_option: str = "labels=[...]",
+) -> AlignedInputs:
+    """The one alignment step of SED inputs, shared by ``avbench evaluate`` and the functional API.
+
+    ``labels`` default to the sorted reference labels; durations and predictions are re-keyed to
+    the reference clip ids (exactly, else by stem); the evaluated clips are the reference clips
+    plus clips listed only in ``durations``; clips without prediction are an error unless
+    ``allow_missing`` (then empty: no events, a one-frame all-zero score table). ``predictions``
+    may be a callable ``labels -> SedPredictions`` (file readers need the labels).
+
+    Raises:
+        InputError: a label outside ``labels``, no labelled events and no ``labels``, a predicted
+            clip outside the evaluated clips, clips without prediction (unless ``allow_missing``).
+    """
+    ref = {k: list(v) for k, v in reference.items()}
+    if labels is not None:
+        labels = list(labels)
+        bad = sorted({e.label for evs in ref.values() for e in evs} - set(labels))
+        if bad:
+            raise InputError(f"{reference_name}: label(s) {', '.join(bad)} are not in {labels_option}")
+    else:
+        labels = sorted({e.label for evs in ref.values() for e in evs})
+        if not labels:
+            raise InputError(f"{reference_name}: no labelled events; pass the class names with {labels_option}a,b,c")
+    dur: dict[str, float] = {}
+    if durations is not None:
+        stems = {clip_stem(c): c for c in ref}
+        dur = {(k if k in ref else stems.get(clip_stem(k), k)): float(v) for k, v in durations.items()}
+    clips = list(dict.fromkeys([*ref, *dur]))
+    align, clip_name = _aligner(clips, Path(predictions_name), "prediction")
+    preds = predictions(labels) if callable(predictions) else predictions
+    events = None if preds.events is None else align(preds.events)
+    ops = None  # columns, renamed to reference clip ids (a clip without detections at a threshold is empty there)
+    if preds.operating_points is not None:
+        cols = preds.detection_columns()
+        ops = cols.renamed([clip_name(c) for c in cols.clips])
+    scores = None if preds.scores is None else align(preds.scores)
+    if scores is not None:
+        for cid, table in scores.items():
+            unknown = sorted(set(table.classes) - set(labels))
+            if unknown:
+                raise InputError(f"{predictions_name}: scores for clip {cid!r} have class column(s) {', '.join(unknown)} "
+                                 f"not in the reference labels ({', '.join(labels)})")
+    covered = {clip_name(c) for c in preds.clip_ids()}
+    missing = [c for c in clips if c not in covered]
+    if missing and not allow_missing:
+        shown = ", ".join(repr(c) for c in missing[:5])
+        raise InputError(
+            f"{predictions_name}: {len(missing)} of {len(clips)} reference clips have no prediction ({shown}"
+            f"{', ...' if len(missing) > 5 else ''}); list a clip without detections as a row with an empty label, "
+            "or pass --allow-missing to score absent clips as empty"
+        )
+    for c in missing:
+        if events is not None:
+            events[c] = []
+        if scores is not None:
+            scores[c] = _empty_table(dur.get(c) or max([e.offset for e in ref.get(c, [])] + [1.0]), labels)
+    sp = SedPredictions(events=events, operating_points=ops, scores=scores)
+    return AlignedInputs(ref, sp, dur, labels, clips, missing)
+
+
 def evaluate_files(
     metric_ids: list[str],
     *,
@@ -204,50 +286,20 @@ def evaluate_files(
     if reference.is_dir():
         raise InputError(f"--reference {reference}: expected a DCASE event TSV (filename onset offset event_label)")
     ref = read_events_tsv(reference)
+    labels = None
     if "labels" in options:
         labels = [x.strip() for x in options["labels"].split(",") if x.strip()]
-        bad = sorted({e.label for evs in ref.values() for e in evs} - set(labels))
-        if bad:
-            raise InputError(f"{reference}: label(s) {', '.join(bad)} are not in -o labels={options['labels']}")
-    else:
-        labels = sorted({e.label for evs in ref.values() for e in evs})
-        if not labels:
-            raise InputError(f"{reference}: no labelled events; pass the class names with -o labels=a,b,c")
-    dur: dict[str, float] = {}
-    if durations is not None:
-        raw = read_durations_tsv(durations)
-        stems = {clip_stem(c): c for c in ref}
-        dur = {(k if k in ref else stems.get(clip_stem(k), k)): v for k, v in raw.items()}
-    clips = list(dict.fromkeys([*ref, *dur]))
-    align, clip_name = _aligner(clips, predictions, "prediction")
-    preds = read_predictions(predictions, labels)
-    events = None if preds.events is None else align(preds.events)
-    ops = None  # columns, renamed to reference clip ids (a clip without detections at a threshold is empty there)
-    if preds.operating_points is not None:
-        cols = preds.detection_columns()
-        ops = cols.renamed([clip_name(c) for c in cols.clips])
-    scores = None if preds.scores is None else align(preds.scores)
-    if scores is not None:
-        for cid, table in scores.items():
-            unknown = sorted(set(table.classes) - set(labels))
-            if unknown:
-                raise InputError(f"{predictions}: scores for clip {cid!r} have class column(s) {', '.join(unknown)} "
-                                 f"not in the reference labels ({', '.join(labels)})")
-    covered = {clip_name(c) for c in preds.clip_ids()}
-    missing = [c for c in clips if c not in covered]
-    if missing and not allow_missing:
-        shown = ", ".join(repr(c) for c in missing[:5])
-        raise InputError(
-            f"{predictions}: {len(missing)} of {len(clips)} reference clips have no prediction ({shown}"
-            f"{', ...' if len(missing) > 5 else ''}); list a clip without detections as a row with an empty label, "
-            "or pass --allow-missing to score absent clips as empty"
-        )
-    for c in missing:
-        if events is not None:
-            events[c] = []
-        if scores is not None:
-            scores[c] = _empty_table(dur.get(c) or max([e.offset for e in ref.get(c, [])] + [1.0]), labels)
-    sp = SedPredictions(events=events, operating_points=ops, scores=scores)
+    raw_durations = None if durations is None else read_durations_tsv(durations)
+
+    def read(labels: Sequence[str]) -> SedPredictions:
+        return read_predictions(predictions, labels)
+
+    aligned = align_inputs(ref, read, durations=raw_durations, labels=labels, allow_missing=allow_missing,
+                           reference_name=str(reference), predictions_name=str(predictions),
+                           labels_option="-o labels=" + options.get("labels", ""))
+    ref, sp, dur, labels = aligned.reference, aligned.predictions, aligned.durations, aligned.labels
+    clips, missing = aligned.clips, aligned.missing
+    scores = sp.scores
     per, boot = _metric_options(metric_ids, options)
     results = []
     for mid in metric_ids:

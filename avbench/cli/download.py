@@ -74,7 +74,8 @@ def download_cmd(name: str, parts: str | None, split: str | None, data_dir: Path
 @_DATA_DIR
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 def verify_cmd(name: str, parts: str | None, split: str | None, data_dir: Path | None, as_json: bool) -> int:
-    """Re-hash the files of dataset NAME on disk; list missing and corrupt ones (exit 1 if any)."""
+    """Re-hash the files of dataset NAME on disk, and the members extracted from its archives;
+    list missing and corrupt ones (exit 1 if any, or if nothing is on disk)."""
     from avbench.download.verify import verify_resources
 
     recipe = registry.dataset(name)
@@ -87,6 +88,10 @@ def verify_cmd(name: str, parts: str | None, split: str | None, data_dir: Path |
             click.echo(f"missing  {c.path}")
         for c in report.corrupt:
             click.echo(f"corrupt  {c.path}  ({c.detail})")
+        if report.nothing or not report.checked:
+            click.echo(f"{name}: nothing is on disk in {root} (no file of the chosen parts); run "
+                       f"`avbench download {name}` first")
+            return 1
         status = "all good" if report.ok else f"{len(report.missing)} missing, {len(report.corrupt)} corrupt"
         hint = "" if report.ok else f"; run `avbench download {name}` to repair"
         click.echo(f"{name}: {len(report.checked)} file(s) checked in {root}: {status}{hint}")

@@ -16,7 +16,7 @@ from avbench.download import http
 from avbench.download.record import DownloadRecord, now_utc
 from avbench.download.resource import Resource
 from avbench.download.sources import Remote, mirror_remote, resolve
-from avbench.download.verify import check_file, expected_digests, mismatches
+from avbench.download.verify import check_file, expected_digests, member_ok, mismatches
 from avbench.errors import DownloadError
 
 SPACE_MARGIN = 64 << 20
@@ -33,6 +33,7 @@ class PlanItem:
     remote: Remote | None = None
     error: str | None = None
     note: str = ""
+    seen: tuple[int, int] | None = None  # (size, mtime_ns) of an invalid file when it was checked
 
     @property
     def size(self) -> int | None:
@@ -62,14 +63,21 @@ def local_state(res: Resource, root: Path, record: DownloadRecord) -> PlanItem:
                                        "size": st.st_size, **{k: v for k, v in digests.items() if v},
                                        "verified": sorted(want), "date": now_utc(), "mtime_ns": st.st_mtime_ns})
             return PlanItem(res, "present")
-        return PlanItem(res, "invalid", note=chk.detail)
+        st = dest.stat()
+        return PlanItem(res, "invalid", note=chk.detail, seen=(st.st_size, st.st_mtime_ns))
+    note = ""
     if record.removed_archive_members(res.path) is not None:
-        return PlanItem(res, "extracted")
+        owner = (record.archives.get(res.path) or {}).get("volume_of") or res.path
+        info = record.archive_member_info(owner) or {}
+        bad = [m for m, v in info.items() if not member_ok(root / m, v)]
+        if not bad:
+            return PlanItem(res, "extracted")
+        note = f"{len(bad)} extracted member(s) missing or changed, e.g. {bad[0]}: fetching the archive again"
     part = http.part_path(dest)
     have = part.stat().st_size if part.is_file() else 0
     if res.size is not None and have > res.size:
         have = 0
-    return PlanItem(res, "partial" if have else "missing", have=have)
+    return PlanItem(res, "partial" if have else "missing", have=have, note=note)
 
 
 def resolve_item(item: PlanItem, opts: dict[str, Any], cache: dict[Any, Any]) -> None:

@@ -29,6 +29,8 @@ Options (``**options``; anything else is an :class:`~avbench.errors.InputError`)
 ``scheduler``             None         YouTube: dask scheduler address (``executor="dask"``)
 ``remove_archives``       False        delete archives (and volumes) once extracted
 ``timeout``               60.0         seconds without data before a connection is retried
+``min_rate``              1024         bytes/s a connection must average over ``rate_window``
+``rate_window``           120.0        seconds (a trickle below ``min_rate`` is retried)
 ``max_extract_ratio``     200          cap on an archive's declared expansion (zip bombs; also
                                        ``AVBENCH_MAX_EXTRACT_RATIO``)
 ========================  ===========  ===========================================================
@@ -43,13 +45,12 @@ Example:
     >>> fetch_resources([], ".", colour=True)
     Traceback (most recent call last):
     ...
-    avbench.errors.InputError: unknown download option(s) colour; known: dry_run, executor, max_extract_ratio, mirror, quiet, remove_archives, retry_unavailable, scheduler, timeout, workers
+    avbench.errors.InputError: unknown download option(s) colour; known: dry_run, executor, max_extract_ratio, min_rate, mirror, quiet, rate_window, remove_archives, retry_unavailable, scheduler, timeout, workers
 """
 
 from __future__ import annotations
 
 import os
-import stat
 import sys
 import time
 import uuid
@@ -59,12 +60,13 @@ from pathlib import Path
 from typing import Any
 
 from avbench.download import http
+from avbench.download._lock import OutputLock
 from avbench.download._progress import Cancelled, Progress
 from avbench.download.extract import DEFAULT_MAX_RATIO, extract
 from avbench.download._plan import PlanItem, check_space, local_state, print_plan, resolve_item, source_dict
 from avbench.download.record import DownloadRecord, now_utc
 from avbench.download.resource import Resource, YouTubeClip
-from avbench.download.verify import expected_digests, hash_file, mismatches
+from avbench.download.verify import check_file, expected_digests, hash_file, member_ok, mismatches
 from avbench.errors import DownloadError, InputError
 
 __all__ = ["fetch_resources", "FetchReport", "PlanItem", "OPTIONS"]
@@ -72,7 +74,7 @@ __all__ = ["fetch_resources", "FetchReport", "PlanItem", "OPTIONS"]
 OPTIONS: dict[str, Any] = {"workers": 8, "mirror": None, "dry_run": False, "quiet": False,
                            "retry_unavailable": False, "executor": "local", "scheduler": None,
                            "remove_archives": False, "timeout": http.DEFAULT_TIMEOUT,
-                           "max_extract_ratio": None}
+                           "max_extract_ratio": None, "min_rate": 1024.0, "rate_window": 120.0}
 
 
 def _options(options: dict[str, Any]) -> dict[str, Any]:
@@ -95,6 +97,9 @@ def _options(options: dict[str, Any]) -> dict[str, Any]:
     if not isinstance(ratio, (int, float)) or ratio <= 0:
         raise InputError(f"max_extract_ratio must be a number > 0, got {ratio!r}")
     opts["max_extract_ratio"] = float(ratio)
+    for key in ("timeout", "min_rate", "rate_window"):
+        if not isinstance(opts[key], (int, float)) or opts[key] < 0 or (key != "min_rate" and opts[key] == 0):
+            raise InputError(f"{key} must be a number > 0, got {opts[key]!r}")
     return opts
 
 
@@ -129,6 +134,17 @@ def _quarantine(root: Path, rel: str, path: Path) -> Path:
 
 
 def _fetch_one(item: PlanItem, root: Path, record: DownloadRecord, opts: dict[str, Any], progress: Progress) -> int:
+    res = item.resource
+    try:
+        with OutputLock(root, res.path, cancel=progress.cancel):
+            return _fetch_locked(item, root, record, opts, progress)
+    except OSError as exc:
+        raise DownloadError(f"{res.path}: cannot write in {root}: {exc.strerror}; choose a writable data "
+                            "directory (--data-dir) or free space") from None
+
+
+def _fetch_locked(item: PlanItem, root: Path, record: DownloadRecord, opts: dict[str, Any],
+                  progress: Progress) -> int:
     res, remote = item.resource, item.remote
     if remote is None:  # pragma: no cover - _resolve ran first
         raise DownloadError(f"{res.path}: source was not resolved")
@@ -138,42 +154,58 @@ def _fetch_one(item: PlanItem, root: Path, record: DownloadRecord, opts: dict[st
                 **expected_digests(res.sha256, res.md5)}
     algos = ["sha256", *[a for a in expected if a != "sha256"]]
     if dest.exists():
+        # another process may have finished it while this one waited for the lock
+        if (expected or size is not None) and check_file(dest, size=size, sha256=expected.get("sha256"),
+                                                          md5=expected.get("md5")).status == "ok" \
+                and not (item.status == "invalid" and _same_stat(dest, item)):
+            _record(record, res, remote, dest, hash_file(dest, algos).digests(), expected, {})
+            progress.file_done()
+            return 0
         _quarantine(root, res.path, dest)  # an invalid file found by the plan
     bad: list[str] = []
+    deadlines = http.Deadlines(stall=opts["timeout"], min_rate=opts["min_rate"], window=opts["rate_window"])
     for _attempt in range(2):
-        hasher = http.download(remote.url, dest, size=size, algorithms=algos, headers=remote.headers,
-                               timeout=opts["timeout"], progress=progress.bytes)
+        got_ = http.download(remote.url, dest, size=size, algorithms=algos, headers=remote.headers,
+                             progress=progress.bytes, deadlines=deadlines, cancel=progress.cancel,
+                             resume_unvalidated=bool(expected))
+        hasher = got_.hasher
         got = hasher.digests()
         bad = mismatches(expected, got)
         part = http.part_path(dest)
         if not bad:
+            with open(part, "rb") as fh:  # the bytes hashed are the bytes renamed: same inode, same size
+                ino = os.fstat(fh.fileno())
+            if ino.st_size != hasher.size:
+                raise DownloadError(f"{res.path}: {part} changed while it was written ({ino.st_size} bytes on "
+                                    f"disk, {hasher.size} hashed); is another program writing it? rerun")
             os.replace(part, dest)
+            http.discard_part(dest)
             st = dest.stat()
-            record.set_file(res.path, {"source": source_dict(res), "url": remote.url, "version": remote.version,
-                                       "size": st.st_size, "sha256": got["sha256"],
-                                       **({"md5": got["md5"]} if "md5" in got else {}),
-                                       "verified": sorted(expected), "date": now_utc(), "mtime_ns": st.st_mtime_ns})
-            record.maybe_save()
+            if st.st_ino != ino.st_ino:  # pragma: no cover - replaced between the two calls
+                raise DownloadError(f"{res.path}: replaced by another writer while renaming; rerun")
+            _record(record, res, remote, dest, got, expected, got_.validator)
             progress.file_done()
             return hasher.size
         where = _quarantine(root, res.path, part)
+        http.discard_part(dest)
         progress.bytes(-hasher.size)
     raise DownloadError(f"{res.path}: checksum mismatch twice ({'; '.join(bad)}); the bytes are kept in {where}")
 
 
-def member_ok(path: Path, info: dict[str, Any], *, rehash: bool = False) -> bool:
-    """Whether an extracted member still is what was recorded: a regular file of the recorded size
-    and, if its mtime changed since extraction (or ``rehash``), of the recorded sha256."""
-    try:
-        st = path.lstat()
-    except FileNotFoundError:
-        return False
-    if not stat.S_ISREG(st.st_mode) or st.st_size != info["size"]:
-        return False
-    if not rehash and info.get("mtime_ns") == st.st_mtime_ns:
-        return True
-    want = info.get("sha256")
-    return want is None or hash_file(path).hexdigest("sha256") == want
+def _same_stat(dest: Path, item: PlanItem) -> bool:
+    """Whether ``dest`` is still the file the plan found invalid (same size and mtime)."""
+    return item.seen is not None and (dest.stat().st_size, dest.stat().st_mtime_ns) == item.seen
+
+
+def _record(record: DownloadRecord, res: Resource, remote: Any, dest: Path, got: dict[str, str],
+            expected: dict[str, str], validator: dict[str, Any]) -> None:
+    st = dest.stat()
+    record.set_file(res.path, {"source": source_dict(res), "url": remote.url, "version": remote.version,
+                               "size": st.st_size, "sha256": got["sha256"],
+                               **({"md5": got["md5"]} if "md5" in got else {}),
+                               **{k: validator[k] for k in ("etag", "last_modified") if validator.get(k)},
+                               "verified": sorted(expected), "date": now_utc(), "mtime_ns": st.st_mtime_ns})
+    record.maybe_save()
 
 
 def _extract_one(item: PlanItem, root: Path, record: DownloadRecord, opts: dict[str, Any]) -> bool:
@@ -267,11 +299,16 @@ def fetch_resources(resources: list[Any], root: str | os.PathLike[str], **option
         except (KeyboardInterrupt, Cancelled):
             if progress is not None:
                 progress.cancel.set()
+            http.abort_connections()  # threads blocked on a silent server return now
             pool.shutdown(wait=True, cancel_futures=True)
             raise KeyboardInterrupt from None
         finally:
             if not opts["dry_run"] and record.dirty:
-                record.save()
+                try:
+                    record.save()
+                except OSError as exc:
+                    raise DownloadError(f"cannot write the download record {record.path}: {exc.strerror}; "
+                                        "choose a writable data directory (--data-dir)") from None
     if clips:
         report.clips = _fetch_clips(clips, root, opts)
     report.seconds = time.monotonic() - t0

@@ -28,29 +28,46 @@ from __future__ import annotations
 import email.utils
 import errno
 import http.client
+import json
 import os
 import random
 import socket
 import ssl
+import threading
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
+import weakref
+import zlib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from avbench import __version__
+from avbench.download._pages import describe_page, expects_page, looks_like_page
+from avbench.download._progress import Cancelled
 from avbench.download._sink import THREAD_MIN, Sink
 from avbench.download.verify import Hasher, hash_file
 from avbench.errors import DownloadError
 
-__all__ = ["RetryPolicy", "DEFAULT_RETRY", "request", "get_bytes", "download", "parse_retry_after", "USER_AGENT"]
+__all__ = ["RetryPolicy", "DEFAULT_RETRY", "Deadlines", "Fetched", "request", "get_bytes", "download",
+           "parse_retry_after", "abort_connections", "discard_part", "USER_AGENT"]
 
 USER_AGENT = f"avbench/{__version__} (+https://github.com/avbench/avbench)"
 CHUNK = 1 << 20
 DEFAULT_TIMEOUT = 60.0
+PROGRESS_MIN = 1 << 20  # an attempt that brought at least this many bytes resets the failure count
+
+
+@dataclass
+class Fetched:
+    """What :func:`download` got: the hasher of the part file's bytes and the server's validator
+    (``etag``, ``last_modified``, ``total``) for that file."""
+
+    hasher: Hasher
+    validator: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -100,6 +117,53 @@ class _RedirectHandler(urllib.request.HTTPRedirectHandler):
         return new
 
 
+_LIVE: weakref.WeakSet[socket.socket] = weakref.WeakSet()
+_LIVE_LOCK = threading.Lock()
+
+
+def _track(sock: socket.socket) -> None:
+    with _LIVE_LOCK:
+        _LIVE.add(sock)
+
+
+def abort_connections() -> None:
+    """Shut down every open download connection, so threads blocked reading a silent server
+    return at once (Ctrl-C)."""
+    with _LIVE_LOCK:
+        socks = list(_LIVE)
+    for sock in socks:
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+
+class _HTTPConnection(http.client.HTTPConnection):
+    def connect(self) -> None:
+        super().connect()
+        _track(self.sock)
+
+
+class _HTTPSConnection(http.client.HTTPSConnection):
+    def connect(self) -> None:
+        super().connect()
+        _track(self.sock)
+
+
+class _HTTPHandler(urllib.request.HTTPHandler):
+    def http_open(self, req):  # type: ignore[no-untyped-def]
+        return self.do_open(_HTTPConnection, req)
+
+
+class _HTTPSHandler(urllib.request.HTTPSHandler):
+    def __init__(self, context: ssl.SSLContext) -> None:
+        super().__init__(context=context)
+        self._ctx = context
+
+    def https_open(self, req):  # type: ignore[no-untyped-def]
+        return self.do_open(_HTTPSConnection, req, context=self._ctx)
+
+
 _OPENER: urllib.request.OpenerDirector | None = None
 
 
@@ -107,7 +171,7 @@ def _opener() -> urllib.request.OpenerDirector:
     global _OPENER
     if _OPENER is None:
         ctx = ssl.create_default_context()
-        _OPENER = urllib.request.build_opener(urllib.request.HTTPSHandler(context=ctx), _RedirectHandler())
+        _OPENER = urllib.request.build_opener(_HTTPHandler(), _HTTPSHandler(ctx), _RedirectHandler())
     return _OPENER
 
 
@@ -144,15 +208,20 @@ def _classify(exc: BaseException, url: str) -> _Retryable | DownloadError:
     raise exc
 
 
-def _wait(policy: RetryPolicy, failures: int, cond: _Retryable, url: str) -> None:
+def _wait(policy: RetryPolicy, failures: int, cond: _Retryable, url: str,
+          cancel: threading.Event | None = None) -> None:
     if failures >= policy.attempts:
         raise DownloadError(f"{cond} ({failures} attempts)")
     if cond.wait is not None:
         if cond.wait > policy.max_retry_after:
             raise DownloadError(f"{url}: server asks to wait {cond.wait:.0f} s (Retry-After); rerun later")
-        time.sleep(cond.wait)
+        delay = cond.wait
     else:
-        time.sleep(policy.backoff(failures - 1))
+        delay = policy.backoff(failures - 1)
+    if cancel is None:
+        time.sleep(delay)
+    elif cancel.wait(delay):
+        raise Cancelled
 
 
 def get_bytes(url: str, *, headers: Mapping[str, str] | None = None, timeout: float = DEFAULT_TIMEOUT,
@@ -179,6 +248,31 @@ def get_bytes(url: str, *, headers: Mapping[str, str] | None = None, timeout: fl
 
 def part_path(dest: Path) -> Path:
     return dest.with_name(dest.name + ".part")
+
+
+def _state_path(part: Path) -> Path:
+    return part.with_name(part.name + ".json")
+
+
+def discard_part(dest: Path) -> None:
+    """Remove ``<dest>.part`` and the validator recorded when it was started."""
+    part = part_path(dest)
+    part.unlink(missing_ok=True)
+    _state_path(part).unlink(missing_ok=True)
+
+
+def _read_state(part: Path) -> dict[str, Any] | None:
+    try:
+        data = json.loads(_state_path(part).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _write_state(part: Path, state: dict[str, Any]) -> None:
+    tmp = _state_path(part).with_name(_state_path(part).name + ".tmp")
+    tmp.write_text(json.dumps(state), encoding="utf-8")
+    os.replace(tmp, _state_path(part))
 
 
 def _content_range_start(value: str | None) -> tuple[int | None, int | None]:
@@ -214,26 +308,115 @@ def _reader(resp: http.client.HTTPResponse) -> Callable[[memoryview], int]:
     return readinto
 
 
+def _decoder(raw: Callable[[memoryview], int], encoding: str) -> Callable[[memoryview], int]:
+    """A ``readinto`` yielding the decoded bytes of a ``gzip`` / ``deflate`` body."""
+    d = zlib.decompressobj(16 + zlib.MAX_WBITS if encoding in ("gzip", "x-gzip") else zlib.MAX_WBITS)
+    scratch = memoryview(bytearray(CHUNK))
+    pending = b""
+
+    def readinto(view: memoryview) -> int:
+        nonlocal pending
+        while True:
+            if pending:
+                out = d.decompress(pending, len(view))
+            elif d.eof:
+                return 0
+            else:
+                n = raw(scratch)
+                if not n:
+                    raise http.client.IncompleteRead(b"", 1)  # the compressed stream ended early
+                out = d.decompress(scratch[:n], len(view))
+            pending = d.unconsumed_tail
+            if out:
+                view[:len(out)] = out
+                return len(out)
+            if d.eof:
+                return 0
+
+    return readinto
+
+
+@dataclass
+class Deadlines:
+    """When a connection counts as failed although it has not broken (seconds, bytes/s).
+
+    ``stall``: no byte at all for this long. ``min_rate`` over ``window``: fewer than
+    ``min_rate * window`` bytes in any ``window`` seconds (a trickle). Both failures are retried
+    like a broken connection and count towards the attempts.
+    """
+
+    stall: float = DEFAULT_TIMEOUT
+    min_rate: float = 1024.0
+    window: float = 120.0
+
+
+class _RateGuard:
+    """Raises :class:`_Retryable` when fewer than ``min_rate * window`` bytes came in ``window`` s."""
+
+    def __init__(self, dl: Deadlines, url: str) -> None:
+        self.dl, self.url = dl, url
+        self.t, self.n, self.received = time.monotonic(), 0, 0
+
+    def add(self, n: int) -> None:
+        self.received += n
+        now = time.monotonic()
+        if now - self.t >= self.dl.window:
+            if self.received - self.n < self.dl.min_rate * (now - self.t):
+                raise _Retryable(f"{self.url}: slower than {self.dl.min_rate:.0f} bytes/s over {self.dl.window:g} s")
+            self.t, self.n = now, self.received
+
+
+class _Attempts:
+    """The consecutive failures of one download, whatever their kind; progress of at least
+    :data:`PROGRESS_MIN` bytes in an attempt resets the count."""
+
+    def __init__(self, policy: RetryPolicy, url: str, cancel: threading.Event | None) -> None:
+        self.policy, self.url, self.cancel, self.n = policy, url, cancel, 0
+
+    def fail(self, cond: _Retryable, progressed: int = 0) -> None:
+        self.n = 1 if progressed >= PROGRESS_MIN else self.n + 1
+        _wait(self.policy, self.n, cond, self.url, self.cancel)
+
+
+def _check_cancel(cancel: threading.Event | None) -> None:
+    if cancel is not None and cancel.is_set():
+        raise Cancelled
+
+
 def download(url: str, dest: str | os.PathLike[str], *, size: int | None = None,
              algorithms: Iterable[str] = ("sha256",), headers: Mapping[str, str] | None = None,
              timeout: float = DEFAULT_TIMEOUT, retry: RetryPolicy | None = None,
-             progress: Callable[[int], None] | None = None) -> Hasher:
-    """Stream ``url`` into ``<dest>.part``, resuming what is there; return the hasher of all bytes.
+             progress: Callable[[int], None] | None = None, deadlines: Deadlines | None = None,
+             cancel: threading.Event | None = None, resume_unvalidated: bool = False) -> Fetched:
+    """Stream ``url`` into ``<dest>.part``, resuming what is there; return the hasher of all bytes
+    and the validator of the server's file.
 
     The part file is left in place (complete) for the caller to verify and rename. ``progress``
     is called with byte increments (negative when bytes on disk had to be discarded).
 
+    A part file is resumed only as the same file: the ``ETag`` (or ``Last-Modified``) seen when it
+    was started is sent as ``If-Range``, and an answer with the whole file (200), another
+    validator, another total length or another start offset restarts from byte 0. A part file
+    without a recorded validator is resumed only when ``resume_unvalidated`` (the caller verifies
+    a published hash); otherwise it is restarted. A ``416`` counts as "already complete" only when
+    the recorded total length equals the part file's size. A web page where a file is expected
+    (``text/html``, or a body starting like HTML) is never written. A ``gzip``/``deflate``
+    ``Content-Encoding`` is decoded; any other is refused.
+
     Raises:
-        DownloadError: a non-retryable answer, the size differs from ``size``, retries exhausted,
-            or the disk is full.
+        DownloadError: a non-retryable answer, the size differs from ``size``, retries exhausted
+            (every kind of failed attempt counts), or the disk is full.
+        Cancelled: ``cancel`` was set (Ctrl-C); the part file stays for the next run.
     """
     dest = Path(dest)
     part = part_path(dest)
     part.parent.mkdir(parents=True, exist_ok=True)
-    policy = retry or DEFAULT_RETRY
+    dl = deadlines or Deadlines(stall=timeout)
+    attempts = _Attempts(retry or DEFAULT_RETRY, url, cancel)
     algos = list(algorithms)
-    failures = 0
+    page_ok = expects_page(dest.name)
     reported = 0  # bytes reported to progress so far
+    no_range = False
 
     def report(n: int) -> None:
         nonlocal reported
@@ -241,10 +424,20 @@ def download(url: str, dest: str | os.PathLike[str], *, size: int | None = None,
             progress(n)
         reported += n
 
+    def restart() -> None:
+        nonlocal reported
+        discard_part(dest)
+        report(-reported)
+
     while True:
+        _check_cancel(cancel)
         have = part.stat().st_size if part.exists() else 0
-        if size is not None and have > size:
-            have = 0
+        state = _read_state(part) if have else None
+        if have and (no_range or (size is not None and have > size)
+                     or (state is None and not resume_unvalidated)
+                     or (state is not None and state.get("url") != url)):
+            restart()
+            have, state = 0, None
         hasher = Hasher(algos, size=size)
         if have:
             hash_file(part, limit=have, hasher=hasher)
@@ -252,58 +445,103 @@ def download(url: str, dest: str | os.PathLike[str], *, size: int | None = None,
         req_headers = dict(headers or {})
         if have:
             req_headers["Range"] = f"bytes={have}-"
+            validator = (state or {}).get("etag") or (state or {}).get("last_modified")
+            if validator:
+                req_headers["If-Range"] = validator
         start_have = have
         try:
-            resp = request(url, headers=req_headers, timeout=timeout)
+            resp = request(url, headers=req_headers, timeout=dl.stall)
         except urllib.error.HTTPError as exc:
-            if exc.code == 416 and have and (size is None or have == size):
-                exc.close()
-                return hasher  # already complete
             if exc.code == 416:
+                _, now_total = _content_range_start(str(exc.headers.get("Content-Range", "")).replace("*", "0-0"))
                 exc.close()
-                part.unlink(missing_ok=True)
+                recorded = (state or {}).get("total", size)
+                if have and recorded is not None and have == recorded and now_total in (None, have):
+                    return Fetched(hasher, state or {})  # already complete
+                restart()
+                attempts.fail(_Retryable(f"{url}: HTTP 416 (range not satisfiable) for a {have}-byte part file"))
                 continue
             cond = _classify(exc, url)
             exc.close()
             if isinstance(cond, DownloadError):
                 raise cond from None
-            failures += 1
-            _wait(policy, failures, cond, url)
+            attempts.fail(cond)
             continue
+        except Cancelled:
+            raise
         except Exception as exc:  # noqa: BLE001
+            _check_cancel(cancel)
             cond = _classify(exc, url)
             if isinstance(cond, DownloadError):
                 raise cond from None
-            failures += 1
-            _wait(policy, failures, cond, url)
+            attempts.fail(cond)
             continue
         try:
             with resp:
+                etag = resp.headers.get("ETag")
+                info = {"url": url, "etag": etag if etag and not etag.startswith("W/") else None,
+                        "last_modified": resp.headers.get("Last-Modified")}
+                encoding = str(resp.headers.get("Content-Encoding") or "identity").strip().lower()
+                if encoding not in ("identity", "gzip", "x-gzip", "deflate"):
+                    raise DownloadError(f"{url}: the server sent the body with Content-Encoding {encoding!r} "
+                                        "although identity was asked; the bytes would not be the file; use --mirror")
                 total: int | None = None
                 length = resp.headers.get("Content-Length")
                 if resp.status == 206:
                     start, total = _content_range_start(resp.headers.get("Content-Range"))
-                    if start != have:  # the server answered another range: start over
-                        part.unlink(missing_ok=True)
+                    changed = state is not None and (
+                        (state.get("etag") and info["etag"] and state["etag"] != info["etag"])
+                        or (state.get("total") is not None and total is not None and state["total"] != total))
+                    if start != have or changed or encoding != "identity":
+                        # another range, or another file behind the same URL: start over
+                        restart()
+                        no_range = encoding != "identity"
+                        attempts.fail(_Retryable(f"{url}: the server answered bytes from {start} of a "
+                                                 f"{'changed ' if changed else ''}file for a resume at {have}"))
                         continue
+                    info = {**info, "total": total}
                 else:
-                    if have:  # Range ignored: the whole file comes again
-                        have = 0
-                        hasher = Hasher(algos, size=size)
-                        report(-reported)
-                    total = int(length) if length and length.isdigit() else None
+                    total = int(length) if length and length.isdigit() and encoding == "identity" else None
+                    info = {**info, "total": total if total is not None else size}
+                readinto = _reader(resp)
+                if encoding != "identity":
+                    readinto = _decoder(readinto, encoding)
+                first = memoryview(bytearray(4096))
+                got = 0
+                guard = _RateGuard(dl, url)
+                if resp.status != 206 and not page_ok:  # look at the start before touching the disk
+                    while got < 512:
+                        n = readinto(first[got:])
+                        if not n:
+                            break
+                        got += n
+                        guard.add(n)
+                if not page_ok and looks_like_page(bytes(first[:got]), resp.headers.get("Content-Type")):
+                    body = bytes(first[:got]) + resp.read(1 << 16)
+                    kept = f"; {part} is kept" if have else ""
+                    raise DownloadError(f"{url}: {describe_page(body.decode('utf-8', 'replace'))} (a web page came "
+                                        f"where the file was expected; nothing was saved{kept})")
+                if resp.status != 206 and have:  # Range ignored or validator changed: the whole file again
+                    restart()
+                    have = 0
+                    hasher = Hasher(algos, size=size)
                 if size is not None and total is not None and total != size:
                     raise DownloadError(f"{url}: server says {total} bytes, expected {size}; "
                                         "the file changed upstream or the recipe is wrong")
+                if not have:
+                    _write_state(part, info)
                 with open(part, "r+b" if have else "wb", buffering=0) as fh:
                     if have:
                         fh.seek(have)
                         fh.truncate()
-                    readinto = _reader(resp)
                     sink = Sink(fh, hasher, part, threaded=(total or size or 0) >= THREAD_MIN)
                     filled = 0
                     try:
                         buf = sink.buffer()
+                        if got:
+                            buf[:got] = first[:got]
+                            filled, have = got, have + got
+                            report(got)
                         while True:
                             n = readinto(buf[filled:])
                             if not n:
@@ -314,6 +552,7 @@ def download(url: str, dest: str | os.PathLike[str], *, size: int | None = None,
                             if filled == len(buf):
                                 sink.submit(filled)
                                 buf, filled = sink.buffer(), 0
+                            guard.add(n)
                     finally:
                         try:
                             if filled:
@@ -324,12 +563,14 @@ def download(url: str, dest: str | os.PathLike[str], *, size: int | None = None,
                     raise http.client.IncompleteRead(b"", total - have)
                 if size is not None and have != size:
                     raise DownloadError(f"{url}: got {have} bytes, expected {size}")
-                return hasher
-        except DownloadError:
+                return Fetched(hasher, info)
+        except (DownloadError, Cancelled):
             raise
+        except _Retryable as cond:
+            attempts.fail(cond, (part.stat().st_size if part.exists() else 0) - start_have)
         except Exception as exc:  # noqa: BLE001
+            _check_cancel(cancel)
             cond = _classify(exc, url)
             if isinstance(cond, DownloadError):
                 raise cond from None
-            failures = 1 if part.exists() and part.stat().st_size > start_have else failures + 1
-            _wait(policy, failures, cond, url)
+            attempts.fail(cond, (part.stat().st_size if part.exists() else 0) - start_have)

@@ -24,12 +24,14 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["Hasher", "hash_file", "git_blob_id", "check_file", "FileCheck", "VerifyReport", "verify_resources"]
+__all__ = ["Hasher", "hash_file", "git_blob_id", "check_file", "member_ok", "FileCheck", "VerifyReport",
+           "verify_resources"]
 
 ALGORITHMS = ("sha256", "md5", "git")
 _CHUNK = 1 << 20
@@ -151,11 +153,27 @@ def check_file(path: str | os.PathLike[str], *, size: int | None = None, sha256:
     return FileCheck(name, "ok")
 
 
+def member_ok(path: Path, info: Mapping[str, Any], *, rehash: bool = False) -> bool:
+    """Whether an extracted member still is what was recorded at extraction: a regular file of the
+    recorded size and, if its mtime changed since (or ``rehash``), of the recorded sha256."""
+    try:
+        st = path.lstat()
+    except FileNotFoundError:
+        return False
+    if not stat.S_ISREG(st.st_mode) or st.st_size != info["size"]:
+        return False
+    if not rehash and info.get("mtime_ns") == st.st_mtime_ns:
+        return True
+    want = info.get("sha256")
+    return want is None or hash_file(path).hexdigest("sha256") == want
+
+
 @dataclass
 class VerifyReport:
     """What ``avbench verify`` found: every checked file and the failures among them."""
 
     checked: list[FileCheck] = field(default_factory=list)
+    nothing: bool = False  # nothing of the dataset is on disk
 
     @property
     def missing(self) -> list[FileCheck]:
@@ -167,22 +185,26 @@ class VerifyReport:
 
     @property
     def ok(self) -> bool:
-        return not self.missing and not self.corrupt
+        return bool(self.checked) and not self.nothing and not self.missing and not self.corrupt
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "checked": len(self.checked),
             "ok": self.ok,
+            "nothing_on_disk": self.nothing,
             "missing": [c.path for c in self.missing],
             "corrupt": [{"path": c.path, "detail": c.detail} for c in self.corrupt],
         }
 
 
 def verify_resources(resources: Iterable[Any], root: str | os.PathLike[str], *, workers: int = 4) -> VerifyReport:
-    """Re-hash every resource under ``root``.
+    """Re-hash every resource under ``root``, and every member extracted from its archives.
 
-    An archive that was extracted and then removed (``remove_archives``) is checked through the
-    member list recorded at extraction time (sizes of the extracted files).
+    A file without a published hash is checked against the sha256 recorded when it was
+    downloaded. The members of an extracted archive (kept or removed) are re-hashed against the
+    sha256 recorded at extraction; a corrupt member is marked in the record so the next
+    ``avbench download`` repairs it (from the kept archive, or by fetching the archive again).
+    ``nothing`` is set when no file of the resources is on disk at all.
     """
     from concurrent.futures import ThreadPoolExecutor
 
@@ -193,14 +215,36 @@ def verify_resources(resources: Iterable[Any], root: str | os.PathLike[str], *, 
 
     def one(res: Any) -> list[FileCheck]:
         target = root / res.path
-        if not target.exists():
-            members = record.removed_archive_members(res.path)
-            if members is not None:
-                return [check_file(root / m, size=s, rel=m) for m, s in members.items()]
-        return [check_file(target, size=res.size, sha256=res.sha256, md5=res.md5, rel=res.path)]
+        checks: list[FileCheck] = []
+        entry = record.archives.get(res.path) or {}
+        info = None if entry.get("volume_of") else record.archive_member_info(res.path)
+        if not (target.exists() or target.is_symlink()) and entry.get("removed"):
+            pass  # checked through its members below
+        else:
+            sha = res.sha256 or (record.files.get(res.path) or {}).get("sha256")
+            checks.append(check_file(target, size=res.size, sha256=sha, md5=res.md5, rel=res.path))
+        if info:
+            bad = []
+            for m, v in info.items():
+                p = root / m
+                if not (p.exists() or p.is_symlink()):
+                    checks.append(FileCheck(m, "missing"))
+                elif not member_ok(p, v, rehash=True):
+                    size = p.lstat().st_size
+                    detail = (f"size expected {v['size']}, got {size}" if size != v["size"] else
+                              "sha256 differs from the one recorded at extraction")
+                    checks.append(FileCheck(m, "hash", detail))
+                else:
+                    checks.append(FileCheck(m, "ok"))
+                    continue
+                bad.append(m)
+            if bad:
+                record.forget_member_state(res.path, bad)
+        return checks
 
     report = VerifyReport()
     with ThreadPoolExecutor(max(1, workers)) as pool:
         for checks in pool.map(one, [r for r in resources if hasattr(r, "path") and hasattr(r, "source")]):
             report.checked.extend(checks)
+    report.nothing = all(c.status == "missing" for c in report.checked)
     return report

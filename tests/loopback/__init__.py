@@ -9,11 +9,19 @@ from loopback.servers import (
     Blob,
     LoopbackServer,
     corrupt,
+    encoded,
     git_blob_id,
+    gzip_body,
+    hang,
     ignore_range,
+    page,
+    page_as_binary,
     stall,
     status,
+    trickle,
     truncate,
+    wrong_start,
 )
 
-__all__ = ["Blob", "LoopbackServer", "corrupt", "git_blob_id", "ignore_range", "stall", "status", "truncate"]
+__all__ = ["Blob", "LoopbackServer", "corrupt", "encoded", "git_blob_id", "gzip_body", "hang", "ignore_range", "page",
+           "page_as_binary", "stall", "status", "trickle", "truncate", "wrong_start"]

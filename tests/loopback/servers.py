@@ -18,12 +18,20 @@ One :class:`LoopbackServer` hosts every imitation at once:
 Faults (:meth:`fail`, consumed one per request of that path, in order): ``status(code,
 headers)``, ``truncate(n)`` (announce the full length, send ``n`` bytes, close), ``stall(n, s)``
 (send ``n`` bytes, go silent for ``s`` seconds, close), ``corrupt()`` (flip a byte),
-``ignore_range()`` (answer 200 with the whole file). :attr:`latency` delays every answer;
-:attr:`rate` throttles bodies (bytes/s). :attr:`log` lists ``(method, path, headers)``.
+``ignore_range()`` (answer 200 with the whole file), ``wrong_start()`` (a 206 whose range starts
+elsewhere), ``hang(s)`` (read the request, answer nothing for ``s`` seconds), ``trickle(n, s)``
+(announce the whole body, then send ``n`` bytes every ``s`` seconds), ``page(html)`` (a 200
+``text/html`` page), ``page_as_binary(html)`` (the page with ``application/octet-stream``),
+``gzip_body()`` (the body gzip-compressed with ``Content-Encoding: gzip``), ``encoded(name)`` (a
+``Content-Encoding`` the client cannot decode). Every file carries an ``ETag`` and a
+``Last-Modified`` that change when its content is replaced; ``If-Range`` is honoured unless
+:attr:`honour_if_range` is false. :attr:`latency` delays every answer; :attr:`rate` throttles
+bodies (bytes/s). :attr:`log` lists ``(method, path, headers)``.
 """
 
 from __future__ import annotations
 
+import email.utils
 import hashlib
 import http.server
 import json
@@ -36,7 +44,8 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["LoopbackServer", "Blob", "status", "truncate", "stall", "corrupt", "ignore_range", "git_blob_id"]
+__all__ = ["LoopbackServer", "Blob", "status", "truncate", "stall", "corrupt", "ignore_range", "wrong_start", "hang",
+           "trickle", "page", "page_as_binary", "gzip_body", "encoded", "git_blob_id"]
 
 _BLOCK = 1 << 20
 
@@ -61,6 +70,34 @@ def ignore_range() -> tuple[Any, ...]:
     return ("ignore_range",)
 
 
+def wrong_start() -> tuple[Any, ...]:
+    return ("wrong_start",)
+
+
+def hang(seconds: float) -> tuple[Any, ...]:
+    return ("hang", seconds)
+
+
+def trickle(n: int, seconds: float) -> tuple[Any, ...]:
+    return ("trickle", n, seconds)
+
+
+def page(html: str) -> tuple[Any, ...]:
+    return ("page", html, "text/html; charset=utf-8")
+
+
+def page_as_binary(html: str) -> tuple[Any, ...]:
+    return ("page", html, "application/octet-stream")
+
+
+def gzip_body() -> tuple[Any, ...]:
+    return ("gzip",)
+
+
+def encoded(name: str) -> tuple[Any, ...]:
+    return ("encoded", name)
+
+
 def git_blob_id(data: bytes) -> str:
     return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
 
@@ -74,11 +111,17 @@ class Blob:
     seed: int = 0
     block: bytes = field(default=b"", repr=False)
 
+    etag: str = ""
+    modified: float = 0.0
+
     def __post_init__(self) -> None:
         if self.data is not None:
             self.size = len(self.data)
+            self.etag = '"' + hashlib.sha1(self.data).hexdigest()[:16] + '"'
         else:
             self.block = random.Random(self.seed).randbytes(_BLOCK)
+            self.etag = f'"g{self.seed}-{self.size}"'
+        self.modified = time.time()
 
     def chunks(self, start: int, end: int):  # type: ignore[no-untyped-def]
         """Yield the bytes ``[start, end)`` as memoryviews."""
@@ -140,6 +183,7 @@ class LoopbackServer:
         self.log: list[tuple[str, str, dict[str, str]]] = []
         self.latency = 0.0
         self.rate: float | None = None
+        self.honour_if_range = True
         self._zenodo: dict[str, dict[str, Any]] = {}
         self._drive: dict[str, tuple[str, str]] = {}
         self._hub: dict[tuple[str, str], dict[str, Any]] = {}
@@ -264,8 +308,37 @@ class LoopbackServer:
 
     def _send_blob(self, h: _Handler, blob: Blob, head: bool, fault: tuple[Any, ...] | None,
                    extra: dict[str, str] | None = None) -> None:
+        if fault and fault[0] == "hang":
+            time.sleep(fault[1])
+            h.close_connection = True
+            return
+        if fault and fault[0] == "page":
+            body = fault[1].encode()
+            h.send_response(200)
+            h.send_header("Content-Type", fault[2])
+            h.send_header("Content-Length", str(len(body)))
+            h.end_headers()
+            h.wfile.write(body)
+            return
+        if fault and fault[0] in ("gzip", "encoded"):
+            import gzip as _gzip
+
+            raw = b"".join(bytes(c) for c in blob.chunks(0, blob.size))
+            body = _gzip.compress(raw) if fault[0] == "gzip" else raw
+            h.send_response(200)
+            h.send_header("Content-Type", "application/octet-stream")
+            h.send_header("Content-Encoding", "gzip" if fault[0] == "gzip" else fault[1])
+            h.send_header("Content-Length", str(len(body)))
+            h.send_header("ETag", blob.etag)
+            h.end_headers()
+            h.wfile.write(body)
+            return
+        modified = email.utils.formatdate(blob.modified, usegmt=True)
         start, end, code = 0, blob.size, 200
         rng = h.headers.get("Range")
+        if_range = h.headers.get("If-Range")
+        if if_range and self.honour_if_range and if_range not in (blob.etag, modified):
+            rng = None  # the validator changed: the whole (new) file
         if rng and rng.startswith("bytes=") and not (fault and fault[0] == "ignore_range"):
             a, _, b = rng[6:].partition("-")
             start = int(a)
@@ -273,16 +346,28 @@ class LoopbackServer:
             if start >= blob.size:
                 return self._send_status(h, 416, {"Content-Range": f"bytes */{blob.size}"})
             code = 206
+        if fault and fault[0] == "wrong_start":  # a 206 from another offset, asked for or not
+            start, code = min(blob.size - 1, start + 1000), 206
         h.send_response(code)
         h.send_header("Content-Type", "application/octet-stream")
         h.send_header("Accept-Ranges", "bytes")
         h.send_header("Content-Length", str(end - start))
         if code == 206:
             h.send_header("Content-Range", f"bytes {start}-{end - 1}/{blob.size}")
+        if "ETag" not in (extra or {}):
+            h.send_header("ETag", blob.etag)
+        h.send_header("Last-Modified", modified)
         for k, v in (extra or {}).items():
             h.send_header(k, v)
         h.end_headers()
         if head:
+            return
+        if fault and fault[0] == "trickle":
+            for chunk in blob.chunks(start, end):
+                for i in range(0, len(chunk), fault[1]):
+                    h.wfile.write(chunk[i:i + fault[1]])
+                    h.wfile.flush()
+                    time.sleep(fault[2])
             return
         limit = fault[1] if fault and fault[0] in ("truncate", "stall") else None
         sent = 0

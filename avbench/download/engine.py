@@ -192,6 +192,18 @@ def _fetch_locked(item: PlanItem, root: Path, record: DownloadRecord, opts: dict
     raise DownloadError(f"{res.path}: checksum mismatch twice ({'; '.join(bad)}); the bytes are kept in {where}")
 
 
+def _check_writable(root: Path) -> None:
+    """A one-line error for a destination that cannot be written (read-only, no permission)."""
+    try:
+        (root / ".avbench").mkdir(parents=True, exist_ok=True)
+        probe = root / ".avbench" / f".write-probe-{os.getpid()}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise DownloadError(f"cannot write in {root}: {exc.strerror}; choose a writable data directory "
+                            "(--data-dir or AVBENCH_DATA)") from None
+
+
 def _same_stat(dest: Path, item: PlanItem) -> bool:
     """Whether ``dest`` is still the file the plan found invalid (same size and mtime)."""
     return item.seen is not None and (dest.stat().st_size, dest.stat().st_mtime_ns) == item.seen
@@ -277,6 +289,8 @@ def fetch_resources(resources: list[Any], root: str | os.PathLike[str], **option
             else:
                 report.failed.update({p.resource.path: p.error for p in todo if p.error})
                 todo = [p for p in todo if not p.error]
+                if todo or any(p.resource.extract_to is not None for p in report.plan):
+                    _check_writable(root)
                 check_space(todo, root)
                 with Progress(total_bytes=sum(p.size or 0 for p in todo) or None, total_files=len(todo),
                               quiet=opts["quiet"]) as progress:

@@ -206,7 +206,7 @@ def test_ctrl_c_with_a_silent_server_exits_at_once(loopback, tmp_path):
     _, err = proc.communicate(timeout=30)
     took = time.monotonic() - t0
     assert proc.returncode == 130 and "interrupted" in err
-    assert took < 2.0, f"took {took:.1f} s to stop"
+    assert took < 5.0, f"took {took:.1f} s to stop"  # about 0.1 s here; the bound leaves room for a loaded CI
 
 
 # -- one writer per output ---------------------------------------------------------------------------

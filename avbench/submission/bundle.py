@@ -65,12 +65,13 @@ class Limits:
 
 @dataclass
 class Bundle:
-    """A read and checked bundle: the system description, the predictions and their SHA-256."""
+    """A read and checked bundle: the system description, the predictions, their SHA-256 and bytes."""
 
     name: str
     system: dict[str, Any]
     predictions: Predictions
     sha256: str
+    data: bytes = b""
 
 
 def _sha256(data: bytes) -> str:
@@ -102,7 +103,7 @@ def build_bundle(predictions: str | Path, meta: dict[str, Any], out: str | Path)
     with atomic_open(out, "wb") as fh, zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         zf.writestr(MANIFEST, json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
         zf.writestr(PREDICTIONS, data)
-    return Bundle(Path(out).name, system, preds, sha)
+    return Bundle(Path(out).name, system, preds, sha, data)
 
 
 def _predictions(data: bytes, source: str) -> Predictions:
@@ -181,7 +182,7 @@ def read_bundle(path: str | Path, *, name: str | None = None, limits: Limits = L
         raise InputError(f"{label}: {PREDICTIONS} has SHA-256 {sha}, the description says "
                          f"{system['predictions_sha256']}: the bundle was altered; rebuild it with `avbench submit`")
     preds = _predictions(data, f"{label}:{PREDICTIONS}")
-    return Bundle(label, system, preds, sha)
+    return Bundle(label, system, preds, sha, data)
 
 
 def validate_bundle(path: str | Path, *, name: str | None = None, reference: str | Path | None = None,

@@ -1,11 +1,17 @@
-"""Fixtures: see tests/_submission_fixtures.py."""
+"""Fixtures of the leaderboard tests: the synth benchmark and bundles (tests/_submission_fixtures.py,
+tests/_lb_helpers.py), a throwaway PostgreSQL cluster, a database URL per backend, and a populated
+server."""
 
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from _lb_helpers import EVIL_DESC, EVIL_NAME, bundle, serve, upload, wait_done
 from _submission_fixtures import META, make_predictions, meta_file, synth_root  # noqa: F401
 
-from collections.abc import Iterator  # noqa: E402
-from pathlib import Path  # noqa: E402
-
-import pytest  # noqa: E402
+from avbench.leaderboard.db import Database
 
 
 @pytest.fixture(scope="session")
@@ -34,3 +40,27 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         c.exec_driver_sql(f"CREATE DATABASE {name}")
     admin.dispose()
     return base.rsplit("/", 1)[0] + f"/{name}"
+
+
+@pytest.fixture()
+def populated(tmp_path: Path, synth_root: Path):
+    """A server with a scene board holding three scored submissions (one with a hostile
+    description) and one failed one; yields ``(base URL, db, {system name: submission id})``."""
+    url = f"sqlite:///{tmp_path / 'lb.db'}"
+    db = Database(url)
+    db.add_board("scene", task="synth-scene", split="test", reference=str(synth_root), daily_cap=10)
+    db.add_board("sed", task="synth-sed", split="test", reference=str(synth_root))
+    alpha, beta = db.add_team("alpha"), db.add_team("beta")
+    ids = {}
+    with serve(url) as base:
+        for i, (name, noise, token, extra) in enumerate([
+            ("Good system", 0.0, alpha, {}), ("Noisy system", 0.5, beta, {}),
+            (EVIL_NAME, 0.25, beta, {"description": EVIL_DESC}),
+        ]):
+            b = bundle(tmp_path / f"b{i}", synth_root, noise=noise, seed=3, system_name=name, **extra)
+            status, answer = upload(base, b, token)
+            assert status == 202, answer
+            assert wait_done(base, answer["id"])["status"] == "scored"
+            ids[name] = answer["id"]
+        yield base, db, ids
+    db.close()

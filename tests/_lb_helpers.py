@@ -23,6 +23,10 @@ from _submission_fixtures import META, make_predictions
 from avbench.submission import build_bundle, check_meta
 
 
+EVIL_NAME = "<script>document.body.setAttribute('data-pwned','1')</script>"
+EVIL_DESC = "<img src=x onerror=\"document.body.setAttribute('data-pwned','2')\"> & \"quotes\""
+
+
 def bundle(tmp: Path, root: Path, task: str = "synth-scene", *, noise: float = 0.0, seed: int = 0,
            name: str = "bundle.zip", **meta: Any) -> Path:
     """A bundle of oracle-with-noise predictions for ``task`` and META updated with ``meta``."""

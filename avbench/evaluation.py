@@ -3,9 +3,10 @@
 The predictions header names the benchmark, task and split; the reference clips come from the
 dataset's recipe (:meth:`avbench.dataset.Recipe.reference`) under the data directory (or
 ``reference=`` a dataset root). Every metric of the task (or ``metric_ids``) is computed on all
-clips and again on the clips with and without usable video (``Clip.has_video``); for segment tasks where some clip has
-video for only part of its duration, also on the segments with and without usable video
-(``Clip.video_mask``).
+clips and again on the clips with and without usable video (``Clip.has_video`` checked ``True`` / ``False``; clips
+whose video was never checked, ``None``, are counted as ``clips_video_unknown`` and never put in a stratum); for
+segment tasks where some clip has video for only part of its duration, also on the segments with and without usable
+video (``Clip.video_mask``, over the checked clips).
 
 Policies:
 
@@ -40,7 +41,7 @@ from avbench.predictions import BACKGROUND, Predictions, label_index
 from avbench.report import Report, Stratum
 from avbench.results import MetricConfig, MetricResult
 
-__all__ = ["evaluate_predictions", "score_clips"]
+__all__ = ["evaluate_predictions", "score_clips", "video_strata"]
 
 NO_PREDICTION = -1  # predicted class index meaning "nothing predicted" (a miss, not a false positive)
 
@@ -96,13 +97,13 @@ def evaluate_predictions(
     configs = _configs(task, metric_ids)
     results = score_clips(task, clips, preds.clips, configs)
     strata: dict[str, Stratum] = {}
-    with_video = {k: c for k, c in clips.items() if c.has_video}
-    without_video = {k: c for k, c in clips.items() if not c.has_video}
-    if with_video and without_video:
-        strata["with_video"] = Stratum(len(with_video), score_clips(task, with_video, preds.clips, configs))
-        strata["without_video"] = Stratum(len(without_video), score_clips(task, without_video, preds.clips, configs))
+    by_state = video_strata(clips)
+    for name, sub in by_state.items():
+        if name != "video_unknown" and sub and len(sub) < len(clips):
+            strata[name] = Stratum(len(sub), score_clips(task, sub, preds.clips, configs))
     if task.kind is TaskKind.SEGMENT_CLASSIFICATION:
-        strata.update(_segment_strata(task, clips, preds.clips, configs))
+        known = {k: c for k, c in clips.items() if c.has_video is not None}
+        strata.update(_segment_strata(task, known, preds.clips, configs))
     header = {
         "benchmark": task.dataset,
         "task": task.id,
@@ -116,11 +117,29 @@ def evaluate_predictions(
         "clips_in_split": len(clips),
         "clips_predicted": len(clips) - len(missing),
         "clips_missing": len(missing),
-        "clips_with_video": len(with_video),
-        "clips_without_video": len(without_video),
+        "clips_with_video": len(by_state["with_video"]),
+        "clips_without_video": len(by_state["without_video"]),
+        "clips_video_unknown": len(by_state["video_unknown"]),
         "missing": missing[:100],
     }
     return Report(header=header, results=results, strata=strata, coverage=coverage)
+
+
+def video_strata(clips: Mapping[str, Clip]) -> dict[str, dict[str, Clip]]:
+    """Split ``clips`` by the three video states: ``with_video`` (checked, usable), ``without_video``
+    (checked, not usable) and ``video_unknown`` (never checked). Only the first two are ever scored
+    as strata; the third is counted in the report's coverage.
+
+    Example:
+        >>> cs = {k: Clip(k, 1.0, has_video=v) for k, v in (("a", True), ("b", False), ("c", None))}
+        >>> {k: list(v) for k, v in video_strata(cs).items()}
+        {'with_video': ['a'], 'without_video': ['b'], 'video_unknown': ['c']}
+    """
+    out: dict[str, dict[str, Clip]] = {"with_video": {}, "without_video": {}, "video_unknown": {}}
+    for k, c in clips.items():
+        key = "video_unknown" if c.has_video is None else ("with_video" if c.has_video else "without_video")
+        out[key][k] = c
+    return out
 
 
 def _configs(task: Task, metric_ids: Sequence[str] | None) -> list[tuple[MetricConfig, dict[str, Any]]]:

@@ -34,6 +34,8 @@ from avbench.errors import InputError
 __all__ = [
     "Event",
     "Clip",
+    "VideoState",
+    "video_state",
     "SplitManifest",
     "Task",
     "TaskKind",
@@ -154,6 +156,41 @@ def segment_labels_from_events(
     return out
 
 
+class VideoState(str, enum.Enum):
+    """Whether a clip's video (or audio) is usable: three states, never two.
+
+    - ``available``: checked and usable (a decodable file with the stream);
+    - ``missing``: checked and not usable (removed, private, undecodable, absent in the archive
+      or mirror, or the dataset never had it, e.g. synthetic soundscapes);
+    - ``unknown``: never checked (e.g. only the metadata was downloaded).
+
+    Example:
+        >>> [video_state(v).value for v in (True, False, None)]
+        ['available', 'missing', 'unknown']
+    """
+
+    AVAILABLE = "available"
+    MISSING = "missing"
+    UNKNOWN = "unknown"
+
+
+def video_state(flag: bool | None) -> VideoState:
+    """The :class:`VideoState` of a ``has_video`` / ``has_audio`` value (``None`` = unknown)."""
+    if flag is None:
+        return VideoState.UNKNOWN
+    return VideoState.AVAILABLE if flag else VideoState.MISSING
+
+
+def _tristate(value: Any, name: str, owner: str) -> bool | None:
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    if getattr(getattr(value, "dtype", None), "kind", "") == "b" and getattr(value, "shape", None) == ():
+        return bool(value)  # a numpy bool
+    raise InputError(f"{owner}: {name} must be True, False or None (unknown), got {value!r}")
+
+
 def _frozen(mapping: Mapping[str, Any] | None) -> Mapping[str, Any]:
     return MappingProxyType(dict(mapping or {}))
 
@@ -162,12 +199,18 @@ def _frozen(mapping: Mapping[str, Any] | None) -> Mapping[str, Any]:
 class Clip:
     """One clip of a dataset with its labels and which modalities are usable.
 
-    Missing-video masks are first-class:
+    Missing-video masks are first-class, with three states (:class:`VideoState`):
 
-    - ``has_video``: the clip has usable video at all;
+    - ``has_video``: ``True`` the clip has usable video (checked), ``False`` it has none (checked:
+      removed, private, undecodable, absent, or never recorded), ``None`` nobody checked (only
+      the metadata is on disk). ``has_audio`` likewise;
     - ``video_segments``: per time segment, whether video is usable there (``None`` = all, when
       ``has_video``);
     - ``cameras``: per camera of a multi-camera set, whether it is usable.
+
+    A model is never handed video it does not have: :meth:`video_mask` of an unknown clip is all
+    ``False``. Evaluation strata (with / without video) are built from checked clips only; unknown
+    clips are counted, never put in a stratum (:mod:`avbench.evaluation`).
 
     Args:
         id: stable clip id (unique within the dataset, e.g. an annotation row, not a YouTube id).
@@ -189,8 +232,8 @@ class Clip:
     events: tuple[Event, ...] = ()
     segment_labels: tuple[int, ...] | None = None
     clip_labels: tuple[str, ...] = ()
-    has_audio: bool = True
-    has_video: bool = True
+    has_audio: bool | None = True
+    has_video: bool | None = True
     video_segments: tuple[bool, ...] | None = None
     cameras: Mapping[str, bool] = field(default_factory=dict)
     meta: Mapping[str, Any] = field(default_factory=dict)
@@ -211,25 +254,47 @@ class Clip:
         if self.segment_labels is not None:
             object.__setattr__(self, "segment_labels", tuple(int(x) for x in self.segment_labels))
         object.__setattr__(self, "clip_labels", tuple(self.clip_labels))
+        owner = f"clip {self.id!r}"
+        object.__setattr__(self, "has_audio", _tristate(self.has_audio, "has_audio", owner))
+        object.__setattr__(self, "has_video", _tristate(self.has_video, "has_video", owner))
         if self.video_segments is not None:
             vs = tuple(bool(x) for x in self.video_segments)
+            if self.has_video is None:
+                raise InputError(f"{owner}: has_video is unknown (None) but video_segments is given")
             if not self.has_video and any(vs):
-                raise InputError(f"clip {self.id!r}: has_video is False but video_segments marks usable video")
+                raise InputError(f"{owner}: has_video is False but video_segments marks usable video")
             object.__setattr__(self, "video_segments", vs)
         object.__setattr__(self, "features", _frozen(self.features))
         object.__setattr__(self, "cameras", _frozen({k: bool(v) for k, v in dict(self.cameras).items()}))
         object.__setattr__(self, "meta", _frozen(self.meta))
 
+    @property
+    def video_state(self) -> VideoState:
+        """``available``, ``missing`` or ``unknown`` (see :class:`VideoState`).
+
+        Example:
+            >>> Clip("a", 3.0, has_video=None).video_state.value
+            'unknown'
+        """
+        return video_state(self.has_video)
+
+    @property
+    def audio_state(self) -> VideoState:
+        """The same three states for the audio."""
+        return video_state(self.has_audio)
+
     def video_mask(self, n_segments: int) -> list[bool]:
-        """Per-segment video availability as a list of ``n_segments`` booleans.
+        """Per-segment video usability as a list of ``n_segments`` booleans (unknown = not usable).
 
         Example:
             >>> Clip("a", 3.0, has_video=False).video_mask(3)
             [False, False, False]
+            >>> Clip("u", 2.0, has_video=None).video_mask(2)
+            [False, False]
             >>> Clip("b", 3.0, video_segments=(True, False, True)).video_mask(3)
             [True, False, True]
         """
-        if not self.has_video:
+        if not self.has_video:  # missing, or unknown: never hand a model video it does not have
             return [False] * n_segments
         if self.video_segments is None:
             return [True] * n_segments

@@ -60,7 +60,7 @@ from avbench.recipes.ave.metadata import (
     read_split_rows,
     sha256_file,
 )
-from avbench.recipes.ave.media import video_locations, write_video_status
+from avbench.recipes.ave.media import video_availability, write_video_status
 
 __all__ = ["RECIPE", "AveRecipe", "CML_MAX_DURATION"]
 
@@ -215,9 +215,9 @@ class AveRecipe(Recipe):
             raise InputError(f"ave has no split {split!r}; known splits: {', '.join(known)}")
         official = {i: name for name in SPLIT_FILES for i in split_rows.get(name, ())}
         selected = [rows[i] for i in split_rows[split]] if split is not None else rows
-        videos = video_locations(root, selected)
+        videos = video_availability(root, selected)
         return {
-            r.clip_id: make_clip(r, labels=labels, video=videos[r.clip_id], has_video=videos[r.clip_id] is not None,
+            r.clip_id: make_clip(r, labels=labels, video=videos[r.clip_id][0], has_video=videos[r.clip_id][1],
                                  split=official.get(r.row))
             for r in selected
         }

@@ -37,6 +37,7 @@ __all__ = [
     "frame_times",
     "probe_video",
     "write_video_status",
+    "video_availability",
     "video_locations",
     "MediaClip",
     "decode_clip",
@@ -87,35 +88,52 @@ def _read_status(path: Path) -> Mapping[str, str]:
         raise InputError(f"{path}: not a valid video status file; delete it and run `avbench download ave` again") from None
 
 
-def video_locations(root: Path, rows: list[Any]) -> dict[str, str | None]:
-    """For each annotation row's clip id, the usable video path (relative to ``root``) or ``None``.
+def video_availability(root: Path, rows: list[Any]) -> dict[str, tuple[str | None, bool | None]]:
+    """For each annotation row's clip id, ``(usable video path relative to root or None, has_video)``
+    where ``has_video`` has three states: ``True`` usable, ``False`` checked and not usable,
+    ``None`` never checked.
 
-    Archive video first (by :data:`STATUS_FILE` when present, else by file presence), then the
-    YouTube availability manifest (:data:`YOUTUBE_MANIFEST`, rows keyed by clip id; a clip counts
-    when its row is ``ok``, its file has a video stream and is still on disk).
+    Archive video first: by :data:`STATUS_FILE` when present (``ok`` = available, anything else =
+    missing), else, when ``AVE_Dataset/AVE/`` exists (the archive was extracted), by file presence
+    (a missing or empty file = missing). Then the YouTube availability manifest
+    (:data:`YOUTUBE_MANIFEST`, rows keyed by clip id): an ``ok`` row whose file has a video stream
+    and is still on disk = available, any other row = missing. A clip that neither the archive nor
+    the manifest has looked at (only the metadata on disk) is unknown.
     """
     status = _read_status(root / STATUS_FILE)
+    extracted = (root / "AVE_Dataset" / "AVE").is_dir()
     youtube: Mapping[str, Any] = {}
     if (root / YOUTUBE_MANIFEST).is_file():
         from avbench.download.manifest import read_manifest
 
         youtube = read_manifest(root / YOUTUBE_MANIFEST)
-    out: dict[str, str | None] = {}
+    out: dict[str, tuple[str | None, bool | None]] = {}
     for r in rows:
-        rel: str | None = f"AVE_Dataset/AVE/{r.youtube_id}.mp4"
-        if status:
-            ok = status.get(r.youtube_id) == "ok"
-        else:
+        rel = f"AVE_Dataset/AVE/{r.youtube_id}.mp4"
+        state: bool | None = None
+        if r.youtube_id in status:
+            state = status[r.youtube_id] == "ok"
+        elif extracted:
             p = root / rel
-            ok = p.is_file() and p.stat().st_size > 0
-        if not ok:
-            entry = youtube.get(r.clip_id)
-            rel = None
-            if entry is not None and entry.status == "ok" and entry.has_video:
-                rel = (Path(YOUTUBE_MANIFEST).parent / entry.path).as_posix()
-                ok = (root / rel).is_file()
-        out[r.clip_id] = rel if ok else None
+            state = p.is_file() and p.stat().st_size > 0
+        if state:
+            out[r.clip_id] = (rel, True)
+            continue
+        entry = youtube.get(r.clip_id)
+        if entry is not None:
+            yrel = (Path(YOUTUBE_MANIFEST).parent / entry.path).as_posix() if entry.path else ""
+            if entry.status == "ok" and entry.has_video and (root / yrel).is_file():
+                out[r.clip_id] = (yrel, True)
+                continue
+            state = False
+        out[r.clip_id] = (None, state)
     return out
+
+
+def video_locations(root: Path, rows: list[Any]) -> dict[str, str | None]:
+    """For each annotation row's clip id, the usable video path (relative to ``root``) or ``None``
+    (see :func:`video_availability`, which also says whether a ``None`` was checked)."""
+    return {cid: rel for cid, (rel, _) in video_availability(root, rows).items()}
 
 
 @dataclass(frozen=True)

@@ -231,7 +231,8 @@ def read_split_rows(root: Path, rows: Sequence[Row], *, released: bool) -> dict[
     return out
 
 
-def make_clip(row: Row, *, labels: Sequence[str], video: str | None, has_video: bool, split: str | None) -> Clip:
+def make_clip(row: Row, *, labels: Sequence[str], video: str | None, has_video: bool | None,
+              split: str | None) -> Clip:
     """The :class:`~avbench.model.Clip` of one annotation row (10 s, one event or none)."""
     return Clip(
         id=row.clip_id,

@@ -8,6 +8,10 @@ the room and the background noise. A 64x64, 5 fps video (:mod:`avbench.recipes.s
 shows each active source in the camera's field of view; 20 % of the clips have no video and 15 %
 of the others lose the camera for 2-3 whole seconds.
 
+Video availability is always checked, never unknown (:class:`~avbench.model.VideoState`): a clip the
+generator gave no video has ``has_video=False``, and so has one whose ``video/ID.npz`` is no longer on
+disk; every other clip has ``has_video=True``.
+
 On-disk layout under the dataset root (``avbench.paths.dataset_dir("synth")``)::
 
     current.json                       {"build": KEY, ...}: the build that load() reads
@@ -190,7 +194,7 @@ class SynthRecipe(Recipe):
         rel = build.relative_to(Path(root)).as_posix()
         labels = read_json(build / "labels.json")
         ids = self.splits(root)[split] if split is not None else list(labels)
-        return {cid: _clip(cid, labels[cid], rel) for cid in ids}
+        return {cid: _clip(cid, labels[cid], rel, root=Path(root)) for cid in ids}
 
     def make_toy(self, root: Path) -> None:
         self.prepare(Path(root), size="tiny", quiet=True)
@@ -203,13 +207,15 @@ def _track(events: list[dict[str, Any]], i: int) -> int:
     return sum(1 for o in events[:i] if o["label"] == e["label"] and o["onset"] < e["offset"] and e["onset"] < o["offset"])
 
 
-def _clip(cid: str, lab: dict[str, Any], rel: str) -> Clip:
+def _clip(cid: str, lab: dict[str, Any], rel: str, *, root: Path | None = None) -> Clip:
     events = tuple(
         Event(e["onset"], e["offset"], e["label"], labels=CLASSES, azimuth=e["azimuth"], elevation=e["elevation"],
               distance=e["distance"], track=_track(lab["events"], i), onscreen=e.get("in_view"))
         for i, e in enumerate(lab["events"])
     )
     has_video = bool(lab["has_video"])
+    if has_video and root is not None and not (root / rel / "video" / f"{cid}.npz").is_file():
+        has_video = False  # checked: the generated video is gone
     return Clip(
         id=cid,
         duration=float(CLIP_SECONDS),

@@ -81,7 +81,8 @@ def test_download_verify_load_and_masks(served: dict[str, Any], loopback: Any, t
     clips = RECIPE.load(root)
     assert len(clips) == 7
     # the probe run by prepare flags the missing (row 5) and the undecodable (row 6) video
-    assert [c.meta["row"] for c in clips.values() if not c.has_video] == [5, 6]
+    assert [c.meta["row"] for c in clips.values() if c.has_video is False] == [5, 6]
+    assert all(c.has_video is not None for c in clips.values())
     from avbench.recipes.ave.features import AveFeatures
 
     with AveFeatures(root, "val") as f:
@@ -99,7 +100,7 @@ def test_meta_part_alone_gives_the_indexed_splits(served: dict[str, Any], tmp_pa
     assert (root / "data" / "Annotations.txt").is_file() and not (root / "AVE_Dataset").exists()
     m = RECIPE.splits(root)  # the header-less annotation file is the indexed one: splits come from the index
     assert m["test"] == ("0002_toyAAAAAAA3", "0006_toyAAAAAAA6")
-    assert not any(c.has_video for c in RECIPE.load(root).values())
+    assert all(c.has_video is None for c in RECIPE.load(root).values())  # meta only: unknown, not missing
     (root / "data" / "Annotations.txt").write_text(TOY_ROWS[0] + "\n")  # not the indexed file any more
     from avbench.errors import DataNotFoundError
 

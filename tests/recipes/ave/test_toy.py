@@ -64,9 +64,22 @@ def test_youtube_manifest_fills_a_missing_archive_video(toy_copy: Path) -> None:
     write_manifest(toy_copy / YOUTUBE_MANIFEST, rows)
     clips = RECIPE.load(toy_copy, split="train")
     assert clips["0005_toyAAAAAAA5"].has_video and clips["0005_toyAAAAAAA5"].video == "youtube/0005_toyAAAAAAA5.mp4"
-    assert not RECIPE.load(toy_copy, split="test")["0006_toyAAAAAAA6"].has_video
+    assert RECIPE.load(toy_copy, split="test")["0006_toyAAAAAAA6"].has_video is False
     dest.unlink()  # an ok row whose file is gone does not count
-    assert not RECIPE.load(toy_copy, split="train")["0005_toyAAAAAAA5"].has_video
+    assert RECIPE.load(toy_copy, split="train")["0005_toyAAAAAAA5"].has_video is False
+
+
+def test_metadata_only_is_unknown_and_a_manifest_row_decides(toy_copy: Path) -> None:
+    from avbench.download.manifest import ManifestRow, write_manifest
+
+    shutil.rmtree(toy_copy / "AVE_Dataset" / "AVE")
+    (toy_copy / STATUS_FILE).unlink(missing_ok=True)
+    flags = {c.meta["row"]: c.has_video for c in RECIPE.load(toy_copy).values()}
+    assert set(flags.values()) == {None}  # never checked: unknown, not missing
+    write_manifest(toy_copy / YOUTUBE_MANIFEST,
+                   [ManifestRow("0006_toyAAAAAAA6", "toyAAAAAAA6", 0.0, 10.0, "av", "removed", reason="gone")])
+    flags = {c.meta["row"]: c.has_video for c in RECIPE.load(toy_copy).values()}
+    assert flags[6] is False and flags[0] is None  # checked on YouTube: missing; the rest stays unknown
 
 
 def test_feature_mode_maps_rows_and_labels(toy: Path) -> None:

@@ -275,3 +275,15 @@ def test_dry_run_writes_nothing(tmp_path, capsys):
     RECIPE.prepare(tmp_path / "synth", size="tiny", dry_run=True)
     assert not (tmp_path / "synth").exists()
     assert "would generate" in capsys.readouterr().out
+
+
+def test_video_state_is_always_checked(tiny: Path, tmp_path: Path) -> None:
+    import shutil
+
+    clips = RECIPE.load(tiny)
+    assert all(c.has_video is not None for c in clips.values())  # generated: never unknown
+    copy = tmp_path / "synth"
+    shutil.copytree(tiny, copy)
+    victim = next(c for c in clips.values() if c.has_video)
+    (copy / victim.video).unlink()
+    assert RECIPE.load(copy)[victim.id].has_video is False  # its video is gone: missing

@@ -11,7 +11,7 @@
   A reference file without a prediction file is scored as empty and listed in ``coverage``
   (left out under ``compat=official``, as the official scripts do, and still listed).
 - ``JSON_ADAPTERS["seld"]`` (:func:`from_json`): avbench clips and predictions JSON entries ->
-  ``(reference_table, predicted_table), {}`` for every SELD ``compute``; events are rasterised to
+  ``(reference_table, predicted_table), {"n_classes": len(task.labels)}`` for every SELD ``compute``; events are rasterised to
   frames of ``hop`` = 0.1 s: frame ``k`` is active when ``onset <= k * hop < offset``; an event's
   optional ``score`` becomes the rows' score (read by ``seld-umons``; other editions ignore it).
 
@@ -20,8 +20,8 @@ Example:
     >>> class T: labels = ("dog", "cat")
     >>> clips = {"c1": Clip("c1", 1.0, events=(Event(0.0, 0.3, "cat", azimuth=10.0, elevation=0.0),))}
     >>> (ref, pred), kw = from_json(T, clips, {"c1": {"events": []}})
-    >>> ref.frame.tolist(), ref.cls.tolist(), len(pred), ref.n_frames.tolist()
-    ([0, 1, 2], [1, 1, 1], 0, [10])
+    >>> ref.frame.tolist(), ref.cls.tolist(), len(pred), ref.n_frames.tolist(), kw
+    ([0, 1, 2], [1, 1, 1], 0, [10], {'n_classes': 2})
 """
 
 from __future__ import annotations
@@ -59,15 +59,21 @@ _OPTIONS = {"compat", "average", "n_classes", "angle_unit", "layout", "ref_dista
             "jackknife", "mode", "hop"}
 
 
-def _read(metric_id: str, reference: Path, predictions: Path, options: Mapping[str, str]):
+def _read_one(metric_id: str, path: Path, side: str, options: Mapping[str, str]) -> SeldFrames:
+    """One side (``"reference"`` or ``"predictions"``) read with ``metric_id``'s edition settings."""
     d = dict(READ_DEFAULTS.get(metric_id, {"n_classes": 13}))
-    n_classes = int(options.get("n_classes", d.get("n_classes", 13)))
-    hop = float(options.get("hop", d.get("hop", 0.1)))
-    common = {"n_classes": n_classes, "classes": d.get("classes", ()), "hop": hop,
-              "angle_unit": options.get("angle_unit", "deg"), "layout": options.get("layout", d.get("layout", "auto"))}
-    ref = read_path(reference, distance_unit=options.get("ref_distance_unit", d.get("ref_distance_unit", "m")), **common)
-    pred = read_path(predictions, distance_unit=options.get("pred_distance_unit", "m"), **common)
-    return ref, pred, n_classes
+    common = {"n_classes": int(options.get("n_classes", d.get("n_classes", 13))), "classes": d.get("classes", ()),
+              "hop": float(options.get("hop", d.get("hop", 0.1))), "angle_unit": options.get("angle_unit", "deg"),
+              "layout": options.get("layout", d.get("layout", "auto"))}
+    unit = (options.get("ref_distance_unit", d.get("ref_distance_unit", "m")) if side == "reference"
+            else options.get("pred_distance_unit", "m"))
+    return read_path(path, distance_unit=unit, **common)
+
+
+def _read(metric_id: str, reference: Path, predictions: Path, options: Mapping[str, str]):
+    n_classes = int(options.get("n_classes", READ_DEFAULTS.get(metric_id, {}).get("n_classes", 13)))
+    return (_read_one(metric_id, reference, "reference", options),
+            _read_one(metric_id, predictions, "predictions", options), n_classes)
 
 
 def evaluate_files(
@@ -167,7 +173,8 @@ def from_json(task: Any, reference_clips: Mapping[str, Any], predicted: Mapping[
     if extra:
         raise InputError(f"predictions name clip {extra[0]!r}, which is not in the reference ({len(extra)} such clip(s))")
     pred = _table(task, known, lambda cid, clip: predicted[cid].get("events", ()), hop)
-    return (ref, pred), {}
+    # the task's class count, not the edition's default (13 for STARSS): classes are the task's labels
+    return (ref, pred), {"n_classes": len(task.labels)}
 
 
 FILE_EVALUATORS = {"seld": evaluate_files}

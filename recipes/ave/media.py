@@ -267,8 +267,10 @@ class AveMedia:
             yield self[i]
 
 
-def write_toy_video(path: Path, *, seed: int, seconds: int = 10, fps: int = 4, size: int = 32) -> None:
-    """Write a tiny mp4 (MPEG-4 video, AAC mono 8 kHz) whose frame ``i`` is filled with ``(seed + 6 i) % 256``."""
+def write_toy_video(path: Path, *, seed: int, seconds: int = 10, fps: int = 4, size: int = 32,
+                    audio: bool = True) -> None:
+    """Write a tiny mp4 (MPEG-4 video, AAC mono 8 kHz unless ``audio=False``) whose frame ``i`` is filled
+    with ``(seed + 6 i) % 256``."""
     av = require("av", "video")
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp.mp4")
@@ -276,20 +278,22 @@ def write_toy_video(path: Path, *, seed: int, seconds: int = 10, fps: int = 4, s
         v = c.add_stream("mpeg4", rate=fps)
         v.width = v.height = size
         v.pix_fmt = "yuv420p"
-        a = c.add_stream("aac", rate=8000)
-        a.layout = "mono"
+        if audio:
+            a = c.add_stream("aac", rate=8000)
+            a.layout = "mono"
         for i in range(seconds * fps):
             img = np.full((size, size, 3), (seed + 6 * i) % 256, np.uint8)
             for p in v.encode(av.VideoFrame.from_ndarray(img, format="rgb24")):
                 c.mux(p)
         for p in v.encode():
             c.mux(p)
-        sig = (0.1 * np.sin(2 * np.pi * (200 + seed) * np.arange(seconds * 8000) / 8000)).astype(np.float32)
-        for k in range(0, sig.size, 1024):
-            fr = av.AudioFrame.from_ndarray(sig[None, k:k + 1024], format="fltp", layout="mono")
-            fr.sample_rate, fr.pts = 8000, k
-            for p in a.encode(fr):
+        if audio:
+            sig = (0.1 * np.sin(2 * np.pi * (200 + seed) * np.arange(seconds * 8000) / 8000)).astype(np.float32)
+            for k in range(0, sig.size, 1024):
+                fr = av.AudioFrame.from_ndarray(sig[None, k:k + 1024], format="fltp", layout="mono")
+                fr.sample_rate, fr.pts = 8000, k
+                for p in a.encode(fr):
+                    c.mux(p)
+            for p in a.encode():
                 c.mux(p)
-        for p in a.encode():
-            c.mux(p)
     tmp.replace(path)

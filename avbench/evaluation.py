@@ -6,7 +6,8 @@ dataset's recipe (:meth:`avbench.dataset.Recipe.reference`) under the data direc
 clips and again on the clips with and without usable video (``Clip.has_video`` checked ``True`` / ``False``; clips
 whose video was never checked, ``None``, are counted as ``clips_video_unknown`` and never put in a stratum); for
 segment tasks where some clip has video for only part of its duration, also on the segments with and without usable
-video (``Clip.video_mask``, over the checked clips).
+video (``Clip.video_mask``, over the checked clips); for multi-camera sets, per camera on the clips it is
+usable for and the others (``Clip.cameras``).
 
 Policies:
 
@@ -104,6 +105,7 @@ def evaluate_predictions(
     if task.kind is TaskKind.SEGMENT_CLASSIFICATION:
         known = {k: c for k, c in clips.items() if c.has_video is not None}
         strata.update(_segment_strata(task, known, preds.clips, configs))
+    strata.update(_camera_strata(task, clips, preds.clips, configs))
     header = {
         "benchmark": task.dataset,
         "task": task.id,
@@ -178,6 +180,18 @@ def _segment_strata(task, clips, predicted, configs) -> dict[str, Stratum]:  # n
         sub = {cid: clips[cid] for cid in clips if any(keep[cid])}
         if sub:
             out[name] = Stratum(len(sub), score_clips(task, sub, predicted, configs, segments=keep))
+    return out
+
+
+def _camera_strata(task, clips, predicted, configs) -> dict[str, Stratum]:  # noqa: ANN001
+    """Per camera of a multi-camera set (``Clip.cameras``): the clips it is usable for and the others,
+    when a split has both (``<camera>_usable`` / ``<camera>_not_usable``)."""
+    out = {}
+    for cam in sorted({c for clip in clips.values() for c in clip.cameras}):
+        for name, want in ((f"{cam}_usable", True), (f"{cam}_not_usable", False)):
+            sub = {cid: c for cid, c in clips.items() if bool(c.cameras.get(cam, False)) is want}
+            if 0 < len(sub) < len(clips):
+                out[name] = Stratum(len(sub), score_clips(task, sub, predicted, configs))
     return out
 
 

@@ -28,7 +28,8 @@ Tasks (both score ``test``):
 
 Both report the multi-class log loss of DCASE 2021 (``log_loss``: mean over classes of the mean
 ``-ln p`` of the true class, the ranking metric), ``accuracy`` and the class-wise averaged accuracy
-DCASE reports (``balanced_accuracy``). ``has_video`` is whether the recording's mp4 is on disk.
+DCASE reports (``balanced_accuracy``). ``has_video`` is whether the recording's mp4 is on disk, or
+``None`` (unknown) when no video part was fetched (likewise ``has_audio``).
 
 Example:
     >>> import tempfile, pathlib
@@ -178,7 +179,8 @@ class TauAv2021Recipe(Recipe):
             id=r.clip_id, duration=seconds, audio=f"{rel}/{r.audio}", video=f"{rel}/{r.video}",
             clip_labels=(r.scene,) if labelled else (),
             segment_labels=(self.classes.index(str(r.scene)),) * n_seg if labelled else None,
-            has_audio=audio.is_file(), has_video=video.is_file(),
+            has_audio=audio.is_file() if (base / "audio").is_dir() else None,
+            has_video=video.is_file() if (base / "video").is_dir() else None,
             meta={"city": r.city, "location": r.location, "split": split},
         )
 

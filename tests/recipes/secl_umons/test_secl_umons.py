@@ -3,15 +3,14 @@ split rules and lists, per-camera masks, Zenodo records resolved by title, and t
 
 from __future__ import annotations
 
-import io
 import json
 import math
-import zipfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
+from _archives import _zip
 
 from avbench.errors import DownloadError, InputError
 from avbench.evaluation import evaluate_predictions
@@ -197,12 +196,7 @@ def test_seld_task_scores_localization_of_the_sequences(secl_root: Path) -> None
 
 # -- Zenodo records resolved by title -----------------------------------------------------------------
 def _zip_tree(base: Path) -> bytes:
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as zf:
-        for p in sorted(base.rglob("*")):
-            if p.is_file():
-                zf.write(p, p.relative_to(base.parent).as_posix())
-    return buf.getvalue()
+    return _zip({p.relative_to(base.parent).as_posix(): p.read_bytes() for p in sorted(base.rglob("*")) if p.is_file()})
 
 
 SECL_TITLE = "SECL-UMons Database for Sound Event Classification and Localization"

@@ -121,10 +121,11 @@ def test_audio_only_user_never_fetches_video(served: dict[str, Any], loopback: A
     RECIPE.prepare(root, parts=("meta", "audio"), split="test", quiet=True)
     assert not any(".video." in name for name in _fetched(loopback))
     clips = RECIPE.load(root)
-    assert len(clips) == 18 and all(c.has_audio for c in clips.values()) and not any(c.has_video for c in clips.values())
+    assert len(clips) == 18 and all(c.has_audio for c in clips.values())
+    assert all(c.has_video is None for c in clips.values())  # no video part fetched: unknown, not missing
     assert (root / "avbench" / "splits-1.0.json").is_file()
     RECIPE.prepare(root, parts=("video",), quiet=True)
-    assert sorted(k for k, c in RECIPE.load(root).items() if not c.has_video) == ["bus-vienna-6-61", "park-lisbon-8-81"]
+    assert sorted(k for k, c in RECIPE.load(root).items() if c.has_video is False) == ["bus-vienna-6-61", "park-lisbon-8-81"]
     n = len(_fetched(loopback))
     RECIPE.prepare(root, parts=("meta", "audio", "video"), quiet=True)  # everything verified on disk: no GET
     assert len(_fetched(loopback)) == n

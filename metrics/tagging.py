@@ -10,8 +10,14 @@ Inputs (``input="multilabel"``): ``y_true`` binary ``[N, C]`` and ``y_score`` fl
 - d' = sqrt(2) * Phi^-1(mean AUC) (the AudioSet paper's d-prime, computed from the class-averaged
   AUC; dimensionless).
 
+- multi-label F1 at a threshold (the SECL/AVECL-UMONS F-score, thesis Eq. 6.1, on sequences):
+  item ``i`` predicts class ``c`` when ``s_ic > threshold``; with ``TP_c, FP_c, FN_c`` counted over
+  items, micro ``F1 = 2 sum TP / (2 sum TP + sum FP + sum FN)``, macro = the mean of
+  ``F1_c = 2 TP_c / (2 TP_c + FP_c + FN_c)`` over all classes.
+
 Edge policy: a class with no positive item has no defined AP or AUC (and a class with no
-negative item no defined AUC): it scores 0, stays in the mean and is named in ``flags``.
+negative item no defined AUC): it scores 0, stays in the mean and is named in ``flags``. A 0/0
+F1 (a class never true and never predicted, or nothing at all for micro) is 0 and flagged.
 
 Example:
     >>> r = mean_average_precision([[1, 0], [0, 1], [1, 1]], [[0.9, 0.4], [0.1, 0.8], [0.6, 0.3]],
@@ -32,7 +38,7 @@ from avbench.errors import InputError
 from avbench.metrics._confusion import check_labels
 from avbench.results import MetricConfig, MetricResult
 
-__all__ = ["average_precision", "roc_auc", "mean_average_precision", "auc_dprime", "METRICS"]
+__all__ = ["average_precision", "roc_auc", "mean_average_precision", "auc_dprime", "multilabel_f1", "METRICS"]
 
 
 def _prepare(y_true: object, y_score: object, labels: Sequence[str] | None) -> tuple[tuple[str, ...], np.ndarray, np.ndarray]:
@@ -109,9 +115,65 @@ def auc_dprime(y_true: object, y_score: object, *, labels: Sequence[str]) -> Met
     )
 
 
+def multilabel_f1(y_true: object, y_score: object, *, labels: Sequence[str], threshold: float = 0.5,
+                  average: str = "micro") -> MetricResult:
+    """Multi-label F1 of thresholded scores: ``s_ic > threshold`` predicts class ``c`` for item ``i``.
+
+    ``average="micro"``: ``F1 = 2 sum_c TP_c / (2 sum_c TP_c + sum_c FP_c + sum_c FN_c)`` (the
+    UMONS thesis' F-score, Eq. 6.1); ``"macro"``: the mean over all classes of
+    ``F1_c = 2 TP_c / (2 TP_c + FP_c + FN_c)``. Dimensionless, in [0, 1]; class-wise F1, precision,
+    recall and support are always reported. A 0/0 ratio is 0 and flagged.
+
+    Example:
+        >>> r = multilabel_f1([[1, 0], [1, 1]], [[0.9, 0.2], [0.4, 0.7]], labels=["a", "b"])
+        >>> round(r.overall["f1"], 4), r.class_wise["a"]["recall"]
+        (0.8, 0.5)
+
+    Raises:
+        InputError: ``average`` is not micro/macro, ``threshold`` is not finite, or the shapes differ.
+    """
+    if average not in ("micro", "macro"):
+        raise InputError(f"multi-label F1: average must be 'micro' or 'macro', got {average!r}")
+    if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not np.isfinite(threshold):
+        raise InputError(f"multi-label F1: threshold must be a finite number, got {threshold!r}")
+    names, t, s = _prepare(y_true, y_score, labels)
+    p = s > threshold
+    tp = (t & p).sum(axis=0).astype(float)
+    fp = (~t & p).sum(axis=0).astype(float)
+    fn = (t & ~p).sum(axis=0).astype(float)
+
+    def ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+        return np.divide(num, den, out=np.zeros_like(num), where=den > 0)
+
+    f1_c = ratio(2 * tp, 2 * tp + fp + fn)
+    flags = [f"class {n!r} is never true and never predicted: its F1 is 0" for n, d in zip(names, 2 * tp + fp + fn)
+             if d == 0]
+    den = 2 * tp.sum() + fp.sum() + fn.sum()
+    if average == "micro":
+        value = float(2 * tp.sum() / den) if den else 0.0
+        if not den:
+            flags.append("no class is true or predicted for any item: F1 set to 0")
+    else:
+        value = float(f1_c.mean())
+    return MetricResult(
+        f"f1_multilabel_{average}", "1.0", {"threshold": float(threshold), "average": average},
+        {"f1": value, "n": int(t.shape[0])},
+        {n: {"f1": float(f), "precision": float(pr), "recall": float(rc), "support": int(sp)}
+         for n, f, pr, rc, sp in zip(names, f1_c, ratio(tp, tp + fp), ratio(tp, tp + fn), t.sum(axis=0))},
+        tuple(flags),
+    )
+
+
 METRICS = [
     MetricConfig("map", "1.0", "tagging", "multilabel", mean_average_precision,
                  description="mean average precision over classes (AudioSet convention)", primary="map"),
     MetricConfig("roc_auc", "1.0", "tagging", "multilabel", auc_dprime,
                  description="mean ROC-AUC over classes and d-prime from it (AudioSet convention)", primary="roc_auc"),
+    *(
+        MetricConfig(f"f1_multilabel_{avg}", "1.0", "tagging", "multilabel", multilabel_f1,
+                     {"threshold": 0.5, "average": avg},
+                     description=f"{avg}-averaged F1 of scores above 0.5 (multi-label; UMONS F-score when micro)",
+                     primary="f1")
+        for avg in ("micro", "macro")
+    ),
 ]

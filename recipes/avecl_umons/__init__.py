@@ -20,9 +20,9 @@ Masks per sequence:
 
 Tasks: the ``seld-umons`` tasks of SECL-UMONS on the same splits (``avecl-umons-<scheme>``,
 audio-visual classification and localization, thesis Tables 11.3-11.4) and audio-visual
-classification of the unilabel sequences (``avecl-umons-unilabel-split<k>-classification``,
-F1: micro = the thesis' F-score, and macro), each report stratified by video availability and, per
-camera, by whether it sees the event.
+classification (``avecl-umons-<population>-split<k>-classification``: unilabel one class per sequence,
+multilabel a score per class thresholded at 0.5; F1 micro = the thesis' F-score, and macro), each
+report stratified by video availability and, per camera, by whether it is usable for the event.
 
 Example:
     >>> import tempfile, pathlib
@@ -117,6 +117,14 @@ class AveclUmonsRecipe(UmonsRecipe):
                 "per sequence from the array audio and the four webcams; thesis Table 11.1, F-score = f1_micro). "
                 "Reports are stratified by video availability and by each camera's view of the event. Select "
                 f"models on unilabel-split{k}-val."))
+        for k in (1, 2):
+            out.append(Task(
+                f"{self.task_prefix}-multilabel-split{k}-classification", self.name, TaskKind.TAGGING, self.classes,
+                ("f1_multilabel_micro", "f1_multilabel_macro", "map"), split=f"multilabel-split{k}-test",
+                description=f"Audio-visual classification of the two-event sequences of multilabel-split{k}: a "
+                "score per class (clip_scores), a class is predicted above 0.5 (thesis Table 11.2, F-score = "
+                "f1_multilabel_micro). Reports are stratified by video availability and per camera. Select "
+                f"models on multilabel-split{k}-val."))
         return out
 
     def make_toy(self, root: Path) -> None:

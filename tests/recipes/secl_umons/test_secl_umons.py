@@ -181,6 +181,22 @@ def test_av_classification_is_stratified_by_camera(avecl_root: Path) -> None:
     assert n1 == len(test)
 
 
+def test_multilabel_av_classification_scores_thresholded_f1(avecl_root: Path) -> None:
+    task, split = "avecl-umons-multilabel-split2-classification", "multilabel-split2-test"
+    test = AVECL.load(avecl_root, split=split)
+    p = Predictions(benchmark=AVECL.name, task=task, split=split)
+    labels = AVECL.classes
+    for cid, c in test.items():
+        scores = [0.9 if name in c.clip_labels else 0.1 for name in labels]
+        scores[labels.index("hand_clap")] = 0.7  # one false class in every sequence
+        p.add(cid, clip_scores=scores)
+    report = evaluate_predictions(p, reference=avecl_root)
+    got = {r.id: r.overall["f1"] for r in report.results if r.id.startswith("f1_")}
+    n_true = sum(len(c.clip_labels) for c in test.values())
+    assert got["f1_multilabel_micro"] == pytest.approx(2 * n_true / (2 * n_true + len(test)))
+    assert "without_video" in report.strata and report.strata["without_video"].n_clips == 1
+
+
 def test_seld_task_scores_localization_of_the_sequences(secl_root: Path) -> None:
     task = "secl-umons-multilabel-split1"
     split = "multilabel-split1-test"

@@ -56,6 +56,7 @@ def resolve_record(kind: str, *, timeout: float = 60.0) -> Record:
 
     spec = layout()["records"][kind]
     seen = []
+    answered = False
     cache: dict[Any, Any] = {}
     for rec in spec["candidates"]:
         try:
@@ -63,6 +64,7 @@ def resolve_record(kind: str, *, timeout: float = 60.0) -> Record:
         except DownloadError as exc:
             seen.append(f"{rec}: {exc}")
             continue
+        answered = True
         meta = data.get("metadata") or {}
         title = str(meta.get("title", ""))
         if not title_matches(kind, title):
@@ -76,6 +78,8 @@ def resolve_record(kind: str, *, timeout: float = 60.0) -> Record:
             files.append((key, int(size) if size is not None else None, value.lower() if algo == "md5" and value else None))
         return Record(kind, int(rec), title, str(meta["version"]) if meta.get("version") else None, tuple(files))
     name = {"secl": "SECL-UMONS", "avecl": "AVECL-UMONS"}[kind]
+    if not answered:
+        raise DownloadError(f"cannot resolve the {name} record through the Zenodo API: " + "; ".join(seen))
     raise DownloadError(f"no Zenodo record of {name} found: " + "; ".join(seen) +
                         f" (none titled like /{spec['title_pattern']}/); report it so the index can be corrected")
 

@@ -119,4 +119,26 @@ def render_cmd(db_url: str, out: Path) -> None:
     click.echo(f"{len(files)} files written to {out}/ (open {out / 'index.html'})")
 
 
+
+@leaderboard_cmd.command("export-codabench")
+@click.argument("task")
+@click.option("--split", required=True, help="The split the competition scores.")
+@click.option("--reference", required=True, type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="The dataset root with the reference labels (copied without media files).")
+@click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path), help="Bundle directory.")
+@click.option("--primary", help="Ranking metric id (default: the task's first metric).")
+@click.option("--title", help="Competition title.")
+@click.option("--docker-image", default="avbench/avbench:latest", show_default=True,
+              help="Docker image of the scoring program (it must have avbench installed).")
+@click.option("--daily-cap", type=int, default=5, show_default=True, help="max_submissions_per_day.")
+def export_codabench_cmd(task: str, split: str, reference: Path, out: Path, primary: str | None, title: str | None,
+                         docker_image: str, daily_cap: int) -> None:
+    """Write a Codabench competition bundle for TASK whose scoring program calls avbench."""
+    from avbench.leaderboard.codabench import export_codabench
+
+    files = export_codabench(task, split=split, reference=reference, out=out, primary=primary, title=title,
+                             docker_image=docker_image, daily_cap=daily_cap)
+    click.echo(f"Codabench bundle {out}/: {len(files)} files (zip its contents to upload)")
+
+
 COMMANDS = [leaderboard_cmd]

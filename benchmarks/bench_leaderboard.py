@@ -9,7 +9,7 @@ sees its submission scored (polling every 10 ms). Printed:
 - p50 / p95 / max of the client-side upload-to-score latency, and of the server-side
   recorded-to-scored time (``created`` to ``finished`` in the database);
 - throughput (submissions scored per second of wall time);
-- for scale, the time of ``evaluate_predictions`` alone on one bundle in this process (the same
+- for scale, the time of ``evaluate_predictions`` alone on one bundle in this process (best of 5, warm) (the same
   code the workers call): latency / bare scoring time is the overhead ratio of queueing, HTTP,
   unpacking, validation and the database. No peer leaderboard runs on one machine (EvalAI and
   Codabench are multi-service stacks), so the bare evaluation is the reference.
@@ -89,10 +89,12 @@ def main() -> None:
         RECIPE.prepare(root, size="tiny", quiet=True)
         bundles = _bundles(root, tmp, 20)
         preds = read_bundle(bundles[0]).predictions
-        t0 = time.perf_counter()
+        evaluate_predictions(preds, reference=root)  # warm: imports, metric registry
+        bare = float("inf")
         for _ in range(5):
+            t0 = time.perf_counter()
             evaluate_predictions(preds, reference=root)
-        bare = (time.perf_counter() - t0) / 5
+            bare = min(bare, time.perf_counter() - t0)
 
         url = args.db or f"sqlite:///{tmp / 'lb.db'}"
         db = Database(url)

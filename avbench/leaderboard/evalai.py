@@ -48,8 +48,8 @@ def _predictions(path: Path) -> Any:
 
 def evaluate(test_annotation_file: str, user_submission_file: str, phase_codename: str, **kwargs: Any) -> dict[str, Any]:
     """Score a submission for EvalAI; see the module docstring for the arguments and result."""
-    from avbench.download.extract import extract, is_archive
-    from avbench.errors import DownloadError
+    from avbench.download.extract import is_archive
+    from avbench.submission.bundle import unpack
     from avbench.evaluation import evaluate_predictions
     from avbench.leaderboard.platforms import column_values
 
@@ -58,10 +58,7 @@ def evaluate(test_annotation_file: str, user_submission_file: str, phase_codenam
         if ann.is_dir():
             root = ann
         elif ann.is_file() and is_archive(ann.name):
-            try:
-                extract(ann, tmp)
-            except DownloadError as exc:
-                raise InputError(f"{ann}: refused: {str(exc).split(': ', 1)[-1]}") from None
+            unpack(ann, tmp, label=str(ann))
             entries = [p for p in Path(tmp).iterdir()]
             root = entries[0] if len(entries) == 1 and entries[0].is_dir() else Path(tmp)
         else:

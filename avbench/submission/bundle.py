@@ -46,7 +46,7 @@ from avbench.io import atomic_open, read_json
 from avbench.predictions import Predictions
 from avbench.submission.meta import check_meta
 
-__all__ = ["Bundle", "Limits", "build_bundle", "read_bundle", "validate_bundle", "FORMAT", "FORMAT_VERSION",
+__all__ = ["Bundle", "Limits", "build_bundle", "read_bundle", "validate_bundle", "unpack", "FORMAT", "FORMAT_VERSION",
            "MANIFEST", "PREDICTIONS"]
 
 FORMAT = "avbench-submission"
@@ -123,6 +123,36 @@ def _predictions(data: bytes, source: str) -> Predictions:
     return preds
 
 
+def unpack(path: str | Path, target: str | Path, *, label: str, limits: Limits | None = None,
+           hint: str = "") -> dict[str, int]:
+    """Unpack an untrusted archive into ``target`` with the download engine's safe extraction
+    (:func:`avbench.download.extract.extract`), after checking a zip's member count and declared
+    unpacked size against ``limits``; returns ``{member: size}``.
+
+    Raises:
+        InputError: over the limits, unreadable, or an unsafe member (nothing is unpacked then).
+    """
+    from avbench.download.extract import extract
+
+    path = Path(path)
+    tail = f"; {hint}" if hint else ""
+    if limits is not None and zipfile.is_zipfile(path):
+        try:
+            with zipfile.ZipFile(path) as zf:
+                infos = zf.infolist()
+        except (zipfile.BadZipFile, OSError) as exc:
+            raise InputError(f"{label}: unreadable zip archive ({exc}){tail}") from None
+        if len(infos) > limits.max_members:
+            raise InputError(f"{label}: {len(infos)} members, at most {limits.max_members} allowed{tail}")
+        declared = sum(i.file_size for i in infos)
+        if declared > limits.max_unpacked:
+            raise InputError(f"{label}: unpacks to {declared} bytes, more than the {limits.max_unpacked} allowed")
+    try:
+        return extract(path, target)
+    except DownloadError as exc:
+        raise InputError(f"{label}: refused: {str(exc).split(': ', 1)[-1]}") from None
+
+
 def read_bundle(path: str | Path, *, name: str | None = None, limits: Limits = Limits()) -> Bundle:
     """Unpack and check a bundle (everything but the split's clip ids; see :func:`validate_bundle`).
 
@@ -140,23 +170,8 @@ def read_bundle(path: str | Path, *, name: str | None = None, limits: Limits = L
     hint = "build a bundle with `avbench submit preds.json --meta system.yaml --out bundle.zip`"
     if not path.is_file() or not zipfile.is_zipfile(path):
         raise InputError(f"{label}: not a zip archive; {hint}")
-    try:
-        with zipfile.ZipFile(path) as zf:
-            infos = zf.infolist()
-    except (zipfile.BadZipFile, OSError) as exc:
-        raise InputError(f"{label}: unreadable zip archive ({exc}); {hint}") from None
-    if len(infos) > limits.max_members:
-        raise InputError(f"{label}: {len(infos)} members, at most {limits.max_members} allowed; {hint}")
-    declared = sum(i.file_size for i in infos)
-    if declared > limits.max_unpacked:
-        raise InputError(f"{label}: unpacks to {declared} bytes, more than the {limits.max_unpacked} allowed")
     with tempfile.TemporaryDirectory(prefix="avbench-bundle-") as tmp:
-        try:
-            from avbench.download.extract import extract
-
-            members = extract(path, tmp)
-        except DownloadError as exc:
-            raise InputError(f"{label}: refused: {str(exc).split(': ', 1)[-1]}") from None
+        members = unpack(path, tmp, label=label, limits=limits, hint=hint)
         names = set(members)
         if names != {MANIFEST, PREDICTIONS}:
             raise InputError(f"{label}: a bundle holds exactly {MANIFEST} and {PREDICTIONS}, found "

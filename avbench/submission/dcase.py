@@ -42,7 +42,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from avbench.errors import DownloadError, InputError
+from avbench.errors import InputError
 from avbench.io import atomic_open, read_json, read_text
 from avbench.model import Task, TaskKind
 from avbench.predictions import Predictions
@@ -192,13 +192,10 @@ def check_dcase_package(path: str | Path, *, reference: str | Path | None = None
     path = Path(path)
     if not path.is_file() or not zipfile.is_zipfile(path):
         raise InputError(f"{path.name}: not a zip archive (a DCASE package is a zip of <label>/ folders)")
-    with tempfile.TemporaryDirectory(prefix="avbench-dcase-") as tmp:
-        try:
-            from avbench.download.extract import extract
+    from avbench.submission.bundle import Limits, unpack
 
-            members = extract(path, tmp)
-        except DownloadError as exc:
-            raise InputError(f"{path.name}: refused: {str(exc).split(': ', 1)[-1]}") from None
+    with tempfile.TemporaryDirectory(prefix="avbench-dcase-") as tmp:
+        members = unpack(path, tmp, label=path.name, limits=Limits(max_members=64))
         systems: dict[str, set[str]] = {}
         for name in members:
             folder, _, base = name.rpartition("/")

@@ -17,7 +17,7 @@ from _lb_helpers import bundle, request, serve, upload, wait_done
 from avbench.cli import main
 from avbench.evaluation import evaluate_predictions
 from avbench.leaderboard.db import Database
-from avbench.submission import read_bundle, validate_bundle
+from avbench.submission import Limits, read_bundle, validate_bundle
 
 
 def _setup(db_url: str, root: Path, *, cap: int = 5) -> tuple[Database, str, str]:
@@ -137,20 +137,21 @@ def test_unsafe_archives_are_refused_before_recording(tmp_path: Path, synth_root
         members = {n: zf.read(n) for n in zf.namelist()}
     traversal = tmp_path / "trav.zip"
     traversal.write_bytes(_zip({**members, "../../escape.txt": b"x"}))
-    bomb = tmp_path / "bomb.zip"  # 1 GiB of zeros deflates to about 1 MB
+    bomb = tmp_path / "bomb.zip"  # 64 MiB of zeros deflate to about 64 KB
     with zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         zf.writestr(zipfile.ZipInfo("submission.json"), members["submission.json"])
-        with zf.open("predictions.json", "w", force_zip64=True) as fh:
+        with zf.open("predictions.json", "w") as fh:
             block = b"\0" * 2**20
-            for _ in range(1024):
+            for _ in range(64):
                 fh.write(block)
+    assert bomb.stat().st_size < 2**20
     not_zip = tmp_path / "plain.zip"
     not_zip.write_bytes(b"{}")
-    with serve(url) as base:
+    with serve(url, limits=Limits(max_unpacked=16 * 2**20)) as base:
         status, answer = upload(base, traversal, alpha)
         assert status == 400 and "refused" in answer["error"] and "escape.txt" in answer["error"]
         status, answer = upload(base, bomb, alpha)
-        assert status == 400 and "unpacks to 1073" in answer["error"]
+        assert status == 400 and f"unpacks to {2**26 + len(members['submission.json'])} bytes" in answer["error"]
         status, answer = upload(base, not_zip, alpha)
         assert status == 400 and "not a zip archive" in answer["error"]
     assert not (tmp_path.parent / "escape.txt").exists() and not Path("/tmp/escape.txt").exists()

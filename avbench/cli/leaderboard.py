@@ -124,7 +124,7 @@ def render_cmd(db_url: str, out: Path) -> None:
 @click.argument("task")
 @click.option("--split", required=True, help="The split the competition scores.")
 @click.option("--reference", required=True, type=click.Path(exists=True, file_okay=False, path_type=Path),
-              help="The dataset root with the reference labels (copied without media files).")
+              help="The dataset root with the reference labels (copied into the bundle).")
 @click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path), help="Bundle directory.")
 @click.option("--primary", help="Ranking metric id (default: the task's first metric).")
 @click.option("--title", help="Competition title.")

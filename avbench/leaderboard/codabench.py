@@ -9,7 +9,8 @@ Layout written (Codabench ``competition.yaml`` version 2)::
     bundle/scoring_program/score.py     python3 score.py [input_dir] [output_dir]
     bundle/scoring_program/metadata.yaml
     bundle/reference_data/avbench-reference.json   benchmark, task, split, primary metric
-    bundle/reference_data/dataset/ ...  the dataset root with the (hidden) labels, media files left out
+    bundle/reference_data/dataset/ ...  a copy of the dataset root with the (hidden) labels; media files
+                                    stay in it, since which clips have usable video is read from them
 
 The scoring program reads ``<input>/ref`` (the reference data) and ``<input>/res`` (the
 participant's unzipped submission: an avbench bundle's ``submission.json`` and
@@ -31,10 +32,7 @@ from typing import Any
 
 from avbench.errors import InputError
 
-__all__ = ["export_codabench", "score_directories", "MEDIA_SUFFIXES"]
-
-MEDIA_SUFFIXES = (".wav", ".flac", ".mp3", ".ogg", ".m4a", ".mp4", ".mkv", ".avi", ".webm", ".mov", ".h5", ".hdf5",
-                  ".npy", ".npz", ".jpg", ".png")
+__all__ = ["export_codabench", "score_directories"]
 
 SCORE_PY = '''"""Codabench scoring program written by `avbench leaderboard export-codabench`: scores with avbench."""
 import sys
@@ -103,7 +101,7 @@ def export_codabench(task_id: str, *, split: str, reference: str | Path, out: st
         (refdir / "avbench-reference.json").write_text(json.dumps(
             {"benchmark": task.dataset, "task": task.id, "split": split,
              "primary": cols[0].key}, indent=2) + "\n", encoding="utf-8")
-        shutil.copytree(ref, refdir / "dataset", ignore=_ignore_media, symlinks=False)
+        shutil.copytree(ref, refdir / "dataset", symlinks=False)
         out.parent.mkdir(parents=True, exist_ok=True)
         if out.exists():
             out.rmdir()
@@ -112,10 +110,6 @@ def export_codabench(task_id: str, *, split: str, reference: str | Path, out: st
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
-
-
-def _ignore_media(_dir: str, names: list[str]) -> list[str]:
-    return [n for n in names if n.lower().endswith(MEDIA_SUFFIXES)]
 
 
 def _yaml() -> Any:

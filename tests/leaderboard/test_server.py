@@ -229,3 +229,46 @@ def test_setup_errors_are_one_line(tmp_path: Path, synth_root: Path, capsys: pyt
             main(["leaderboard", *argv])
         err = capsys.readouterr().err.strip()
         assert exc.value.code == 2 and message in err and "\n" not in err, err
+
+
+@pytest.mark.slow
+def test_cli_serve_with_a_separate_worker_process(tmp_path: Path, synth_root: Path) -> None:
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    from _lb_helpers import free_socket
+
+    url = f"sqlite:///{tmp_path / 'lb.db'}"
+    db, alpha, _ = _setup(url, synth_root)
+    sock = free_socket()
+    port = sock.getsockname()[1]
+    sock.close()
+    cli = [sys.executable, "-m", "avbench", "leaderboard"]
+    server = subprocess.Popen([*cli, "serve", "--db", url, "--port", str(port), "--workers", "0"],
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    worker = None
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(f"{base}/api/boards", timeout=1).read()
+                break
+            except OSError:
+                assert server.poll() is None and time.monotonic() < deadline, server.stdout.read().decode()
+                time.sleep(0.05)
+        status, answer = upload(base, bundle(tmp_path, synth_root), alpha)
+        assert status == 202
+        time.sleep(0.5)
+        assert db.submission(answer["id"])["status"] == "queued"  # no scoring thread in the server
+        worker = subprocess.Popen([*cli, "worker", "--db", url], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        done = wait_done(base, answer["id"])
+        assert done["status"] == "scored" and db.submission(answer["id"])["worker"] is None
+    finally:
+        for proc in (server, worker):
+            if proc is not None:
+                proc.terminate()
+                proc.wait(timeout=30)
+    db.close()

@@ -21,26 +21,29 @@ _WHAT = ("datasets", "tasks", "metrics", "baselines")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of tables.")
 def list_cmd(what: str, as_json: bool) -> None:
     """List datasets, tasks, metrics (with versions) and baselines."""
+    from avbench import catalog
+
+    cat = catalog.load()  # plain records: no plug-in is imported when the catalogue is current
     rows: dict[str, list[dict[str, str]]] = {}
     if what in ("datasets", "all"):
         rows["datasets"] = [
-            {"name": r.name, "version": r.version, "title": r.title, "parts": ",".join(r.parts)}
-            for r in registry.datasets().values()
+            {"name": r["name"], "version": r["version"], "title": r["title"], "parts": ",".join(r["parts"])}
+            for r in cat.datasets.values()
         ]
     if what in ("tasks", "all"):
         rows["tasks"] = [
             {"id": t.id, "dataset": t.dataset, "kind": t.kind.value, "metrics": ",".join(m.id for m in t.metrics)}
-            for t in registry.tasks().values()
+            for t in cat.tasks.values()
         ]
     if what in ("metrics", "all"):
         rows["metrics"] = [
-            {"id": m.id, "version": m.version, "family": m.family, "description": m.description}
-            for m in registry.metrics().values()
+            {"id": m["id"], "version": m["version"], "family": m["family"], "description": m["description"]}
+            for m in cat.metrics.values()
         ]
     if what in ("baselines", "all"):
         rows["baselines"] = [
-            {"name": b.name, "tasks": ",".join(getattr(b, "tasks", ())), "description": getattr(b, "description", "")}
-            for b in registry.baselines().values()
+            {"name": b["name"], "tasks": ",".join(b["tasks"]), "description": b["description"]}
+            for b in cat.baselines.values()
         ]
     if as_json:
         click.echo(json.dumps(rows, indent=2))

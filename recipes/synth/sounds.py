@@ -34,7 +34,6 @@ import math
 from typing import Any
 
 import numpy as np
-from scipy import signal as sps
 
 __all__ = [
     "FS",
@@ -115,6 +114,8 @@ def synth_signal(label: str, duration: float, rng: np.random.Generator) -> np.nd
         x = sum(np.sin(2 * np.pi * k * f0 * t + rng.uniform(0, 2 * np.pi)) / k for k in range(1, int(1200 // f0) + 1))
         x = x * (0.6 + 0.4 * np.sin(2 * np.pi * rng.uniform(2, 4) * t))
     elif label == "hiss":
+        from scipy import signal as sps  # here, not at module level: discovering recipes must stay light
+
         sos = sps.butter(4, [3000, 6000], btype="bandpass", fs=FS, output="sos")
         x = sps.sosfilt(sos, rng.standard_normal(n))
     elif label == "trill":

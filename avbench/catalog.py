@@ -1,0 +1,202 @@
+"""A snapshot of the registries for listing: ``avbench list`` and ``avbench info`` without importing plug-ins.
+
+Discovering datasets, metrics and baselines imports every plug-in module, and with them numpy and
+scipy (about 1 s on a laptop, several under load). Listing needs only their metadata, so
+:func:`load` returns a :class:`Catalog` of plain records (names, versions, descriptions,
+parameters, tasks, split sizes), read from JSON when it describes exactly the plug-ins installed:
+
+- the **fingerprint** is the SHA-256 of every plug-in source and index file (``avbench.metrics``,
+  ``avbench.recipes``, ``avbench.baselines``) and of the core modules whose classes the records
+  come from, by relative path and content; hashing them takes a few milliseconds;
+- the package ships ``catalog.json`` (written by ``python -m avbench.catalog --write``; a test
+  checks that it matches the tree);
+- otherwise (a plug-in was edited, added or removed) the catalogue is built by live discovery and
+  cached in ``$XDG_CACHE_HOME/avbench/catalog-<fingerprint>.json``; a cache that cannot be written
+  is skipped.
+
+So a stale file is never used: at worst one listing pays for discovery. Everything that computes
+(evaluation, downloads, loaders) uses the live registries (:mod:`avbench.registry`).
+
+Example:
+    >>> cat = load()
+    >>> cat.metrics["psds1"]["params"]["dtc"], cat.tasks["synth-sed"].dataset
+    (0.7, 'synth')
+    >>> cat.fingerprint == fingerprint()
+    True
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+from dataclasses import dataclass
+from importlib import util
+from pathlib import Path
+from typing import Any
+
+__all__ = ["Catalog", "load", "build", "fingerprint", "SHIPPED"]
+
+SHIPPED = Path(__file__).with_name("catalog.json")
+FORMAT = 1
+_PLUGINS = ("avbench.metrics", "avbench.recipes", "avbench.baselines")
+_CORE = ("model.py", "dataset.py", "results.py", "registry.py", "catalog.py", "baseline.py")
+_SKIP_DIRS = {"__pycache__", "_moved"}
+
+
+def _plugin_dirs() -> list[tuple[str, Path]]:
+    out = []
+    for name in _PLUGINS:
+        spec = util.find_spec(name)  # imports ``avbench`` (light), not the plug-in package itself
+        for loc in (spec.submodule_search_locations or []) if spec else []:
+            if Path(loc).name != "_moved":
+                out.append((name, Path(loc)))
+                break
+    return out
+
+
+def fingerprint() -> str:
+    """SHA-256 over the plug-in sources and index data and the core record classes (module docstring)."""
+    h = hashlib.sha256(f"catalog-format-{FORMAT}".encode())
+    files: list[tuple[str, Path]] = [(f"avbench/{n}", Path(__file__).with_name(n)) for n in _CORE]
+    for name, root in _plugin_dirs():
+        for dirpath, dirnames, filenames in os.walk(root):
+            dirnames[:] = sorted(d for d in dirnames if d not in _SKIP_DIRS and not d.startswith("."))
+            for fn in sorted(filenames):
+                if fn.endswith((".pyc", ".pyo")) or fn.startswith("."):
+                    continue
+                p = Path(dirpath) / fn
+                files.append((f"{name}/{p.relative_to(root).as_posix()}", p))
+    for rel, p in sorted(files):
+        try:
+            data = p.read_bytes()
+        except OSError:
+            continue
+        h.update(rel.encode() + b"\0" + hashlib.sha256(data).digest())
+    return h.hexdigest()
+
+
+def _first_paragraph(doc: str | None) -> str:
+    return " ".join((doc or "").strip().split("\n\n")[0].split())
+
+
+def build() -> dict[str, Any]:
+    """The catalogue as JSON-able data, by live discovery (imports every plug-in)."""
+    from avbench import __version__, registry
+    from avbench.errors import AvbenchError
+
+    datasets: dict[str, Any] = {}
+    for name, r in sorted(registry.datasets().items()):
+        try:  # split sizes where they come from the packaged index (no data on disk needed)
+            splits = {k: len(v) for k, v in r.splits(None).splits.items()}
+        except (AvbenchError, OSError, TypeError, ValueError):
+            splits = None
+        datasets[name] = {
+            "name": name, "version": r.version, "title": r.title, "homepage": r.homepage, "license": r.license,
+            "citation": r.citation, "parts": list(r.parts), "default_parts": list(r.default_parts),
+            "module": type(r).__module__, "summary": _first_paragraph(sys.modules[type(r).__module__].__doc__),
+            "tasks": [t.id for t in r.tasks()], "splits": splits,
+        }
+    tasks = {
+        t.id: {"id": t.id, "dataset": t.dataset, "kind": t.kind.value, "labels": list(t.labels),
+               "metrics": [{"id": m.id, "params": dict(m.params)} for m in t.metrics], "split": t.split,
+               "segment_length": t.segment_length, "n_segments": t.n_segments, "description": t.description}
+        for t in registry.tasks().values()
+    }
+    metrics = {
+        m.id: {"id": m.id, "version": m.version, "family": m.family, "input": m.input, "params": dict(m.params),
+               "description": m.description, "primary": m.primary, "doc": _first_paragraph(m.compute.__doc__),
+               "module": getattr(m.function, "__module__", None) or ""}
+        for m in registry.metrics().values()
+    }
+    baselines = {
+        name: {"name": name, "tasks": list(getattr(b, "tasks", ())), "description": getattr(b, "description", "")}
+        for name, b in sorted(registry.baselines().items())
+    }
+    return {"format": FORMAT, "avbench_version": __version__, "fingerprint": fingerprint(),
+            "datasets": datasets, "tasks": tasks, "metrics": metrics, "baselines": baselines}
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """Plain records of every dataset, task, metric configuration and baseline.
+
+    Attributes:
+        datasets: ``{name: {version, title, homepage, license, citation, parts, tasks, splits, ...}}``
+            (``splits`` = clip count per split from the packaged index, ``None`` where the split
+            membership depends on data on disk).
+        tasks: ``{id: avbench.model.Task}`` (the same records the recipes define).
+        metrics: ``{id: {version, family, input, params, description, primary, doc}}``.
+        baselines: ``{name: {tasks, description}}``.
+        fingerprint: what the records were built from (:func:`fingerprint`).
+        source: ``"shipped"``, ``"cache"`` or ``"discovery"``.
+    """
+
+    datasets: dict[str, dict[str, Any]]
+    tasks: dict[str, Any]
+    metrics: dict[str, dict[str, Any]]
+    baselines: dict[str, dict[str, Any]]
+    fingerprint: str
+    source: str
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any], source: str) -> Catalog:
+        from avbench.model import MetricRef, Task, TaskKind
+
+        tasks = {
+            tid: Task(t["id"], t["dataset"], TaskKind(t["kind"]), tuple(t["labels"]),
+                      tuple(MetricRef(m["id"], m["params"]) for m in t["metrics"]), split=t["split"],
+                      segment_length=t["segment_length"], n_segments=t["n_segments"], description=t["description"])
+            for tid, t in data["tasks"].items()
+        }
+        return cls(data["datasets"], tasks, data["metrics"], data["baselines"], data["fingerprint"], source)
+
+
+def _cache_path(fp: str) -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "avbench" / f"catalog-{fp[:32]}.json"
+
+
+def _read(path: Path, fp: str) -> dict[str, Any] | None:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) and data.get("fingerprint") == fp and data.get("format") == FORMAT else None
+
+
+def load() -> Catalog:
+    """The catalogue of the installed plug-ins: shipped, else cached, else discovered (and cached)."""
+    fp = fingerprint()
+    data = _read(SHIPPED, fp)
+    if data is not None:
+        return Catalog.from_data(data, "shipped")
+    cache = _cache_path(fp)
+    data = _read(cache, fp)
+    if data is not None:
+        return Catalog.from_data(data, "cache")
+    data = build()
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cache.with_name(f".{cache.name}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(data, sort_keys=True), encoding="utf-8")
+        os.replace(tmp, cache)
+    except OSError:
+        pass  # a read-only home: list from discovery every time
+    return Catalog.from_data(data, "discovery")
+
+
+def _main(argv: list[str]) -> int:
+    if argv[1:] != ["--write"]:
+        print("usage: python -m avbench.catalog --write   (regenerates avbench/catalog.json)", file=sys.stderr)
+        return 2
+    data = build()
+    SHIPPED.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    print(f"wrote {SHIPPED} ({len(data['datasets'])} datasets, {len(data['tasks'])} tasks, "
+          f"{len(data['metrics'])} metrics, {len(data['baselines'])} baselines)")
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(_main(sys.argv))

@@ -1,0 +1,76 @@
+"""The listing catalogue: never stale, and listing imports no plug-in when it is current."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from avbench import catalog
+
+
+def test_a_catalogue_with_another_fingerprint_is_not_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    stale = json.loads(json.dumps(catalog.build()))
+    stale["fingerprint"] = "0" * 64
+    stale["metrics"]["psds1"]["description"] = "STALE"
+    shipped = tmp_path / "catalog.json"
+    shipped.write_text(json.dumps(stale))
+    monkeypatch.setattr(catalog, "SHIPPED", shipped)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    first = catalog.load()
+    assert first.source == "discovery" and first.metrics["psds1"]["description"] != "STALE"
+    second = catalog.load()  # the discovery was cached under the current fingerprint
+    assert second.source == "cache" and second.metrics == first.metrics
+    assert list((tmp_path / "cache" / "avbench").glob("catalog-*.json"))
+
+
+def test_records_equal_live_discovery(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from avbench import registry
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    cat = catalog.load()
+    assert set(cat.datasets) == set(registry.datasets())
+    assert cat.tasks == registry.tasks()
+    assert {k: (m["version"], m["params"]) for k, m in cat.metrics.items()} == {
+        k: (c.version, dict(c.params)) for k, c in registry.metrics().items()}
+    assert set(cat.baselines) == set(registry.baselines())
+
+
+def test_fingerprint_follows_a_change_of_a_plugin_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    before = catalog.fingerprint()
+    fake = tmp_path / "metrics"
+    fake.mkdir()
+    (fake / "x.py").write_text("METRICS = []\n")
+    monkeypatch.setattr(catalog, "_plugin_dirs", lambda: [("avbench.metrics", fake)])
+    one = catalog.fingerprint()
+    (fake / "x.py").write_text("METRICS = [] \n")
+    assert len({before, one, catalog.fingerprint()}) == 3
+
+
+def test_listing_with_a_current_catalogue_imports_no_plugin(tmp_path: Path) -> None:
+    code = (
+        "import sys\n"
+        "from avbench.cli import main\n"
+        "try:\n    main(['list'])\nexcept SystemExit:\n    pass\n"
+        "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('numpy', 'scipy')\n"
+        "               or m.startswith(('avbench.metrics.', 'avbench.recipes.', 'avbench.baselines.')))\n"
+        "print('HEAVY', heavy[:5])\n"
+    )
+    env = {"XDG_CACHE_HOME": str(tmp_path), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    first = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert "psds1" in first.stdout  # the listing itself
+    # the shipped catalogue may be stale in a working tree; then the first run discovers and caches
+    second = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert second.stdout.strip().endswith("HEAVY []"), second.stdout[-300:]
+
+
+@pytest.mark.skipif(not catalog.SHIPPED.exists(), reason="no shipped catalogue")
+def test_shipped_catalogue_is_current() -> None:
+    data = json.loads(catalog.SHIPPED.read_text())
+    assert data["fingerprint"] == catalog.fingerprint(), (
+        "avbench/catalog.json is stale: run `python -m avbench.catalog --write` and commit it")
+    fresh = catalog.build()
+    assert data == json.loads(json.dumps(fresh)), "avbench/catalog.json differs from discovery: regenerate it"

@@ -56,7 +56,15 @@ from avbench.download.resource import Resource, ZenodoSource
 from avbench.errors import DataNotFoundError, InputError
 from avbench.io import write_json
 from avbench.model import Clip, SplitManifest, Task, TaskKind
-from avbench.recipes.tau_av2021.metadata import SetupRow, carve_validation, classes, index, read_setup, set_dir
+from avbench.recipes.tau_av2021.metadata import (
+    SetupRow,
+    carve_validation,
+    classes,
+    index,
+    read_setup,
+    set_dir,
+    with_meta,
+)
 
 __all__ = ["RECIPE", "TauAv2021Recipe"]
 
@@ -129,6 +137,9 @@ class TauAv2021Recipe(Recipe):
         labels = self.classes
         fold_train = read_setup(setup / "fold1_train.csv", labels=labels)
         evaluate = read_setup(setup / "fold1_evaluate.csv", labels=labels)
+        meta_csv = set_dir(root, "development") / "meta.csv"
+        if meta_csv.is_file():
+            fold_train, evaluate = (with_meta(meta_csv, rows, labels=labels) for rows in (fold_train, evaluate))
         v = index()["validation"]
         val = carve_validation(fold_train, seed=int(v["seed"]), fraction=float(v["fraction"]))
         out = {"train": [r for r in fold_train if r.clip_id not in val],

@@ -46,7 +46,7 @@ from typing import Any
 
 from avbench.errors import InputError
 
-__all__ = ["index", "classes", "SetupRow", "read_setup", "carve_validation", "set_dir"]
+__all__ = ["index", "classes", "SetupRow", "read_setup", "with_meta", "carve_validation", "set_dir"]
 
 
 @cache
@@ -130,6 +130,24 @@ def read_setup(path: Path, *, labels: Sequence[str], labelled: bool = True) -> l
             raise InputError(f"{path}:{line_no}: {r.clip_id!r} is listed twice")
         seen.add(r.clip_id)
         out.append(r)
+    return out
+
+
+def with_meta(meta_csv: Path, rows: Sequence[SetupRow], *, labels: Sequence[str]) -> list[SetupRow]:
+    """``rows`` checked against ``meta.csv`` (same scene), with its ``identifier`` as the location.
+
+    Raises:
+        InputError: a setup row is not in ``meta.csv`` or has another scene there.
+    """
+    meta = {r.clip_id: r for r in read_setup(meta_csv, labels=labels)}
+    out = []
+    for r in rows:
+        m = meta.get(r.clip_id)
+        if m is None:
+            raise InputError(f"{meta_csv}: has no row for {r.audio!r} of the setup files; download the meta part again")
+        if m.scene != r.scene:
+            raise InputError(f"{meta_csv}: {r.clip_id!r} is {m.scene!r} there but {r.scene!r} in the setup files")
+        out.append(SetupRow(r.clip_id, r.audio, r.video, r.scene, r.city, m.location))
     return out
 
 

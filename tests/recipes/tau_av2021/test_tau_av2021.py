@@ -80,6 +80,19 @@ def test_a_setup_file_with_an_unknown_scene_names_file_and_line(tmp_path: Path) 
         read_setup(p, labels=RECIPE.classes)
 
 
+def test_setup_rows_are_checked_against_meta_csv(tmp_path: Path) -> None:
+    root = tmp_path / "tau"
+    write_toy(root, media=False)
+    meta = set_dir(root, "development") / "meta.csv"
+    text = meta.read_text()
+    meta.write_text(text.replace("airport-lisbon-3-30.mp4\tairport", "airport-lisbon-3-30.mp4\tpark"))
+    with pytest.raises(InputError, match=r"meta.csv: 'airport-lisbon-3-30' is 'park' there but 'airport'"):
+        RECIPE.splits(root)
+    meta.write_text("\n".join(line for line in text.splitlines() if "bus-vienna-4-40" not in line) + "\n")
+    with pytest.raises(InputError, match=r"meta.csv: has no row for 'audio/bus-vienna-4-40.wav'"):
+        RECIPE.splits(root)
+
+
 # -- download by part over a loopback Zenodo ---------------------------------------------------------
 @pytest.fixture
 def served(loopback: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:

@@ -143,6 +143,7 @@ def prepare(
     clips = tuple(dict.fromkeys([*reference, *durations]))
     known = set(clips)
     preds = predictions if isinstance(predictions, SedPredictions) else SedPredictions(events=predictions)
+    preds, n_long = preds.within(durations)
     est = preds.single_op_events(threshold=threshold)
     extra = [c for c in est if c not in known]
     if extra:
@@ -151,6 +152,17 @@ def prepare(
             "check the clip ids (file names must match the reference exactly)"
         )
     flags: list[str] = []
+    if n_long:
+        flags.append(f"score tables of {n_long} clip(s) run past the clip's duration: their frames that start at or "
+                     "after the end were ignored (padding)")
+    n_pad = 0
+    for c, d in durations.items():
+        if c in est and isinstance(d, (int, float)):
+            kept = [e for e in est[c] if e.onset < d]
+            n_pad += len(est[c]) - len(kept)
+            est[c] = kept
+    if n_pad:
+        flags.append(f"{n_pad} detection(s) start at or after their clip's end (padding): ignored")
     missing = [c for c in clips if c not in est]
     if missing and not allow_missing:
         shown = ", ".join(repr(c) for c in missing[:3])

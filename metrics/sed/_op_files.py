@@ -33,13 +33,14 @@ import itertools
 import warnings
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-from avbench.io import read_text
 from avbench.metrics.sed._detections import DetectionColumns, canonical
 from avbench.metrics.sed.io import (
-    _FILE_COLS, _LABEL_COLS, _OFFSET_COLS, _ONSET_COLS, _pick, operating_point_files, read_events_tsv)
+    _FILE_COLS, _LABEL_COLS, _OFFSET_COLS, _ONSET_COLS, _pick, operating_point_files, read_decoded, read_events_tsv,
+    sniff_separator)
 
 __all__ = ["read_operating_point_columns"]
 
@@ -75,12 +76,12 @@ class _Reader:
             self._slow(op, path)
 
     def _fast(self, op: int, path: Path) -> None:
-        lines = read_text(path).splitlines()
+        lines = read_decoded(path).splitlines()
         start = next((i for i, ln in enumerate(lines) if ln.strip()), None)
         if start is None:
             return
         first = lines[start]
-        sep = "," if ("\t" not in first and "," in first) else "\t"
+        sep = sniff_separator(path, first, start + 1)
         head = [c.strip().lower() for c in first.split(sep)]
         cols = [_pick(head, names) for names in (_FILE_COLS, _ONSET_COLS, _OFFSET_COLS, _LABEL_COLS)]
         if any(c is None for c in cols):
@@ -129,7 +130,9 @@ class _Reader:
         self.parts.append((op, clip[has][keep], cls[has][keep], on[keep], off[keep]))
 
     def _slow(self, op: int, path: Path) -> None:
-        events = read_events_tsv(path, labels=self.fixed)
+        st: dict[str, Any] = {}
+        events = read_events_tsv(path, labels=self.fixed, stats=st)
+        self.dropped += st.get("zero_length", 0)
         clip_l, lab_l, on_l, off_l = [], [], [], []
         for name, evs in events.items():
             c = self.clip_pos.setdefault(name, len(self.clip_pos))
@@ -152,13 +155,17 @@ class _Reader:
         return DetectionColumns(thresholds, tuple(self.clip_pos), labels, c, k, a, b, op, uid)
 
 
-def read_operating_point_columns(path: str | Path, *, labels: Iterable[str] | None = None) -> DetectionColumns:
+def read_operating_point_columns(path: str | Path, *, labels: Iterable[str] | None = None,
+                                 stats: dict[str, Any] | None = None) -> DetectionColumns:
     """Read detections at several thresholds into :class:`DetectionColumns` (module docstring).
 
     Args:
         path: a directory of ``*_<threshold>.tsv`` files, or a ``threshold<TAB>path`` list.
         labels: the allowed class names (then ``cls`` indexes them); a label outside them is an
             error naming file and line.
+        stats: when given, dropped zero-length detections are counted in it (``zero_length``,
+            ``zero_length_example``) instead of a warning, as in
+            :func:`~avbench.metrics.sed.io.read_events_tsv`.
 
     Raises:
         InputError: as :func:`~avbench.metrics.sed.io.read_operating_points`.
@@ -168,6 +175,9 @@ def read_operating_point_columns(path: str | Path, *, labels: Iterable[str] | No
     for o, (_, f) in enumerate(entries):
         reader.dropped = 0
         reader.add(o, f)
-        if reader.dropped:
+        if reader.dropped and stats is not None:
+            stats["zero_length"] = stats.get("zero_length", 0) + reader.dropped
+            stats.setdefault("zero_length_example", str(f))
+        elif reader.dropped:
             warnings.warn(f"{f}: dropped {reader.dropped} zero-length event(s) (onset == offset)", stacklevel=2)
     return reader.columns(tuple(th for th, _ in entries))

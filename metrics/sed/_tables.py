@@ -9,9 +9,9 @@ Example:
     >>> st = ScoreTable(np.array([0.0, 1.0, 2.0, 3.0]), np.array([[0.2], [0.9], [0.7]]), ("dog",))
     >>> [(e.onset, e.offset) for e in st.events(0.5)]
     [(1.0, 3.0)]
-    >>> [(e.onset, e.offset) for e in st.events(0.7)]
+    >>> [(e.onset, e.offset) for e in st.events(0.69)]
     [(1.0, 3.0)]
-    >>> [(e.onset, e.offset) for e in st.events(0.71)]
+    >>> [(e.onset, e.offset) for e in st.events(0.7)]
     [(1.0, 2.0)]
 """
 
@@ -64,14 +64,33 @@ class ScoreTable:
         object.__setattr__(self, "values", vals)
         object.__setattr__(self, "classes", cls)
 
-    def events(self, threshold: float) -> list[Event]:
-        """Detections at ``threshold``: maximal runs of frames with ``score >= threshold``, per class.
+    def trimmed(self, duration: float) -> ScoreTable:
+        """This table without the frames that start at or after ``duration`` s (``self`` if none do).
 
-        The rule is ``>=``, the threshold convention of sed_scores_eval's curves and of the
-        intersection / PSDS metrics here, so every avbench SED metric binarises alike. An event
-        spans from the start of its first active frame to the end of its last.
+        Example:
+            >>> st = ScoreTable([0.0, 1.0, 2.0, 3.0], [[0.2], [0.9], [0.7]], ("dog",))
+            >>> st.trimmed(1.5).timestamps.tolist(), st.trimmed(9.0) is st
+            ([0.0, 1.0, 2.0], True)
         """
-        active = self.values >= threshold
+        keep = int(np.searchsorted(self.timestamps[:-1], duration, side="left"))
+        if keep >= self.values.shape[0]:
+            return self
+        keep = max(keep, 1)
+        return ScoreTable(self.timestamps[: keep + 1], self.values[:keep], self.classes)
+
+    def events(self, threshold: float) -> list[Event]:
+        """Detections at ``threshold``: maximal runs of frames with ``score > threshold``, per class.
+
+        The rule is strict, ``score > threshold``: what sed_scores_eval 0.0.4 uses for a metric at a
+        fixed threshold (``fscore(..., threshold=t)``, ``scores_to_event_list``) and what the DESED
+        baseline's decoding does (``scores > threshold``). Every avbench SED metric that binarises a
+        score table at a given threshold calls this method, so a score exactly equal to the
+        threshold is inactive everywhere. (The threshold-free curves and exact PSDS enumerate every
+        operating point; there a curve point labelled ``t`` holds the detections of ``score >= t``,
+        i.e. the operating point just below ``t`` in this rule, as sed_scores_eval labels them.) An
+        event spans from the start of its first active frame to the end of its last.
+        """
+        active = self.values > threshold
         out: list[Event] = []
         if not active.any():
             return out
@@ -85,14 +104,66 @@ class ScoreTable:
         return out
 
 
+PAST_END_POLICY = (
+    "detections and score-table frames that start at or after their clip's end (padding) are ignored by every "
+    "SED metric; a detection that starts inside the clip counts as it is"
+)
+"""The one policy for predictions past a clip's duration (psds_eval's rule), stated once.
+
+Score tables lose their frames whose start is at or after the clip's duration before any metric
+binarises or sweeps them (:meth:`SedPredictions.within`), so a run of frames crossing the end ends
+with the frame that straddles it; detections given as events or operating points that start at
+or after the end are dropped (:mod:`avbench.metrics.sed._psd.operating_points`,
+:mod:`avbench.metrics.sed._columns`). Each metric flags how many were ignored.
+"""
+
+
+def _bad_score_row(header: list[str], body: list[list[str]], p: Path, first_line: int) -> InputError:
+    """The error for the first row of ``body`` that is not ``len(header)`` numbers."""
+    from avbench.metrics.sed.io import misspelt_columns
+
+    for n, row in enumerate(body):
+        line = first_line + n + 1
+        if len(row) != len(header):
+            return InputError(f"{p}, line {line}: {len(row)} fields where the score-table header has {len(header)} "
+                              f"(onset, offset, {len(header) - 2} class column(s))")
+        for name, cell in zip(header, row):
+            try:
+                float(cell)
+            except ValueError:
+                hint = misspelt_columns(header)
+                return InputError(
+                    f"{p}, line {line}: read as a score table (header 'onset offset <class...>', no event_label "
+                    f"column{hint}), but column {name!r} holds {cell!r}, not a score; a detections file needs the "
+                    "header filename, onset, offset, event_label"
+                )
+    return InputError(f"{p}: every score row needs {len(header)} numbers")
+
+
 def table_from_rows(header: list[str], body: list[list[str]], p: Path, first_line: int) -> ScoreTable:
+    """One :class:`ScoreTable` from a header ``onset offset <class...>`` and its rows of numbers.
+
+    Raises:
+        InputError: a header without class columns or with a class named twice, a row that is
+            not all numbers (names the line and column, and says which format it was read as),
+            gaps between frames.
+    """
     low = [h.lower() for h in header]
     if low[:2] != ["onset", "offset"] or len(header) < 3:
-        raise InputError(f"{p}, line {first_line}: a score table starts with 'onset<TAB>offset<TAB><class>...', got {header!r}")
+        raise InputError(f"{p}, line {first_line}: a score table starts with 'onset<TAB>offset<TAB><class>...', got "
+                         f"{chr(9).join(header)!r}; it needs one column per class")
+    seen: dict[str, int] = {}
+    for i, name in enumerate(header[2:]):
+        if not name:
+            raise InputError(f"{p}, line {first_line}: score-table column {i + 3} has no class name")
+        if name in seen:
+            raise InputError(f"{p}, line {first_line}: class column {name!r} appears twice (columns {seen[name] + 3} "
+                             f"and {i + 3}); each class needs exactly one column")
+        seen[name] = i
     try:
         arr = np.array(body, dtype=np.float64).reshape(len(body), len(header))
     except ValueError:
-        raise InputError(f"{p}: every score row needs {len(header)} numbers") from None
+        raise _bad_score_row(header, body, p, first_line) from None
     if arr.shape[0] == 0:
         raise InputError(f"{p}: score table has no frames")
     if not np.allclose(arr[1:, 0], arr[:-1, 1], rtol=0, atol=1e-6):
@@ -152,6 +223,52 @@ class SedPredictions:
         if self.scores is not None:
             object.__setattr__(self, "scores", MappingProxyType(dict(self.scores)))
 
+    def within(self, durations: Mapping[str, float] | None) -> tuple[SedPredictions, int]:
+        """These predictions with score tables cut to their clip's duration (:data:`PAST_END_POLICY`).
+
+        Returns:
+            ``(predictions, number of score tables that lost frames)``; ``self`` when none did
+            (events and operating points are unchanged: their metrics drop what starts past the end).
+        """
+        if self.scores is None or not durations:
+            return self, 0
+        cut = {}
+        for clip, table in self.scores.items():
+            d = durations.get(clip)
+            cut[clip] = table if d is None else table.trimmed(float(d))
+        n = sum(1 for clip, t in cut.items() if t is not self.scores[clip])
+        if n == 0:
+            return self, 0
+        return SedPredictions(events=self.events, operating_points=self._raw_ops(), scores=cut), n
+
+    def restricted(self, labels: Sequence[str]) -> SedPredictions:
+        """These predictions without the detections and score columns of classes outside ``labels``."""
+        keep = set(labels)
+        events = None if self.events is None else {
+            c: [e for e in evs if e.label in keep] for c, evs in self.events.items()}
+        ops = self._raw_ops()
+        if isinstance(ops, DetectionColumns):
+            lab_keep = np.array([n in keep for n in ops.labels], dtype=bool)
+            m = lab_keep[ops.cls] if ops.cls.size else np.zeros(0, dtype=bool)
+            occ = m[ops.uid] if ops.uid.size else np.zeros(0, dtype=bool)
+            remap = np.cumsum(m) - 1
+            ops = DetectionColumns(ops.thresholds, ops.clips, ops.labels, ops.clip[m], ops.cls[m], ops.onset[m],
+                                   ops.offset[m], ops.op[occ], remap[ops.uid[occ]])
+        elif ops is not None:
+            ops = {t: {c: [e for e in evs if e.label in keep] for c, evs in op.items()} for t, op in ops.items()}
+        scores = None
+        if self.scores is not None:
+            scores = {}
+            for c, t in self.scores.items():
+                idx = [i for i, n in enumerate(t.classes) if n in keep]
+                scores[c] = ScoreTable(t.timestamps, t.values[:, idx], tuple(t.classes[i] for i in idx))
+        return SedPredictions(events=events, operating_points=ops, scores=scores)
+
+    def _raw_ops(self):
+        if isinstance(self.operating_points, _OpView):
+            return self.operating_points.cols
+        return self.operating_points
+
     @property
     def kind(self) -> str:
         """``"events"``, ``"operating_points"`` or ``"scores"``: the form :meth:`single_op_events` uses."""
@@ -192,7 +309,7 @@ class SedPredictions:
 
         Rule: ``events`` when given (``threshold`` is ignored); else the operating point whose
         threshold equals ``threshold`` (to 1e-9); else the score tables binarised with
-        ``score >= threshold`` (:meth:`ScoreTable.events`).
+        ``score > threshold`` (:meth:`ScoreTable.events`, the one threshold rule).
 
         Raises:
             InputError: only operating points are given and none is at ``threshold``.

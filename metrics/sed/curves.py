@@ -82,10 +82,11 @@ def _result(metric_id, params, ref: RefIndex, counts: list[ClassCounts], beta: f
     )
 
 
-def _scores(predictions, what: str):
+def _scores(predictions, what: str, durations: Mapping[str, float] | None = None):
+    """The score tables, cut to the clips' durations (:data:`~avbench.metrics.sed._tables.PAST_END_POLICY`)."""
     if predictions.scores is None:
         raise InputError(f"{what} needs frame-wise score tables (give --scores); it sweeps every threshold")
-    return predictions.scores
+    return predictions.within(durations)[0].scores
 
 
 def event_f1_best(
@@ -106,7 +107,7 @@ def event_f1_best(
     if min(onset_collar, offset_collar, offset_collar_rate) < 0:
         raise InputError("collar-based F: collars and offset_collar_rate must be >= 0")
     ref = RefIndex.build(reference, durations, labels)
-    counts = collar_counts(ref, _scores(predictions, metric_id), onset_collar=onset_collar,
+    counts = collar_counts(ref, _scores(predictions, metric_id, durations), onset_collar=onset_collar,
                            offset_collar=offset_collar, offset_collar_rate=offset_collar_rate,
                            time_decimals=time_decimals)
     params = {"onset_collar": onset_collar, "offset_collar": offset_collar,
@@ -121,7 +122,7 @@ def segment_f1_best(
 ) -> MetricResult:
     """Segment-based F1 at each class's best threshold, from score tables (``segment_length`` s)."""
     ref = RefIndex.build(reference, durations, labels)
-    counts = segment_counts(ref, _scores(predictions, metric_id), segment_length=segment_length,
+    counts = segment_counts(ref, _scores(predictions, metric_id, durations), segment_length=segment_length,
                             time_decimals=time_decimals)
     return _result(metric_id, {"segment_length": segment_length, "beta": beta, "time_decimals": time_decimals},
                    ref, counts, beta)

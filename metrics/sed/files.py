@@ -87,10 +87,14 @@ def parse_option(value: str) -> Any:
 
 
 def _head(path: Path) -> list[str]:
-    with path.open(encoding="utf-8-sig") as fh:
-        line = fh.readline()
-    sep = "," if ("\t" not in line and "," in line) else "\t"
-    return [c.strip().lower() for c in line.split(sep)]
+    """The first non-empty line's cells, lower-cased (``[]`` for an empty file)."""
+    from avbench.metrics.sed.io import read_decoded, sniff_separator
+
+    lines = read_decoded(path).splitlines()
+    n = next((i for i, ln in enumerate(lines) if ln.strip()), None)
+    if n is None:
+        return []
+    return [c.strip().lower() for c in lines[n].split(sniff_separator(path, lines[n], n + 1))]
 
 
 def _is_score_header(head: list[str]) -> bool:
@@ -98,21 +102,44 @@ def _is_score_header(head: list[str]) -> bool:
     return cols[:2] == ["onset", "offset"] and len(cols) > 2 and "event_label" not in cols
 
 
-def read_predictions(path: Path, labels: Sequence[str]) -> SedPredictions:
-    """Detect and read the prediction form at ``path`` (module docstring)."""
+def _score_or_typo(path: Path, head: list[str]) -> bool:
+    """``_is_score_header``, refusing a detections header with a misspelt column read as a score table."""
+    from avbench.metrics.sed.io import misspelt_columns
+
+    if not _is_score_header(head):
+        return False
+    hint = misspelt_columns(head)
+    if hint:
+        raise InputError(
+            f"{path}, line 1: header {chr(9).join(head)!r} has no event_label column, so it reads as a score table "
+            f"(onset, offset, one column per class), not as detections (filename onset offset event_label){hint}; "
+            "fix the header"
+        )
+    return True
+
+
+def read_predictions(path: Path, labels: Sequence[str], stats: dict[str, Any] | None = None) -> SedPredictions:
+    """Detect and read the prediction form at ``path`` (module docstring).
+
+    The form of a directory is decided by its first file that is not empty (an empty
+    operating-point file means no detections at that threshold; an empty score file is refused
+    by :func:`~avbench.metrics.sed.io.read_score_tables`, naming it). ``stats`` receives the
+    count of dropped zero-length detections (:func:`~avbench.metrics.sed.io.read_events_tsv`).
+    """
     if path.is_dir():
         tsvs = sorted(f for f in path.iterdir() if f.suffix.lower() in (".tsv", ".csv"))
         if not tsvs:
             raise InputError(f"{path}: no .tsv files; expected score tables or operating-point detection files")
-        if _is_score_header(_head(tsvs[0])):
+        head = next((h for h in map(_head, tsvs) if h), [])
+        if _score_or_typo(path, head):
             return SedPredictions(scores=read_score_tables(path))
-        return SedPredictions(operating_points=read_operating_point_columns(path, labels=labels))
+        return SedPredictions(operating_points=read_operating_point_columns(path, labels=labels, stats=stats))
     head = _head(path)
-    if _is_score_header(head):
+    if _score_or_typo(path, head):
         return SedPredictions(scores=read_score_tables(path))
     if head and (head[0] == "threshold" or (len(head) == 2 and _is_number(head[0]))):
-        return SedPredictions(operating_points=read_operating_point_columns(path, labels=labels))
-    return SedPredictions(events=read_events_tsv(path, labels=labels))
+        return SedPredictions(operating_points=read_operating_point_columns(path, labels=labels, stats=stats))
+    return SedPredictions(events=read_events_tsv(path, labels=labels, stats=stats))
 
 
 def _is_number(s: str) -> bool:
@@ -124,21 +151,40 @@ def _is_number(s: str) -> bool:
 
 
 def _aligner(clips: Sequence[str], source: Path, what: str):
-    """``(align, name)``: re-key a ``{clip: ...}`` mapping / one clip id to the reference ids."""
+    """``(align, name)``: re-key a ``{clip: ...}`` mapping / one clip id to the reference ids.
+
+    An id matches a reference clip exactly, else by its stem without an audio suffix; a stem that
+    two reference clips share (``x.wav`` and ``x.flac``) is an error naming both.
+    """
     exact = set(clips)
-    by_stem = {clip_stem(c): c for c in clips}
+    by_stem: dict[str, list[str]] = {}
+    for c in clips:
+        by_stem.setdefault(clip_stem(c), []).append(c)
 
     def name(k: str) -> str:
-        key = k if k in exact else by_stem.get(clip_stem(k))
-        if key is None:
+        if k in exact:
+            return k
+        cands = by_stem.get(clip_stem(k), [])
+        if len(cands) > 1:
+            raise InputError(
+                f"{source}: {what} for clip {k!r} is ambiguous: the reference has {', '.join(repr(c) for c in cands)}; "
+                "name the clip with its audio suffix"
+            )
+        if not cands:
             raise InputError(
                 f"{source}: {what} for clip {k!r}, which is not in the reference; "
                 "clip ids must match the reference file names (with or without the audio suffix)"
             )
-        return key
+        return cands[0]
 
     def align(mapping: Mapping[str, Any]) -> dict[str, Any]:
-        return {name(k): v for k, v in mapping.items()}
+        out: dict[str, Any] = {}
+        for k, v in mapping.items():
+            key = name(k)
+            if key in out:
+                raise InputError(f"{source}: clip {key!r} is given twice in the {what}s (as {k!r} and another id)")
+            out[key] = v
+        return out
 
     return align, name
 
@@ -204,6 +250,7 @@ def align_inputs(
     reference_name: str = "reference",
     predictions_name: str = "predictions",
     labels_option: str = "labels=[...]",
+    durations_name: str = "durations",
 ) -> AlignedInputs:
     """The one alignment step of SED inputs, shared by ``avbench evaluate`` and the functional API.
 
@@ -229,8 +276,9 @@ def align_inputs(
             raise InputError(f"{reference_name}: no labelled events; pass the class names with {labels_option}a,b,c")
     dur: dict[str, float] = {}
     if durations is not None:
-        stems = {clip_stem(c): c for c in ref}
-        dur = {(k if k in ref else stems.get(clip_stem(k), k)): float(v) for k, v in durations.items()}
+        _, ref_name = _aligner(list(ref), Path(durations_name), "duration")
+        stems = {clip_stem(c) for c in ref}
+        dur = {(ref_name(k) if k in ref or clip_stem(k) in stems else k): float(v) for k, v in durations.items()}
     clips = list(dict.fromkeys([*ref, *dur]))
     align, clip_name = _aligner(clips, Path(predictions_name), "prediction")
     preds = predictions(labels) if callable(predictions) else predictions
@@ -246,6 +294,10 @@ def align_inputs(
             if unknown:
                 raise InputError(f"{predictions_name}: scores for clip {cid!r} have class column(s) {', '.join(unknown)} "
                                  f"not in the reference labels ({', '.join(labels)})")
+            lacking = [c for c in labels if c not in table.classes]
+            if lacking:
+                raise InputError(f"{predictions_name}: the score table of clip {cid!r} lacks the class column(s) "
+                                 f"{', '.join(lacking)}; every table needs one column per class ({', '.join(labels)})")
     covered = {clip_name(c) for c in preds.clip_ids()}
     missing = [c for c in clips if c not in covered]
     if missing and not allow_missing:
@@ -285,18 +337,21 @@ def evaluate_files(
     reference, predictions = Path(reference), Path(predictions)
     if reference.is_dir():
         raise InputError(f"--reference {reference}: expected a DCASE event TSV (filename onset offset event_label)")
-    ref = read_events_tsv(reference)
+    ref_stats: dict[str, Any] = {}
+    pred_stats: dict[str, Any] = {}
+    ref = read_events_tsv(reference, stats=ref_stats)
     labels = None
     if "labels" in options:
         labels = [x.strip() for x in options["labels"].split(",") if x.strip()]
     raw_durations = None if durations is None else read_durations_tsv(durations)
 
     def read(labels: Sequence[str]) -> SedPredictions:
-        return read_predictions(predictions, labels)
+        return read_predictions(predictions, labels, pred_stats)
 
     aligned = align_inputs(ref, read, durations=raw_durations, labels=labels, allow_missing=allow_missing,
                            reference_name=str(reference), predictions_name=str(predictions),
-                           labels_option="-o labels=" + options.get("labels", ""))
+                           labels_option="-o labels=" + options.get("labels", ""),
+                           durations_name=str(durations))
     ref, sp, dur, labels = aligned.reference, aligned.predictions, aligned.durations, aligned.labels
     clips, missing = aligned.clips, aligned.missing
     scores = sp.scores
@@ -316,6 +371,11 @@ def evaluate_files(
 
             ci = confidence_intervals(cfg, ref, sp, durations=dur, labels=labels, params=per[mid], clips=clips, **settings)
             res = dataclasses.replace(res, extra={**res.extra, "confidence_intervals": ci})
+        notes = tuple(f"{st['zero_length']} zero-length {what} event(s) (onset == offset) dropped, e.g. "
+                      f"{st['zero_length_example']}" for what, st in (("reference", ref_stats), ("detection", pred_stats))
+                      if st.get("zero_length"))
+        if notes:
+            res = dataclasses.replace(res, flags=tuple(res.flags) + notes)
         results.append(res)
     header = {
         "reference": str(reference), "predictions": str(predictions),

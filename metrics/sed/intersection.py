@@ -112,13 +112,18 @@ def intersection_f1(
     if not float(beta) > 0:
         raise InputError(f"intersection F: beta must be > 0, got {beta!r}")
     ref = RefIndex.build(reference, durations, labels)
+    predictions, n_long = predictions.within(durations)
     det = predictions.single_op_events(threshold=threshold)
     c = op_counts(ref, det, dtc=dtc, gtc=gtc, cttc=cttc, time_decimals=time_decimals)
     fn = ref.n_ref - c.tp
     f = f_beta(c.tp, c.fp, fn, beta)
     p = _ratio(c.tp, c.tp + c.fp)
     r = _ratio(c.tp, ref.n_ref)
-    flags = [f"class {n!r} has no reference events and no detections: F set to 0"
+    flags = [f"score tables of {n_long} clip(s) run past the clip's duration: their frames that start at or after "
+             "the end were ignored (padding)"] if n_long else []
+    if c.n_pad:
+        flags.append(f"{c.n_pad} detection(s) start at or after their clip's end (padding): ignored")
+    flags += [f"class {n!r} has no reference events and no detections: F set to 0"
              for n, nr, nd in zip(ref.labels, ref.n_ref, c.n_det) if nr == 0 and nd == 0]
     flags += [f"class {n!r} has no reference events: recall undefined, F = 0"
               for n, nr, nd in zip(ref.labels, ref.n_ref, c.n_det) if nr == 0 and nd > 0]

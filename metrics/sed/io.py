@@ -51,9 +51,9 @@ import re
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from avbench.errors import InputError
-from avbench.io import read_text
 from avbench.metrics.sed._tables import ScoreTable, SedPredictions, table_from_rows
 from avbench.model import Event
 
@@ -67,6 +67,8 @@ __all__ = [
     "operating_point_files",
     "merge_overlapping",
     "clip_stem",
+    "read_decoded",
+    "sniff_separator",
     "AUDIO_SUFFIXES",
 ]
 
@@ -91,12 +93,62 @@ def clip_stem(name: str) -> str:
     return name
 
 
+def read_decoded(path: Path) -> str:
+    """The text of ``path`` (UTF-8, a byte-order mark dropped).
+
+    Raises:
+        InputError: a missing file, a directory, or a byte that is not UTF-8 (names the line and
+            the byte, e.g. a Latin-1 ``0xe9``).
+    """
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise InputError(f"{path}: expected a file, got a directory") from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise InputError(
+            f"{path}, line {line}: byte 0x{data[exc.start]:02x} is not UTF-8 (a Latin-1 or other legacy "
+            "encoding?); save the file as UTF-8"
+        ) from None
+
+
+def sniff_separator(path: Path, first: str, line: int = 1) -> str:
+    """``"\\t"`` or ``","`` for a file whose first non-empty line is ``first``.
+
+    A line without tab or comma but with several space-separated words is refused: DCASE files are
+    TAB separated, and reading such a line as one cell would turn the header into a clip name.
+
+    Raises:
+        InputError: a space-separated line (names the file and line).
+    """
+    if "\t" in first:
+        return "\t"
+    if "," in first:
+        return ","
+    if len(first.split()) >= 3:
+        raise InputError(
+            f"{path}, line {line}: columns are separated by spaces ({first.strip()[:60]!r}); DCASE files are TAB "
+            "separated (or comma separated .csv): replace the spaces between columns with tabs"
+        )
+    return "\t"
+
+
 def _read_rows(path: Path) -> list[list[str]]:
-    """Non-empty lines of a TSV (or comma CSV when the first line has commas but no tab)."""
-    text = read_text(path)
+    """All lines of a TSV split into stripped cells (comma CSV when the first line has commas but no tab).
+
+    Raises:
+        InputError: not UTF-8, space separated (:func:`sniff_separator`).
+    """
+    text = read_decoded(path)
     lines = text.splitlines()
-    first = next((ln for ln in lines if ln.strip()), "")
-    sep = "," if ("\t" not in first and "," in first) else "\t"
+    n_first = next((i for i, ln in enumerate(lines) if ln.strip()), None)
+    if n_first is None:
+        return [[] for _ in lines]
+    sep = sniff_separator(path, lines[n_first], n_first + 1)
     return [[c.strip() for c in ln.split(sep)] for ln in lines]
 
 
@@ -117,21 +169,47 @@ def _float(value: str, path: Path, line: int, what: str) -> float:
     return v
 
 
+def misspelt_columns(header: Sequence[str]) -> str:
+    """``" ('event_lable' looks like 'event_label')"`` for header cells close to a known column name, else ``""``.
+
+    Example:
+        >>> misspelt_columns(["filename", "onset", "offset", "event_lable"])
+        " ('event_lable' looks like a misspelt 'event_label')"
+    """
+    import difflib
+
+    known = _FILE_COLS + _ONSET_COLS + _OFFSET_COLS + _LABEL_COLS
+    hints = []
+    for cell in header:
+        low = cell.strip().lower()
+        if low and low not in known:
+            close = difflib.get_close_matches(low, known, n=1, cutoff=0.75)
+            if close:
+                hints.append(f"{cell.strip()!r} looks like a misspelt {close[0]!r}")
+    return f" ({'; '.join(hints)})" if hints else ""
+
+
 def read_events_tsv(
-    path: str | Path, *, labels: Iterable[str] | None = None
+    path: str | Path, *, labels: Iterable[str] | None = None, stats: dict[str, Any] | None = None
 ) -> dict[str, list[Event]]:
     """Read a DCASE event TSV into ``{clip id: [Event, ...]}`` (events in file order).
 
     Args:
         path: the TSV (see the module docstring for the accepted layouts).
         labels: the allowed class names; a label outside them is an error naming the line.
+        stats: when given, zero-length events (``onset == offset``, dropped) are counted here
+            (``stats["zero_length"]``, ``stats["zero_length_example"]`` = ``"file, line N"``) for
+            the caller's report flags instead of a warning.
 
     Returns:
-        ``{clip id as written: events}``; clips declared by an empty-label row map to ``[]``.
+        ``{clip id as written: events}``; clips declared by a row holding only the file name (the
+        other cells empty or absent) map to ``[]``.
 
     Raises:
-        InputError: unreadable file, missing columns, a bad number, ``onset > offset``, an unknown
-            label; the message names the file and line.
+        InputError: unreadable file (not UTF-8: names the line), space-separated columns, a header
+            that does not name the four columns (a misspelt name is pointed out), a row with some
+            but not all fields (e.g. 3 of 4), a bad number, ``onset > offset``, an unknown label;
+            the message names the file and line.
     """
     p = Path(path)
     rows = _read_rows(p)
@@ -146,8 +224,8 @@ def read_events_tsv(
         fi, oi, fo, li = (_pick(head, n) for n in (_FILE_COLS, _ONSET_COLS, _OFFSET_COLS, _LABEL_COLS))
         if fi is None or li is None or oi is None or fo is None:
             raise InputError(
-                f"{p}, line {start + 1}: header {rows[start]!r} must name the columns filename, onset, "
-                "offset and event_label"
+                f"{p}, line {start + 1}: read as a detections file (filename onset offset event_label), but the "
+                f"header {chr(9).join(rows[start])!r} does not name all four columns{misspelt_columns(rows[start])}"
             )
         cols: tuple[int | None, int, int, int] = (fi, oi, fo, li)
         start += 1
@@ -166,11 +244,15 @@ def read_events_tsv(
         if fi is not None and (len(row) <= fi or not clip):
             raise InputError(f"{p}, line {line}: no filename in column {fi + 1}")
         label = row[li] if len(row) > li else ""
-        if not label:
-            out.setdefault(clip, [])
-            continue
-        if len(row) <= need:
-            raise InputError(f"{p}, line {line}: expected at least {need + 1} columns, got {len(row)}")
+        if not label or len(row) <= need:
+            if sum(1 for c in row if c) <= (0 if fi is None else 1):
+                out.setdefault(clip, [])  # a clip declared without events
+                continue
+            raise InputError(
+                f"{p}, line {line}: {sum(1 for c in row if c)} of the {need + 1} fields of a detection row "
+                f"({chr(9).join(row)!r}); a row is 'filename onset offset event_label', or the file name alone "
+                "for a clip without events"
+            )
         if allowed is not None and label not in allowed:
             raise InputError(
                 f"{p}, line {line}: unknown event label {label!r}; expected one of {', '.join(sorted(allowed))}"
@@ -179,6 +261,8 @@ def read_events_tsv(
         off = _float(row[fo], p, line, "offset")
         if on == off:
             dropped += 1
+            if stats is not None and "zero_length_example" not in stats:
+                stats["zero_length_example"] = f"{p}, line {line}"
             out.setdefault(clip, [])
             continue
         try:
@@ -186,7 +270,9 @@ def read_events_tsv(
         except InputError as exc:
             raise InputError(f"{p}, line {line}: {exc}") from None
         out.setdefault(clip, []).append(ev)
-    if dropped:
+    if dropped and stats is not None:
+        stats["zero_length"] = stats.get("zero_length", 0) + dropped
+    elif dropped:
         warnings.warn(f"{p}: dropped {dropped} zero-length event(s) (onset == offset)", stacklevel=2)
     return out
 
@@ -253,10 +339,15 @@ def read_score_tables(path: str | Path) -> dict[str, ScoreTable]:
         if not files:
             raise InputError(f"{p}: no .tsv score files in this directory")
         out = {}
+        stems: dict[str, Path] = {}
         for f in files:
             rows = [r for r in _read_rows(f) if any(r)]
             if not rows:
-                raise InputError(f"{f}: empty score file")
+                raise InputError(f"{f}: empty score file; every clip's table needs a header 'onset offset <class...>' "
+                                 "and at least one frame")
+            if f.stem in stems:
+                raise InputError(f"{p}: score files {stems[f.stem].name} and {f.name} are both for clip {f.stem!r}")
+            stems[f.stem] = f
             out[f.stem] = table_from_rows(rows[0], rows[1:], f, 1)
         return out
     rows = [r for r in _read_rows(p) if any(r)]

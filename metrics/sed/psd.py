@@ -1,8 +1,10 @@
 """PSDS, the Polyphonic Sound Detection Score (Bilen et al., ICASSP 2020), two ways.
 
 - ``mode="scores"`` (exact, threshold-free, sed_scores_eval 0.0.4 semantics): from frame-wise
-  score tables; every score value is a threshold (detections = runs of frames with
-  ``score >= t``), so the PSD-ROC has every operating point the system can reach.
+  score tables; every score value is a threshold (the curve point labelled ``t`` holds the
+  detections of ``score >= t``, as sed_scores_eval labels its curves; binarising at a *given*
+  threshold is ``score > t`` everywhere, :meth:`~avbench.metrics.sed._tables.ScoreTable.events`), so
+  the PSD-ROC has every operating point the system can reach.
 - ``mode="operating_points"`` (psds_eval 0.5.3 semantics): from detections at a set of thresholds
   (DCASE 2020-2022 used 50); ``mode="events"`` treats a single detection set as one operating point.
   ``mode="auto"`` (default) uses scores when given, else operating points, else events.
@@ -35,21 +37,31 @@ read into columns without Events (:mod:`avbench.metrics.sed._op_files`), Python 
 converted once per predictions object; a detection repeated across thresholds is evaluated once
 and counted per operating point with integer ``bincount`` calls, and the criterion-free part (overlap
 checks, overlaps with the reference) is shared by PSDS1 and PSDS2 (:mod:`avbench.metrics.sed._psd.operating_points`);
-``benchmarks/bench_psds.py``: ~300x psds_eval at DESED-validation scale from files, ~90x from Python
-Events (their attribute reads dominate). Scores mode computes only
+``benchmarks/bench_psds.py``: ~300x psds_eval at DESED-validation scale, *compute only* (the time of
+``psds()`` on data already in memory, in-process, against ``PSDSEval.add_operating_point`` + ``psds``
+on the same DataFrames, same run; reading the files is not included), ~90x from Python Events (their
+attribute reads dominate). End to end (the CLI on files, start-up and reading included) the ratio is
+far smaller: 2.6x psds_eval on 50 DESED operating points when measured for issue #10, most of it
+avbench's start-up. Scores mode computes only
 what can reach the PSD-ROC: thresholds where a class's false positives (one per clip without its
 reference whose top score is ``>= t``) exceed ``max_efpr * D / U`` are skipped (exact;
 :class:`~avbench.metrics.sed._psd.accum.IntersectionAccumulator`); ``extra["n_points"]`` counts the rest.
 
 Edge policies (pinned by tests in ``tests/test_psds.py``):
 
-- a class with no reference events has TPR 0 at every threshold and still counts in the PSD-ROC
-  mean (sed_scores_eval's rule; psds_eval leaves such a class out), flagged;
+- a class of ``labels`` with no reference events: by default (``no_reference_class="keep"``, avbench's
+  rule) its TPR is 0 at every threshold and it still counts in the PSD-ROC mean and std, flagged.
+  The tools differ: psds_eval 0.5.3 leaves such a class out (its TPR is NaN and ``nanmean`` skips it,
+  and cross-triggers onto it are NaN and skipped too) -- ``no_reference_class="drop"`` gives that;
+  sed_scores_eval 0.0.4 refuses the input (``AssertionError: No ground truth events for classes``);
+- detections (or score-table frames) that start at or after their clip's end are ignored
+  (:data:`~avbench.metrics.sed._tables.PAST_END_POLICY`, every SED metric), flagged with a count;
 - a clip listed in ``durations`` without predictions has no detections (its duration counts);
 - ``max_efpr`` beyond the largest eFPR reached: the last eTPR holds up to ``max_efpr`` (flagged);
 - cross-triggers with ``K = 1``: the mean over no other class is 0 (psds_eval 0.5 gives NaN);
 - overlapping same-class events (reference or detections) are refused (psds_eval's rule); touching
-  ones are separate events.
+  ones are separate events; exact duplicate detection rows are accepted and each counts (psds_eval
+  0.5.3 skips identical rows in its intersection check and counts both).
 
 Example:
     >>> from avbench.model import Event
@@ -117,6 +129,7 @@ def psds(
     cross_trigger_mean: str = "other_classes",
     time_decimals: int | None = 6,
     mode: str = "auto",
+    no_reference_class: str = "keep",
     metric_id: str = "psds",
 ) -> MetricResult:
     """PSDS of ``predictions`` (a :class:`~avbench.metrics.sed.io.SedPredictions`).
@@ -132,6 +145,10 @@ def psds(
         time_decimals: rounding of both sides of each criterion comparison; ``None`` (operating
             points only) compares unrounded sums of ratios exactly as psds_eval does.
         mode: ``"auto"``, ``"scores"``, ``"operating_points"`` or ``"events"``.
+        no_reference_class: a class of ``labels`` without reference events: ``"keep"`` (its TPR is 0
+            at every threshold and it counts in the mean and std, flagged) or ``"drop"`` (psds_eval
+            0.5.3's rule: the class is left out of the PSD-ROC and its detections are ignored;
+            reported with ``psds`` 0 in ``class_wise``). sed_scores_eval 0.0.4 refuses such input.
 
     Returns:
         MetricResult with ``overall["psds"]``, per-class single-class PSDS and ``n_ref``, and
@@ -144,7 +161,17 @@ def psds(
     _check(alpha_ct, alpha_st, max_efpr, duration_unit, cross_trigger_mean, mode, cttc)
     check_criteria(dtc, gtc, cttc if alpha_ct > 0 else None)
     use_ct = cttc if alpha_ct > 0 else None
+    if no_reference_class not in ("keep", "drop"):
+        raise InputError(f"psds: no_reference_class must be 'keep' or 'drop', got {no_reference_class!r}")
     ref = RefIndex.build(reference, durations, labels)
+    dropped: tuple[str, ...] = ()
+    if no_reference_class == "drop" and (ref.n_ref == 0).any():
+        dropped = tuple(n for n, c in zip(ref.labels, ref.n_ref) if c == 0)
+        kept = [n for n in ref.labels if n not in dropped]
+        if not kept:
+            raise InputError("psds: no class has reference events; nothing to score")
+        ref = RefIndex.build(reference, durations, kept)
+        predictions = predictions.restricted(kept)
     if mode == "auto":
         mode = "scores" if predictions.scores is not None else (
             "operating_points" if predictions.operating_points is not None else "events")
@@ -154,6 +181,7 @@ def psds(
             raise InputError("psds mode 'scores' needs an integer time_decimals (6 as sed_scores_eval)")
         if predictions.scores is None:
             raise InputError("psds mode 'scores' needs score tables; give --scores or use mode operating_points")
+        predictions, n_long = predictions.within(durations)
         n_pos = sum(t.values.size for t in predictions.scores.values())
         cache = predictions._cache.setdefault(("psds_nodes", ref.labels, ref.clips), {}) if n_pos <= _CACHE_MAX else None
         budget = max_efpr * ref.duration / SECONDS_PER_UNIT[duration_unit]
@@ -166,14 +194,12 @@ def psds(
                                alpha_ct=alpha_ct, alpha_st=alpha_st, max_efpr=max_efpr, duration_unit=duration_unit,
                                cross_trigger_mean=cross_trigger_mean)
         n_points = int(sum(c.scores.size for c in curves))
-        n_long = sum(1 for clip, t in predictions.scores.items()
-                     if clip in ref.clip_pos and t.timestamps[-1] > ref.clip_dur[ref.clip_pos[clip]] + 1e-6)
         n_miss = len(ref.clips) - len(acc._seen)
         if n_miss:
             pad_flag += (f"{n_miss} clip(s) have no score table: no detections there (their duration counts)",)
         if n_long:
-            pad_flag += (f"score tables of {n_long} clip(s) run past the clip's duration: detections there count "
-                        "(sed_scores_eval rule)",)
+            pad_flag += (f"score tables of {n_long} clip(s) run past the clip's duration: their frames that start "
+                         "at or after the end were ignored (padding)",)
     else:
         if mode == "operating_points":
             if predictions.operating_points is None:
@@ -193,20 +219,23 @@ def psds(
             pad_flag = (f"{geo.n_pad} detection(s) start at or after their clip's end (padding): ignored, as psds_eval does",)
     flags = list(pad_flag) + [f"class {name!r} has no reference events: its TPR is 0 at every threshold (kept in the mean)"
              for name, n in zip(ref.labels, ref.n_ref) if n == 0]
+    flags += [f"class {name!r} has no reference events: left out of the PSD-ROC, its detections ignored "
+              "(no_reference_class='drop', psds_eval's rule)" for name in dropped]
     if res["reached"] < max_efpr:
         flags.append(f"largest eFPR reached is {res['reached']:.4g} per {duration_unit} < max_efpr {max_efpr:g}: "
                      "the last eTPR is held up to max_efpr")
     x, y = res["psd_roc"]
     params = {"dtc": dtc, "gtc": gtc, "cttc": use_ct, "alpha_ct": alpha_ct, "alpha_st": alpha_st,
               "max_efpr": max_efpr, "duration_unit": duration_unit, "cross_trigger_mean": cross_trigger_mean,
-              "time_decimals": time_decimals, "mode": mode}
+              "time_decimals": time_decimals, "mode": mode, "no_reference_class": no_reference_class}
     return MetricResult(
         id=metric_id,
         version=VERSION,
         params=params,
         overall={"psds": float(res["psds"])},
-        class_wise={name: {"psds": float(v), "n_ref": int(n)}
-                    for name, v, n in zip(ref.labels, res["class_psds"], ref.n_ref)},
+        class_wise={**{name: {"psds": float(v), "n_ref": int(n)}
+                       for name, v, n in zip(ref.labels, res["class_psds"], ref.n_ref)},
+                    **{name: {"psds": 0.0, "n_ref": 0} for name in dropped}},
         flags=tuple(flags),
         extra={"mode": mode, "n_points": n_points,
                "psd_roc": {"efpr": x.tolist(), "tpr": y.tolist()},

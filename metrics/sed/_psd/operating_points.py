@@ -53,6 +53,7 @@ class OpCounts:
     fp: np.ndarray
     ct: np.ndarray
     n_det: np.ndarray
+    n_pad: int = 0  #: detections ignored because they start at or after their clip's end
 
 
 def _expand(count: np.ndarray, take: np.ndarray, occ_uid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -187,6 +188,10 @@ class OpGeometry:
 def _check_overlaps(ref: RefIndex, g, clip, kls, on, off, op, uid) -> None:
     """Refuse two same-class detections of one clip that overlap at one operating point.
 
+    Exact duplicate rows (same clip, class, onset and offset) are accepted and each counts, as in
+    psds_eval 0.5.3 (its intersection check skips identical rows): two copies of a hit add their
+    overlaps to the reference event's coverage, two copies of a false alarm are two false positives.
+
     Distinct detections are sorted by (clip, class, onset) (:class:`DetectionColumns`), so after
     sorting the occurrences by (operating point, detection) -- usually already the input order --
     only neighbours need comparing.
@@ -200,7 +205,7 @@ def _check_overlaps(ref: RefIndex, g, clip, kls, on, off, op, uid) -> None:
         order = np.argsort(key)
         s, s_op = uid[order], op[order]
     a, b = s[1:], s[:-1]
-    bad = (s_op[1:] == s_op[:-1]) & (g[a] == g[b]) & (on[a] < off[b])
+    bad = (s_op[1:] == s_op[:-1]) & (g[a] == g[b]) & (on[a] < off[b]) & (a != b)  # exact duplicates: accepted
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
         x, y = b[i], a[i]
@@ -219,5 +224,6 @@ def op_counts(ref: RefIndex, detections: Mapping[str, Sequence[Event]], **criter
         >>> c.tp.tolist(), c.fp.tolist()
         ([1, 0], [0, 1])
     """
-    c = OpGeometry.build(ref, DetectionColumns.from_events({0.0: detections})).counts(**criteria)
-    return OpCounts(tp=c.tp[0], fp=c.fp[0], ct=c.ct[0], n_det=c.n_det[0])
+    geo = OpGeometry.build(ref, DetectionColumns.from_events({0.0: detections}))
+    c = geo.counts(**criteria)
+    return OpCounts(tp=c.tp[0], fp=c.fp[0], ct=c.ct[0], n_det=c.n_det[0], n_pad=geo.n_pad)

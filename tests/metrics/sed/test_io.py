@@ -100,10 +100,11 @@ def test_operating_points(tmp_path: Path) -> None:
 
 
 def test_single_op_events_rule() -> None:
-    """events as given; operating point at the threshold; scores binarised with score >= threshold."""
+    """events as given; operating point at the threshold; scores binarised with score > threshold."""
     st = ScoreTable(np.array([0.0, 1.0, 2.0, 3.0]), np.array([[0.4], [0.5], [0.6]]), ("x",))
     p = SedPredictions(scores={"a": st})
-    assert [(e.onset, e.offset) for e in p.single_op_events(threshold=0.5)["a"]] == [(1.0, 3.0)]
+    assert [(e.onset, e.offset) for e in p.single_op_events(threshold=0.5)["a"]] == [(2.0, 3.0)]
+    assert [(e.onset, e.offset) for e in p.single_op_events(threshold=0.49)["a"]] == [(1.0, 3.0)]
     ops = SedPredictions(operating_points={0.5: {"a": [Event(0, 1, "x")]}})
     assert len(ops.single_op_events(threshold=0.5)["a"]) == 1
     with pytest.raises(InputError, match="no operating point at threshold 0.4"):

@@ -266,3 +266,34 @@ def test_scores_mode_clip_without_table_detects_nothing_and_is_flagged():
     r = psds(ref, SedPredictions(scores={"a": tab}), durations={"a": 2.0, "b": 2.0}, labels=["x"], dtc=0.5, gtc=0.5)
     assert r.overall["psds"] == pytest.approx(0.5)
     assert any("no score table" in f for f in r.flags)
+
+
+def test_no_reference_class_drop_is_psds_eval_rule() -> None:
+    """A class with detections but no reference: psds_eval 0.5.3 leaves it out (frozen peer values);
+    ``no_reference_class="keep"`` (default) counts its TPR of 0 in the mean and std, so it is lower."""
+    import json
+    from pathlib import Path
+
+    from avbench.metrics.sed.io import SedPredictions
+    from avbench.metrics.sed.psd import psds
+    from avbench.model import Event
+
+    case = json.loads((Path(__file__).parent / "data" / "psds" / "no_reference_class.json").read_text())
+    ref: dict = {}
+    for f, a, b, lab in case["gt"]:
+        ref.setdefault(f, []).append(Event(a, b, lab))
+    ops: dict = {float(t): {} for t in case["ops"]}
+    for t, det in case["ops"].items():
+        for f, a, b, lab in det:
+            ops[float(t)].setdefault(f, []).append(Event(a, b, lab))
+    pred = SedPredictions(operating_points=ops)
+    dur = {f: d for f, d in case["meta"]}
+    settings = {"psds1": dict(dtc=0.7, gtc=0.7, alpha_st=1.0),
+                "psds2": dict(dtc=0.1, gtc=0.1, cttc=0.3, alpha_ct=0.5, alpha_st=1.0)}
+    for name, kw in settings.items():
+        drop = psds(ref, pred, durations=dur, labels=case["labels"], time_decimals=None, no_reference_class="drop", **kw)
+        keep = psds(ref, pred, durations=dur, labels=case["labels"], time_decimals=None, **kw)
+        assert drop.overall["psds"] == case["psds_eval"][name]
+        assert keep.overall["psds"] < drop.overall["psds"]
+        assert any("'d' has no reference events: left out" in f for f in drop.flags)
+        assert drop.class_wise["d"] == {"psds": 0.0, "n_ref": 0}

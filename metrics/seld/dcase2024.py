@@ -113,7 +113,7 @@ def compute(
         compat: ``"none"``, ``"official"`` or ``"official-2024-launch"``.
 
     Raises:
-        InputError: unknown ``compat``/``average`` value, a reference row without distance.
+        InputError: unknown ``compat``/``average`` value, a reference or prediction row without distance.
     """
     if compat not in _COMPAT:
         raise InputError(f"seld-dcase2024: compat must be one of {_COMPAT}, got {compat!r}")
@@ -123,6 +123,11 @@ def compute(
         f = reference.files[int(reference.file[np.flatnonzero(np.isnan(reference.distance))[0]])]
         raise InputError(f"seld-dcase2024: reference file {f!r} has rows without distance; the 2024 metrics "
                          "need frame,class,track,azimuth,elevation,distance")
+    if len(predicted) and np.isnan(predicted.distance).any():
+        f = predicted.files[int(predicted.file[np.flatnonzero(np.isnan(predicted.distance))[0]])]
+        raise InputError(f"seld-dcase2024: prediction file {f!r} has rows without distance; the 2024 metrics score "
+                         "distances (a missing one is not a perfect one): write frame,class,track,azimuth,elevation,"
+                         "distance")
     base = "official" if compat.startswith("official") else "none"
     ref, pred, kept, missing, n = align(reference, predicted, compat=base, block=1, official_frames="max_ref")
     stats = location_counts(ref, pred, n_classes=n_classes, n_frames=n, block=1, mode="frame",

@@ -3,13 +3,17 @@
 - ``FILE_EVALUATORS["seld"]`` (:func:`evaluate_files`): ``avbench evaluate --reference REF
   --predictions PRED --metrics seld-dcase2022``; REF and PRED are CSV files or folders of them
   (searched recursively, matched by file name). Each edition reads the CSV layout of its year
-  (:mod:`avbench.metrics.seld.io`). ``-o KEY=VALUE`` options: ``compat`` (``none`` /
-  ``official``), ``average``, ``n_classes``, ``angle_unit`` (``deg``/``rad``), ``layout``
-  (``auto``/``polar``/``cartesian``/``stereo``), ``ref_distance_unit`` / ``pred_distance_unit``
-  (``m``/``cm``), ``jackknife`` (``true``/``false``), ``mode`` (UMONS ``unilabel``/``multilabel``);
-  an option that is not a parameter of a requested metric is a one-line error naming both.
-  A reference file without a prediction file is scored as empty and listed in ``coverage``
-  (left out under ``compat=official``, as the official scripts do, and still listed).
+  (:mod:`avbench.metrics.seld.io`, :data:`READ_DEFAULTS`). ``-o KEY=VALUE`` options: ``profile``
+  (:data:`PROFILES`: ``avbench`` / ``official`` [/ ``official-2024-launch``]; ``compat`` is an accepted
+  alias, ``compat=none`` = ``profile=avbench``), ``average``, ``n_classes``, ``angle_unit``
+  (``deg``/``rad``), ``layout`` (``auto``/``polar``/``cartesian``/``stereo``), ``ref_distance_unit`` /
+  ``pred_distance_unit`` (``m``/``cm``), ``jackknife`` (``true``/``false``), ``require_onscreen``
+  (2025, ``true``/``false``; the official code's default is ``false``), ``mode`` (UMONS
+  ``unilabel``/``multilabel``); an option that is not a parameter of a requested metric is a one-line
+  error naming both. A reference file without a prediction file is an error naming it unless
+  ``--allow-missing``; then it is scored as empty and listed in ``coverage`` (left out under
+  ``profile=official``, as the official scripts do, and still listed). An empty or header-only
+  prediction file is a clip without detections.
 - ``JSON_ADAPTERS["seld"]`` (:func:`from_json`): avbench clips and predictions JSON entries ->
   ``(reference_table, predicted_table), {"n_classes": len(task.labels)}`` for every SELD ``compute``; events are rasterised to
   frames of ``hop`` = 0.1 s: frame ``k`` is active when ``onset <= k * hop < offset``; an event's
@@ -38,7 +42,7 @@ from avbench.metrics.seld._common import check_kwargs
 from avbench.metrics.seld.io import SeldFrames, concat, from_rows, read_path
 from avbench.report import Report
 
-__all__ = ["evaluate_files", "from_json", "FILE_EVALUATORS", "JSON_ADAPTERS", "READ_DEFAULTS"]
+__all__ = ["evaluate_files", "from_json", "FILE_EVALUATORS", "JSON_ADAPTERS", "READ_DEFAULTS", "PROFILES"]
 
 CLASSES_2019 = ("knock", "drawer", "clearthroat", "phone", "keysDrop", "speech", "keyboard", "pageturn", "cough",
                 "doorslam", "laughter")
@@ -46,17 +50,34 @@ CLASSES_2019 = ("knock", "drawer", "clearthroat", "phone", "keysDrop", "speech",
 #: per metric id: reader settings of the reference and prediction files of that edition
 READ_DEFAULTS: dict[str, dict[str, Any]] = {
     "seld-dcase2019": {"classes": CLASSES_2019, "hop": 0.02, "n_classes": 11},
-    "seld-dcase2020": {"n_classes": 14},
-    "seld-dcase2021": {"n_classes": 12},
-    "seld-dcase2022": {"n_classes": 13},
-    "seld-dcase2023": {"n_classes": 13, "ref_distance_unit": "cm"},
-    "seld-dcase2024": {"n_classes": 13, "ref_distance_unit": "cm"},
-    "seld-dcase2025": {"n_classes": 13, "layout": "stereo"},
+    "seld-dcase2020": {"n_classes": 14, "layout": "cartesian"},
+    "seld-dcase2021": {"n_classes": 12, "layout": "cartesian"},
+    "seld-dcase2022": {"n_classes": 13, "layout": "cartesian"},
+    "seld-dcase2023": {"n_classes": 13, "ref_distance_unit": "cm", "layout": "polar"},
+    "seld-dcase2024": {"n_classes": 13, "ref_distance_unit": "cm", "layout": "polar"},
+    "seld-dcase2025": {"n_classes": 13, "layout": "stereo", "ref_distance_unit": "cm", "pred_distance_unit": "cm"},
     "seld-umons": {"n_classes": 11},
 }
+"""Six-column files follow the edition: Cartesian ``frame,class,track,x,y,z`` in 2020-2022 (a row that is
+not a unit vector is refused as another edition's layout), polar ``frame,class,track,azimuth,elevation,
+distance`` in 2023-2024; ``-o layout=polar|cartesian|auto`` overrides (``auto``: guessed from the value
+range, the Python API's default). Five columns are ``frame,class,track,azimuth,elevation`` in every
+edition; seven are Cartesian with distance. 2025 distances are in cm in both files (the official
+format) and are reported in metres."""
 _BOOL = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
-_OPTIONS = {"compat", "average", "n_classes", "angle_unit", "layout", "ref_distance_unit", "pred_distance_unit",
-            "jackknife", "mode", "hop"}
+_OPTIONS = {"compat", "profile", "average", "n_classes", "angle_unit", "layout", "ref_distance_unit",
+            "pred_distance_unit", "jackknife", "mode", "hop", "require_onscreen"}
+#: ``-o profile=NAME`` for SELD (``compat`` is an accepted alias): what each reproduces
+PROFILES: dict[str, str] = {
+    "avbench": "the documented definitions of each edition (default; same as compat=none)",
+    "official": "the official DCASE Task 3 code of the edition, bit for bit to 1e-12 on the tested cases, quirks "
+                "included (seld-dcase2019: sharathadavanne/seld-dcase2019 e88c62b; 2020-2023: the "
+                "sharathadavanne/seld-dcase20XX baselines; 2024: partha2409/DCASE2024_seld_baseline 0b07887; "
+                "2025: partha2409/DCASE2025_seld_baseline 42a48b6)",
+    "official-2024-launch": "seld-dcase2024 only: the 2024 baseline code as first released",
+}
+_PROFILE_TO_COMPAT = {"avbench": "none", "none": "none", "official": "official",
+                      "official-2024-launch": "official-2024-launch"}
 
 
 def _read_one(metric_id: str, path: Path, side: str, options: Mapping[str, str]) -> SeldFrames:
@@ -66,7 +87,7 @@ def _read_one(metric_id: str, path: Path, side: str, options: Mapping[str, str])
               "hop": float(options.get("hop", d.get("hop", 0.1))), "angle_unit": options.get("angle_unit", "deg"),
               "layout": options.get("layout", d.get("layout", "auto"))}
     unit = (options.get("ref_distance_unit", d.get("ref_distance_unit", "m")) if side == "reference"
-            else options.get("pred_distance_unit", "m"))
+            else options.get("pred_distance_unit", d.get("pred_distance_unit", "m")))
     return read_path(path, distance_unit=unit, **common)
 
 
@@ -82,7 +103,7 @@ def evaluate_files(
     reference: Path,
     predictions: Path,
     durations: Path | None = None,
-    allow_missing: bool = True,
+    allow_missing: bool = False,
     plots_dir: Path | None = None,
     options: Mapping[str, str] | None = None,
 ) -> Report:
@@ -94,8 +115,18 @@ def evaluate_files(
     if unknown:
         raise InputError(f"SELD evaluation: unknown option(s) {', '.join(unknown)}; known: {', '.join(sorted(_OPTIONS))}")
     kwargs: dict[str, Any] = {}
-    if "compat" in options:
-        kwargs["compat"] = options["compat"]
+    if "profile" in options and "compat" in options and options["profile"] != options["compat"]:
+        raise InputError(f"-o profile={options['profile']} and -o compat={options['compat']} disagree; give one "
+                         "(compat is an alias of profile)")
+    prof = options.get("profile", options.get("compat"))
+    if prof is not None:
+        if prof not in _PROFILE_TO_COMPAT:
+            raise InputError(f"-o profile={prof}: unknown SELD profile; known: {', '.join(PROFILES)}")
+        kwargs["compat"] = _PROFILE_TO_COMPAT[prof]
+    if "require_onscreen" in options:
+        if options["require_onscreen"].lower() not in _BOOL:
+            raise InputError(f"-o require_onscreen expects true/false, got {options['require_onscreen']!r}")
+        kwargs["require_onscreen"] = _BOOL[options["require_onscreen"].lower()]
     if "average" in options:
         kwargs["average"] = options["average"]
     if "mode" in options:
@@ -110,15 +141,21 @@ def evaluate_files(
         accepted = {k for k, p in inspect.signature(cfg.compute).parameters.items() if p.kind is p.KEYWORD_ONLY}
         check_kwargs(f"{mid} (-o options)", kwargs, accepted)
         ref, pred, n_classes = _read(mid, Path(reference), Path(predictions), options)
+        missing = [f for f in ref.files if f not in set(pred.files)]
+        if missing and not allow_missing:
+            shown = ", ".join(missing[:5])
+            raise InputError(f"{predictions}: {len(missing)} of {len(ref.files)} reference files have no prediction file "
+                             f"({shown}{', ...' if len(missing) > 5 else ''}); write an empty (header-only) file for a "
+                             "clip without detections, or pass --allow-missing to score absent files as empty")
         res = cfg(ref, pred, n_classes=n_classes, **kwargs)
         results.append(res)
-        missing = [f for f in ref.files if f not in set(pred.files)]
         coverage = {"n_reference_files": len(ref.files), "n_prediction_files": len(pred.files),
                     "n_missing_predictions": len(missing), "missing_predictions": missing,
                     "missing_policy": "left out (compat=official)" if kwargs.get("compat", "none") != "none"
                     else "scored as empty predictions"}
     header = {"reference": str(reference), "predictions": str(predictions), "family": "seld",
-              "options": options}
+              "options": options, "profile": {"none": "avbench"}.get(kwargs.get("compat", "none"),
+                                                                      kwargs.get("compat", "none"))}
     return Report(header=header, results=results, coverage=coverage)
 
 

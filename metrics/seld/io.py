@@ -85,6 +85,7 @@ def read_csv(
         raise InputError(f"{path}: no such SELD CSV file") from None
     except UnicodeDecodeError:
         raise InputError(f"{path}: not a UTF-8 text file") from None
+    _refuse_sed_tsv(path, text)
     fast = None if layout == "interval" else _fast_numeric(text, n_classes)
     if fast is not None:
         num, lines = fast
@@ -112,8 +113,11 @@ def read_csv(
     frame = num[:, 0]
     if np.any(frame != np.round(frame)) or np.any(frame < 0):
         k = int(np.flatnonzero((frame != np.round(frame)) | (frame < 0))[0])
-        raise fail(path, int(lines[k]), f"frame {frame[k]!r} must be a non-negative integer")
+        raise fail(path, int(lines[k]), f"frame {float(frame[k]):g} must be a non-negative integer")
     n = len(num)
+    if n == 0:  # an empty or header-only file: no detections (what the official baselines write then)
+        return from_rows((path.name,), [], [], [], [], [], n_frames=[-1 if n_frames is None else n_frames],
+                         classes=classes, hop=hop)
     track = np.zeros(n, dtype=np.int64)
     dist = np.full(n, np.nan)
     onscreen = np.full(n, -1, dtype=np.int8)
@@ -122,14 +126,27 @@ def read_csv(
         if width != 6:
             raise fail(path, int(lines[0]) if n else 1, f"stereo (2025) layout needs 6 columns frame,class,source,azimuth,distance,onscreen, got {width}")
         track, az, dist, onscreen = num[:, 2].astype(np.int64), num[:, 3], num[:, 4], num[:, 5].astype(np.int8)
+        if angle_unit == "rad":
+            az = az * 180 / np.pi
+        if np.any(np.abs(az) > 180 + 1e-6):
+            k = int(np.flatnonzero(np.abs(az) > 180 + 1e-6)[0])
+            raise fail(path, int(lines[k]), f"azimuth {float(az[k]):g} degrees is outside [-180, 180] (stereo 2025 layout)")
+        if np.any((onscreen != 0) & (onscreen != 1)):
+            k = int(np.flatnonzero((onscreen != 0) & (onscreen != 1))[0])
+            raise fail(path, int(lines[k]), f"onscreen {float(num[k, 5]):g} must be 0 or 1 (stereo 2025 layout)")
     elif width == 4:
         az, el = num[:, 2], num[:, 3]
     elif width in (5, 6, 7):
         track = num[:, 2].astype(np.int64)
         xyz = num[:, 3:6] if width >= 6 else None
-        cart = layout == "cartesian" or width == 7 or (
+        cart = width == 7 or (width == 6 and layout == "cartesian") or (
             width == 6 and layout == "auto" and n > 0 and bool(np.all(np.abs(xyz) <= 1.0 + 1e-9)) and bool(np.any(xyz != 0))
         )
+        if cart and width == 6 and layout == "cartesian" and np.any(np.abs(xyz) > 1.0 + 1e-6):
+            k = int(np.flatnonzero(np.any(np.abs(xyz) > 1.0 + 1e-6, axis=1))[0])
+            raise fail(path, int(lines[k]), f"x,y,z = {', '.join(f'{float(v):g}' for v in xyz[k])} is not a unit vector: "
+                       "6 columns are read as the Cartesian layout frame,class,track,x,y,z (DCASE 2020-2022); a "
+                       "polar+distance file (2023-2024) is another edition's layout: pass -o layout=polar to read it so")
         if cart:
             x, y, z = num[:, 3], num[:, 4], num[:, 5]
             az = np.arctan2(y, x) * 180 / np.pi
@@ -156,6 +173,19 @@ def read_csv(
         raise fail(path, int(lines[k]), f"frame {frame[k]} is past the clip end ({n_frames} frames of {hop} s)")
     return from_rows((path.name,), np.zeros(n), frame, cls, az, el, track=track, distance=dist, onscreen=onscreen,
                      n_frames=[-1 if n_frames is None else n_frames], classes=classes, hop=hop)
+
+
+def _refuse_sed_tsv(path: Path, text: str) -> None:
+    """Refuse a TAB-separated file (a DCASE SED detections / reference TSV) with the formats involved."""
+    lines = text.splitlines()
+    n = next((i for i, ln in enumerate(lines) if ln.strip()), None)
+    if n is None:
+        return
+    first = lines[n]
+    if "\t" in first or "event_label" in first.lower():
+        raise fail(path, n + 1, f"{first.strip()[:60]!r} looks like a DCASE sound event detection TSV (TAB separated, "
+                   "filename onset offset event_label); SELD metrics read comma-separated rows frame,class,track,"
+                   "azimuth,elevation[,distance] (or the 2019 intervals class,onset,offset,elevation,azimuth)")
 
 
 def _fast_numeric(text: str, n_classes: int):

@@ -149,16 +149,22 @@ def test_cli_evaluate_json_and_bad_file_exit_2(tmp_path: Path, capsys) -> None:
     out = tmp_path / "out.json"
     with pytest.raises(SystemExit) as ok:
         main(["evaluate", "-r", str(tmp_path / "ref"), "-p", str(tmp_path / "pred"), "-m", "seld-dcase2022",
-              "--json", str(out), "-q"])
+              "--json", str(out), "-q", "--allow-missing"])
     assert ok.value.code in (0, None)
     doc = json.loads(out.read_text())
     m = doc["metrics"]["seld-dcase2022"]
     assert set(m["overall"]) >= {"error_rate", "f1", "localization_error", "localization_recall", "seld_score"}
     assert m["params"]["average"] == "macro" and m["params"]["angle_threshold"] == 20.0
     assert "confidence_intervals" in m["extra"] and doc["coverage"]["missing_predictions"] == ["b.csv"]
+    with pytest.raises(SystemExit) as missing:  # without --allow-missing an absent prediction file is an error
+        main(["evaluate", "-r", str(tmp_path / "ref"), "-p", str(tmp_path / "pred"), "-m", "seld-dcase2022", "-q"])
+    assert missing.value.code == 2
+    err = capsys.readouterr().err.strip()
+    assert "1 of 2 reference files have no prediction file (b.csv)" in err and "--allow-missing" in err
     (tmp_path / "pred" / "a.csv").write_text("0,0,0,12,0\n1,0,0,inf,0\n")
     with pytest.raises(SystemExit) as bad:
-        main(["evaluate", "-r", str(tmp_path / "ref"), "-p", str(tmp_path / "pred"), "-m", "seld-dcase2022", "-q"])
+        main(["evaluate", "-r", str(tmp_path / "ref"), "-p", str(tmp_path / "pred"), "-m", "seld-dcase2022", "-q",
+              "--allow-missing"])
     assert bad.value.code == 2
     err = capsys.readouterr().err.strip()
     assert "a.csv line 2" in err and len(err.splitlines()) == 1

@@ -42,7 +42,7 @@ from avbench.results import MetricConfig, MetricResult
 
 __all__ = ["event_f1_best", "segment_f1_best", "best_f", "bootstrap_ci", "METRICS"]
 
-VERSION = "1.0"
+VERSION = "1.1"  # 1.1: score > t, padding past the clip end ignored (issue #10)
 _MAX_CURVE = 1000  # curve points kept per class in MetricResult.extra
 
 

@@ -54,7 +54,7 @@ from avbench.results import MetricConfig, MetricResult
 
 __all__ = ["event_based", "event_counts", "METRICS", "VERSION"]
 
-VERSION = "1.0"
+VERSION = "1.1"  # 1.1: score > t, padding past the clip end ignored (issue #10)
 
 
 def event_counts(

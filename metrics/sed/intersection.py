@@ -41,7 +41,7 @@ from avbench.results import MetricConfig, MetricResult
 
 __all__ = ["intersection_f1", "f_beta", "overall", "METRICS"]
 
-VERSION = "1.0"
+VERSION = "1.1"  # 1.1: score > t, padding past the clip end ignored (issue #10)
 
 
 def f_beta(tp: np.ndarray, fp: np.ndarray, fn: np.ndarray, beta: float = 1.0) -> np.ndarray:

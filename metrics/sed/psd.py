@@ -90,7 +90,7 @@ from avbench.results import MetricConfig, MetricResult
 
 __all__ = ["psds", "psds_from_counts", "psds_from_rates", "METRICS"]
 
-VERSION = "1.0"
+VERSION = "1.1"  # 1.1: score > t, padding past the clip end ignored (issue #10)
 _MODES = ("auto", "scores", "operating_points", "events")
 _CT_MEANS = ("other_classes", "all_classes")
 _CACHE_MAX = 20_000_000  # score values up to which detection trees are kept on the predictions object

@@ -47,7 +47,7 @@ from avbench.results import MetricConfig, MetricResult
 
 __all__ = ["segment_based", "segment_counts", "METRICS", "VERSION"]
 
-VERSION = "1.0"
+VERSION = "1.1"  # 1.1: score > t, padding past the clip end ignored (issue #10)
 
 
 def _seg_index(t: np.ndarray, res: float, time_decimals: int | None, up: bool) -> np.ndarray:

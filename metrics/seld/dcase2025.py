@@ -81,13 +81,13 @@ def compute(
         return overall, cw, flags + ["error_rate, localization_recall and seld_score are not defined by the "
                                      "official 2025 code; avbench computes them with the 2024 definitions"]
 
-    return finish(metric_id="seld-dcase2025", version="1.0", params=params, stats=stats, derive=derive,
+    return finish(metric_id="seld-dcase2025", version="1.1", params=params, stats=stats, derive=derive,
                   classes=class_names(reference, n_classes), kept=kept, missing=missing, compat=compat,
                   with_jackknife=jackknife)
 
 
 METRICS = [
-    MetricConfig("seld-dcase2025", "1.0", "seld", "seld", compute,
+    MetricConfig("seld-dcase2025", "1.1", "seld", "seld", compute,
                  description="DCASE 2025 stereo SELD: folded azimuth, F20 with distance and on-screen, DOAE, RDE",
                  primary="f1"),
 ]

@@ -24,8 +24,11 @@ gives it, in metres) per :mod:`avbench.recipes.dcase_seld.metadata`. A clip with
 (STARSS23 evaluation, or ``--parts`` without ``meta``) has no events and ``meta["labelled"]`` False;
 scoring such a split is refused. An event that runs past the clip's end (TAU 2019 version-1
 metadata has some ending up to 0.7 s after the 60-s recording) is cut at the end, and
-``meta["events_cut_at_end"]`` counts them. ``has_video`` is True only for a STARSS23 clip whose video is on
-disk and decodes (:mod:`avbench.recipes.dcase_seld.video`).
+``meta["events_cut_at_end"]`` counts them. ``has_video`` is True only for a STARSS23 clip whose
+video is on disk and decodes (:mod:`avbench.recipes.dcase_seld.video`), False where it was checked and is not
+usable (or the release documents no video: the TAU sets, STARSS22, the 12 audio-only STARSS23
+recordings), ``None`` (unknown) where STARSS23's video was not downloaded. ``has_audio`` is
+likewise ``None`` when neither the FOA nor the MIC folder of the clip's subset is on disk.
 
 Example:
     >>> import tempfile, pathlib
@@ -270,26 +273,36 @@ class SeldRecipe(Recipe):
                                 "formats": formats, "duration_source": source, "events_cut_at_end": cut}
         if meta_path is not None:
             meta["metadata"] = meta_path.relative_to(root).as_posix()
-        has_video = False
+        has_video: bool | None = False  # the TAU sets and STARSS22 have no video: checked, missing
         video = None
         if "video" in self.parts:
+            has_video, state = self._video_state(root, cid, files, status.get(cid, {}))
             vpath = files.paths.get("video")
-            rec = dict(status.get(cid, {}))
-            if rec:
-                state = str(rec.get("status"))
-            elif vpath is None:
-                state = "missing"
-            else:
-                state = "ok" if vpath.stat().st_size > 0 else "undecodable: empty file"
-            has_video = vpath is not None and state == "ok"
             video = vpath.relative_to(root).as_posix() if has_video and vpath is not None else None
             meta["video_status"] = state
             meta["video_expected"] = cid not in set(idx.get("audio_only", ()))
+            rec = status.get(cid, {})
             if has_video and "width" in rec:
                 meta["video_info"] = {k: rec[k] for k in ("width", "height", "fps") if k in rec}
         audio = formats.get("foa", formats.get("mic"))
-        return Clip(cid, duration, audio=audio, video=video, events=events, has_audio=bool(formats),
+        looked = any((root / f"{k}_{files.subset}").is_dir() for k in ("foa", "mic"))
+        has_audio = True if formats else (False if looked else None)
+        return Clip(cid, duration, audio=audio, video=video, events=events, has_audio=has_audio,
                     has_video=has_video, meta=meta)
+
+    def _video_state(self, root: Path, cid: str, files: _Files, rec: Mapping[str, Any]) -> tuple[bool | None, str]:
+        """``(has_video, status)``: the probe record when there is one (``ok`` = available, else
+        missing); else, when the clip's video folder exists, file presence; else a clip the release
+        documents as audio-only is missing and any other is unknown (video not downloaded)."""
+        if rec:
+            state = str(rec.get("status"))
+            return state == "ok", state
+        vpath = files.paths.get("video")
+        if vpath is not None:
+            return (True, "ok (not probed)") if vpath.stat().st_size > 0 else (False, "undecodable: empty file")
+        if (root / f"video_{files.subset}").is_dir() or cid in set(self.idx.get("audio_only", ())):
+            return False, "missing"
+        return None, "unknown (video not downloaded)"
 
     def _duration(self, root: Path, files: _Files, events: tuple[Any, ...],
                   status: Mapping[str, Any]) -> tuple[float, str]:

@@ -72,6 +72,15 @@ def test_download_verify_extract_load(loopback: Any, monkeypatch: pytest.MonkeyP
     n = len(_gets(loopback))
     r.prepare(root, parts=("meta", "foa"), quiet=True)  # idempotent: nothing fetched again
     assert len(_gets(loopback)) == n
+    from avbench.download.verify import verify_resources
+
+    files = r.resources(parts=("meta", "foa"))
+    assert verify_resources(files, root).ok
+    (root / wav).write_bytes(b"RIFF" + bytes(100))  # an extracted member damaged on disk
+    report = verify_resources(files, root)
+    assert not report.ok and [c.path for c in report.corrupt] == [wav]
+    r.prepare(root, parts=("meta", "foa"), quiet=True)  # repaired from the kept volumes
+    assert (root / wav).read_bytes() == (src / wav).read_bytes() and verify_resources(files, root).ok
 
 
 def test_split_eval_fetches_only_the_evaluation_archives(loopback: Any, monkeypatch: pytest.MonkeyPatch,

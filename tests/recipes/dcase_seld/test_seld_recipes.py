@@ -131,3 +131,21 @@ def test_resources_multi_volume_parts_and_split_selection() -> None:
                                                                             "archives/video_dev.zip"]
     with pytest.raises(InputError, match=r"has no part\(s\) video; its parts are meta, foa, mic"):
         registry.dataset("starss22").resources(parts=("video",))
+
+
+def test_video_and_audio_availability_have_three_states(toys: dict[str, Path], tmp_path: Path) -> None:
+    """Video not downloaded = unknown, except the 12 recordings the release documents as audio-only."""
+    root = tmp_path / "s23"
+    shutil.copytree(toys["starss23"], root, ignore=shutil.ignore_patterns("video_*", "avbench", "foa_eval", "mic_eval"))
+    clips = registry.dataset("starss23").load(root)
+    assert {k: c.has_video for k, c in clips.items()} == {
+        "fold3_room4_mix001": None, "fold3_room21_mix001": False, "fold4_room2_mix001": None,
+        "fold4_room23_mix001": None}
+    assert clips["fold4_room2_mix001"].meta["video_status"] == "unknown (video not downloaded)"
+    assert all(c.has_audio for c in clips.values())
+    shutil.rmtree(root / "foa_dev")
+    shutil.rmtree(root / "mic_dev")
+    assert {c.has_audio for c in registry.dataset("starss23").load(root).values()} == {None}
+    (root / "foa_dev").mkdir()  # the audio folder is there, the clip's file is not: missing
+    assert {c.has_audio for c in registry.dataset("starss23").load(root).values()} == {False}
+    assert {c.has_video for c in registry.dataset("tau-sse-2019").load(toys["tau-sse-2019"]).values()} == {False}

@@ -6,7 +6,8 @@ evaluation recordings (``mix001``-``mix079``, labels not released); FOA and MIC 
 ``video``). ``fold3_room21_mix001``-``012`` have audio but no video: ``has_video`` is False there and
 wherever a video is missing or does not decode (probed at download). The 2024 release of the
 metadata adds a sixth column, the source distance in cm, read into ``Event.distance`` in metres.
-Zenodo 7709052 (no md5 published: the record's own checksums are verified). Tasks ``starss23-seld``
+Zenodo 7709052 (development) and 7880637 (evaluation, a later version; no md5 published: the
+records' own checksums are verified). Tasks ``starss23-seld``
 (``seld-dcase2023``), ``starss23-seld-av`` (the DCASE 2023 audio-visual track, same metric, report
 stratified by video availability), ``starss23-seld-distance`` and ``starss23-seld-av-distance``
 (``seld-dcase2024``).

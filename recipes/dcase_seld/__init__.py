@@ -283,7 +283,7 @@ class SeldRecipe(Recipe):
             meta["video_expected"] = cid not in set(idx.get("audio_only", ()))
             rec = status.get(cid, {})
             if has_video and "width" in rec:
-                meta["video_info"] = {k: rec[k] for k in ("width", "height", "fps") if k in rec}
+                meta["video_info"] = {k: rec[k] for k in ("width", "height", "fps", "duration") if k in rec}
         audio = formats.get("foa", formats.get("mic"))
         looked = any((root / f"{k}_{files.subset}").is_dir() for k in ("foa", "mic"))
         has_audio = True if formats else (False if looked else None)
@@ -321,6 +321,8 @@ class SeldRecipe(Recipe):
                 return info.frames / info.samplerate, kind
         if events:
             return max(e.offset for e in events), "metadata (last active frame)"
+        if status.get("duration"):
+            return float(status["duration"]), "video"
         raise InputError(f"{self.name}: clip {next(iter(files.paths.values()))} has no audio and no labelled frame, "
                          f"so its duration is unknown; run `avbench download {self.name} --parts foa`")
 

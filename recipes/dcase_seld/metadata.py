@@ -15,8 +15,8 @@ Two layouts, chosen by the edition's index (``metadata_format``):
   ``onset <= k * hop < offset``, the rule of :func:`avbench.metrics.seld.files.from_json`) gives back
   exactly the rows of the file. A moving source becomes one event per constant-direction run. A row
   repeated verbatim (same frame, class, track and direction; 21 such rows in STARSS22
-  ``fold4_room2_mix001``) is one source and kept once; two rows of one track in one frame with
-  different directions are refused.
+  ``fold4_room2_mix001``) is one source and kept once; two rows of one class and source in one frame
+  with different directions (two events of one actor) stay two events.
 
 Angles follow :mod:`avbench.model`: azimuth counter-clockwise from the front in [-180, 180] (90 =
 left), elevation in [-90, 90], distance in metres.
@@ -55,28 +55,21 @@ def frames_to_events(table, classes: Sequence[str], *, hop: float = 0.1) -> tupl
     if n == 0:
         return ()
     dist = np.where(np.isnan(table.distance), -1.0, table.distance)
-    order = np.lexsort((table.frame, table.track, table.cls))
+    order = np.lexsort((dist, table.elevation, table.azimuth, table.frame, table.track, table.cls))
     f, c, t = table.frame[order], table.cls[order], table.track[order]
     az, el, d = table.azimuth[order], table.elevation[order], dist[order]
     new = np.ones(n, dtype=bool)
     new[1:] = ((c[1:] != c[:-1]) | (t[1:] != t[:-1]) | (f[1:] != f[:-1] + 1) | (az[1:] != az[:-1])
                | (el[1:] != el[:-1]) | (d[1:] != d[:-1]))
-    same = (c[1:] == c[:-1]) & (t[1:] == t[:-1]) & (f[1:] == f[:-1])
-    exact = same & (az[1:] == az[:-1]) & (el[1:] == el[:-1]) & (d[1:] == d[:-1])
+    exact = (c[1:] == c[:-1]) & (t[1:] == t[:-1]) & (f[1:] == f[:-1]) & (az[1:] == az[:-1]) \
+        & (el[1:] == el[:-1]) & (d[1:] == d[:-1])
     if exact.any():  # a row repeated verbatim (STARSS22 fold4_room2_mix001 has 21): one source, kept once
         keep = np.ones(n, dtype=bool)
         keep[1:] = ~exact
-        f, c, t, az, el, d = f[keep], c[keep], t[keep], az[keep], el[keep], d[keep]
+        f, c, t, az, el, d, new = f[keep], c[keep], t[keep], az[keep], el[keep], d[keep], new[keep]
         n = len(f)
-        new = new[keep]
         new[1:] = ((c[1:] != c[:-1]) | (t[1:] != t[:-1]) | (f[1:] != f[:-1] + 1) | (az[1:] != az[:-1])
                    | (el[1:] != el[:-1]) | (d[1:] != d[:-1]))
-        same = (c[1:] == c[:-1]) & (t[1:] == t[:-1]) & (f[1:] == f[:-1])
-    dup = same
-    if dup.any():
-        k = int(np.flatnonzero(dup)[0]) + 1
-        raise InputError(f"{table.files[0]}: frame {int(f[k])} has two rows for class {int(c[k])} track {int(t[k])}; "
-                         "each source may appear once per frame")
     starts = np.flatnonzero(new)
     ends = np.append(starts[1:], n) - 1
     events = []

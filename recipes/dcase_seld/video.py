@@ -5,7 +5,8 @@ STARSS23 ships ``video_dev/<folder>/<clip>.mp4`` and ``video_eval/<clip>.mp4``: 
 recordings (``fold3_room21_mix001``-``012``) have audio and no video. ``avbench download starss23
 --parts video`` probes every video once (open, find a video stream, decode one frame: the AVE probe,
 :func:`avbench.recipes.ave.media.probe_video`) and records its status, size and frame rate in
-``avbench/video_status.json``; the loader reads that file. Without it a video counts as present when
+``avbench/video_status.json``; the loader reads that file (and takes a clip's duration from its
+video when neither audio nor labels are on disk). Without it a video counts as present when
 its file exists and is not empty.
 
 Example:
@@ -34,7 +35,8 @@ NTSC = Fraction(30000, 1001)
 
 
 def probe_360(path: Path) -> dict[str, Any]:
-    """``{"status": "ok" | "missing" | "undecodable: ...", "width", "height", "fps"}`` of one video."""
+    """``{"status": "ok" | "missing" | "undecodable: ...", "width", "height", "fps", "duration"}`` of
+    one video (``duration`` in seconds, from the stream, else the container, else ``None``)."""
     from avbench.recipes.ave.media import probe_video
 
     status = probe_video(path)
@@ -45,8 +47,10 @@ def probe_360(path: Path) -> dict[str, Any]:
     with av.open(str(path)) as container:
         s = container.streams.video[0]
         rate = s.average_rate or s.base_rate
+        seconds = float(s.duration * s.time_base) if s.duration and s.time_base else (
+            container.duration / 1e6 if container.duration else None)
         out.update(width=int(s.codec_context.width), height=int(s.codec_context.height),
-                   fps=round(float(rate), 3) if rate else None)
+                   fps=round(float(rate), 3) if rate else None, duration=seconds)
     return out
 
 

@@ -105,9 +105,16 @@ def test_single_frame_event_ends_at_the_end_of_its_frame(tmp_path: Path) -> None
     assert got == [(0.4, 0.6, "b", 10.0), (0.5, 0.6, "a", 90.0), (0.6, 0.7, "b", 12.0), (0.7, 0.8, "a", 90.0)]
 
 
+def test_one_source_in_two_directions_in_one_frame_stays_two_events(tmp_path: Path) -> None:
+    f = tmp_path / "fold4_room2_mix001.csv"
+    f.write_text("0,1,1,10,0\n0,1,1,50,0\n1,1,1,10,0\n1,1,1,50,0\n1,1,1,50,0\n")  # the last row repeats verbatim
+    events = read_events(f, "frames", STARSS)
+    (ref, _), _ = from_json(_Task(STARSS), {f.stem: Clip(f.stem, 0.2, events=events)}, {})
+    assert sorted(zip(ref.frame.tolist(), ref.azimuth.tolist())) == [(0, 10.0), (0, 50.0), (1, 10.0), (1, 50.0)]
+
+
 @pytest.mark.parametrize("text, fmt, match", [
     ("0,13,0,10,0\n", "frames", r"line 1: class 13 is not a known class index"),
-    ("0,1,0,10,0\n0,1,0,11,0\n", "frames", r"frame 0 has two rows for class 1 track 0"),
     ("0,1,0,10,0,0\n", "frames", r"distance 0 cm"),
     ("0,1,10,0\n", "frames", r"line 1: 4 columns"),
     ("0,1,0,200,0\n", "frames", r"azimuth"),

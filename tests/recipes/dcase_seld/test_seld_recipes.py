@@ -81,7 +81,8 @@ def test_starss23_video_masks(toys: dict[str, Path]) -> None:
     assert (room21.meta["video_status"], room21.meta["video_expected"], room21.video) == ("missing", False, None)
     assert clips["fold4_room23_mix001"].meta["video_status"].startswith("undecodable")
     assert clips["fold4_room23_mix001"].meta["video_expected"] is True
-    assert clips["mix001"].meta["video_info"] == {"width": 64, "height": 32, "fps": 29.97}
+    info = clips["mix001"].meta["video_info"]
+    assert (info["width"], info["height"], info["fps"]) == (64, 32, 29.97) and info["duration"] == pytest.approx(2.0, abs=0.05)
     assert clips["mix001"].video == "video_eval/mix001.mp4" and not clips["mix001"].meta["labelled"]
     assert not any(c.has_video for c in registry.dataset("starss22").load(toys["starss22"]).values())
 
@@ -149,3 +150,20 @@ def test_video_and_audio_availability_have_three_states(toys: dict[str, Path], t
     (root / "foa_dev").mkdir()  # the audio folder is there, the clip's file is not: missing
     assert {c.has_audio for c in registry.dataset("starss23").load(root).values()} == {False}
     assert {c.has_video for c in registry.dataset("tau-sse-2019").load(toys["tau-sse-2019"]).values()} == {False}
+
+
+def test_starss23_evaluation_archives_come_from_the_later_version() -> None:
+    r = registry.dataset("starss23")
+    rec = {x.path.rsplit("/", 1)[1]: x.source.record for x in r.resources(parts=r.parts)}
+    assert rec == {"metadata_dev.zip": 7709052, "foa_dev.zip": 7709052, "mic_dev.zip": 7709052,
+                   "video_dev.zip": 7709052, "foa_eval.zip": 7880637, "mic_eval.zip": 7880637, "video_eval.zip": 7880637}
+    assert all(x.md5 is None and x.source.title for x in r.resources(parts=r.parts))
+
+
+def test_an_evaluation_clip_with_only_its_video_takes_the_video_duration(toys: dict[str, Path], tmp_path: Path) -> None:
+    pytest.importorskip("av", reason="the toy 360-degree videos need PyAV (extra 'video')")
+    root = tmp_path / "s23"
+    shutil.copytree(toys["starss23"], root, ignore=shutil.ignore_patterns("foa_eval", "mic_eval"))
+    clip = registry.dataset("starss23").load(root, split="eval")["mix001"]
+    assert clip.meta["duration_source"] == "video" and clip.duration == pytest.approx(2.0, abs=0.05)
+    assert clip.has_audio is None and clip.has_video

@@ -46,11 +46,29 @@ _SPLIT = click.option("--split", help="Only the files this split needs.")
               help="YouTube clips: local threads or a Dask cluster.")
 @click.option("--scheduler", help="Dask scheduler address (with --executor dask).")
 @click.option("--remove-archives", is_flag=True, help="Delete archives once they are extracted.")
+@click.option("--classes", help="Subset: ontology classes, comma-separated names or MIDs (audioset).")
+@click.option("--include-descendants", is_flag=True, help="Subset: also every class below --classes (audioset).")
+@click.option("--ids", help="Subset: a file of ids, or a comma list (audioset).")
+@click.option("--sample", type=click.IntRange(min=1), help="Subset: a seeded random sample of N clips (audioset).")
+@click.option("--balanced", is_flag=True, help="Subset: make --sample class-balanced (audioset).")
+@click.option("--seed", type=int, help="Subset: the sample's seed (default 0).")
+@click.option("--subset", "subset_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Subset: a manifest written by an earlier run, to get the same clips.")
+@click.option("--source", type=click.Choice(["youtube", "hub"]), help="Media source (audioset): YouTube or a Hub mirror.")
+@click.option("--repo", help="Hugging Face Hub dataset id of the mirror (with --source hub).")
+@click.option("--revision", help="Hub mirror revision: branch, tag or commit (default main, pinned to its commit).")
+@click.option("--from", "from_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Index an existing copy of the dataset (desed) instead of downloading it.")
 def download_cmd(name: str, parts: str | None, split: str | None, data_dir: Path | None, workers: int,
                  dry_run: bool, mirror: str | None, quiet: bool, retry_unavailable: bool, executor: str,
-                 scheduler: str | None, remove_archives: bool) -> None:
+                 scheduler: str | None, remove_archives: bool, classes: str | None = None,
+                 include_descendants: bool = False, ids: str | None = None, sample: int | None = None,
+                 balanced: bool = False, seed: int | None = None, subset_file: Path | None = None,
+                 source: str | None = None, repo: str | None = None, revision: str | None = None,
+                 from_dir: Path | None = None) -> None:
     """Fetch dataset NAME: resumable, verified, idempotent (re-running fetches only what is
-    missing or invalid)."""
+    missing or invalid). Subset, source and --from options are the dataset recipe's (a recipe
+    without them says so)."""
     recipe = registry.dataset(name)
     chosen = _parts(recipe, parts)
     root = dataset_dir(name, data_dir)
@@ -61,6 +79,12 @@ def download_cmd(name: str, parts: str | None, split: str | None, data_dir: Path
                        ("executor", None if executor == "local" else executor), ("scheduler", scheduler),
                        ("remove_archives", remove_archives)):
         if value:
+            options[key] = value
+    for key, value in (("classes", [c for c in (classes or "").split(",") if c.strip()]),
+                       ("include_descendants", include_descendants), ("ids", ids), ("sample", sample),
+                       ("balanced", balanced), ("seed", seed), ("subset", subset_file), ("source", source),
+                       ("repo", repo), ("revision", revision), ("from_dir", from_dir)):
+        if value or (key == "seed" and value is not None):
             options[key] = value
     recipe.prepare(root, parts=chosen, split=split, **options)
     if not quiet and not dry_run:

@@ -31,7 +31,7 @@ from avbench.download.sources import Remote
 from avbench.errors import DownloadError
 from avbench.extras import require
 
-__all__ = ["resolve", "endpoint", "etag_digests"]
+__all__ = ["resolve", "endpoint", "etag_digests", "list_files"]
 
 DEFAULT_ENDPOINT = "https://huggingface.co"
 _LOCK = threading.Lock()
@@ -94,3 +94,22 @@ def resolve(source: HubSource, *, timeout: float, cache: dict[Any, Any]) -> Remo
     auth = {k: v for k, v in build_hf_headers().items() if k.lower() == "authorization"}
     return Remote(url=url, headers=auth, size=meta.size, version=f"hub:{source.repo_id}@{meta.commit_hash or commit}",
                   **etag_digests(meta.etag))
+
+
+def list_files(repo_id: str, *, revision: str | None = None, repo_type: str = "dataset",
+               timeout: float = 60.0) -> tuple[str, list[str]]:
+    """``(commit, file names)`` of a Hub repository at ``revision`` (resolved once to a commit), for
+    recipes that choose files by name (mirror shards).
+
+    Raises:
+        DownloadError: the repository or revision does not exist or the Hub cannot be reached.
+    """
+    hf = require("huggingface_hub", "hub")
+    rev = revision or "main"
+    try:
+        info = hf.HfApi(endpoint=endpoint()).repo_info(repo_id, repo_type=repo_type, revision=rev, timeout=timeout)
+    except Exception as exc:  # noqa: BLE001 - the library raises many types
+        raise _hub_error(f"cannot resolve {repo_type} {repo_id!r} at {rev!r}", exc) from None
+    if not info.sha:
+        raise DownloadError(f"Hugging Face Hub: {repo_id!r} at {rev!r} has no commit id")
+    return info.sha, sorted(s.rfilename for s in (info.siblings or ()))

@@ -71,3 +71,26 @@ def test_distance_task_scores_the_distance_column(tmp_path: Path) -> None:
     present = {e.label for c in clips.values() for e in c.events}
     assert all(scores["near"].class_wise[c]["f1"] == pytest.approx(1.0) for c in present)
     assert all(scores["far"].class_wise[c]["f1"] == pytest.approx(0.0) for c in present)
+
+
+@pytest.mark.parametrize("name", ["tau-sse-2019", "tau-nigens-sse-2020", "tau-nigens-sse-2021", "starss22", "starss23"])
+def test_each_edition_scores_its_own_labels_perfectly(tmp_path: Path, name: str) -> None:
+    """Reference events sent back as predictions through `avbench evaluate`'s path: the year's metric
+    gives no error and full F on every class present (and a miss when a clip is left empty)."""
+    r = registry.dataset(name)
+    root = tmp_path / name
+    r.make_toy(root)
+    task = r.tasks()[0]
+    clips = r.reference(root, task, task.split)
+    rep = evaluate_predictions(Predictions(benchmark=name, task=task.id, split=task.split,
+                                           clips={k: {"events": _events(c)} for k, c in clips.items()}), reference=root)
+    res = rep.results[0]
+    assert res.id == task.metrics[0].id and res.overall["error_rate"] == pytest.approx(0.0)
+    present = {e.label for c in clips.values() for e in c.events}
+    if res.params.get("average") == "micro":  # 2019: micro-averaged, no class-wise values
+        assert res.overall["f1"] == pytest.approx(1.0)
+    else:
+        assert all(res.class_wise[c]["f1"] == pytest.approx(1.0) for c in present), res.class_wise
+    empty = evaluate_predictions(Predictions(benchmark=name, task=task.id, split=task.split,
+                                             clips={k: {"events": []} for k in clips}), reference=root)
+    assert empty.results[0].overall["error_rate"] == pytest.approx(1.0)

@@ -147,13 +147,67 @@ def _fail(source: str, cid: str, msg: str) -> InputError:
     return InputError(f"{source}: clip {cid!r}: {msg}")
 
 
+def _number_type(t: type) -> bool:
+    return issubclass(t, (int, float, np.integer, np.floating)) and not issubclass(t, (bool, np.bool_))
+
+
+def _is_number(value: Any) -> bool:
+    """A JSON number: an int or float (numpy's too), never a bool or a string."""
+    return _number_type(type(value))
+
+
+def _is_integer(value: Any) -> bool:
+    """A JSON Schema ``integer``: an int, or a float with no fractional part (``2.0``), never a bool."""
+    if isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_)):
+        return True
+    return isinstance(value, (float, np.floating)) and math.isfinite(value) and float(value).is_integer()
+
+
+def _json_kind(value: Any) -> str:
+    if isinstance(value, str):
+        return f"the string {value!r}"
+    if isinstance(value, (bool, np.bool_)):
+        return f"{str(bool(value)).lower()}"
+    if value is None:
+        return "null"
+    if isinstance(value, Mapping):
+        return "an object"
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return "a list"
+    return type(value).__name__
+
+
+def _number(source: str, cid: str, name: str, value: Any) -> float:
+    if not _is_number(value):
+        hint = ' (write 0.7, not "0.7")' if isinstance(value, str) else ""
+        raise _fail(source, cid, f"{name} must be a JSON number, got {_json_kind(value)}{hint}")
+    if not math.isfinite(value):
+        raise _fail(source, cid, f"{name} must be finite, got {value!r}")
+    return float(value)
+
+
 def _matrix(source: str, cid: str, name: str, value: Any, shape: tuple[int | None, ...]) -> np.ndarray:
-    try:
-        arr = np.asarray(value, dtype=float)
-    except (TypeError, ValueError):
-        raise _fail(source, cid, f"{name} must be numbers") from None
+    """``value`` as a float array of ``shape`` (``None`` = any length); every entry must be a JSON
+    number (strings such as ``"0.7"`` and booleans are refused, as the JSON Schema refuses them)."""
+    want = "x".join("?" if s is None else str(s) for s in shape)
+    if not isinstance(value, (list, tuple, np.ndarray)):
+        raise _fail(source, cid, f"{name} must be a list of numbers of shape {want}, got {_json_kind(value)}")
+    if isinstance(value, np.ndarray) and value.dtype.kind in "iuf":
+        arr = value.astype(float)
+    else:
+        try:
+            obj = np.asarray(value, dtype=object)
+        except ValueError:
+            raise _fail(source, cid, f"{name} is ragged (rows of different lengths), expected {want}") from None
+        leaves = obj.ravel()
+        if not all(_number_type(t) for t in set(map(type, leaves))):
+            bad = next(v for v in leaves if not _is_number(v))
+            if isinstance(bad, (list, tuple, np.ndarray)):
+                raise _fail(source, cid, f"{name} is ragged or nested too deep, expected {want}")
+            hint = ' (write 0.7, not "0.7")' if isinstance(bad, str) else ""
+            raise _fail(source, cid, f"{name} must hold JSON numbers, got {_json_kind(bad)}{hint}")
+        arr = obj.astype(float)
     if arr.ndim != len(shape) or any(s is not None and s != a for s, a in zip(shape, arr.shape)):
-        want = "x".join("?" if s is None else str(s) for s in shape)
         raise _fail(source, cid, f"{name} has shape {'x'.join(map(str, arr.shape)) or 'scalar'}, expected {want}")
     if not np.all(np.isfinite(arr)):
         raise _fail(source, cid, f"{name} contains NaN or infinite values")
@@ -161,72 +215,112 @@ def _matrix(source: str, cid: str, name: str, value: Any, shape: tuple[int | Non
 
 
 def validate_clip(task: Task, cid: str, content: Any, *, source: str = "<memory>") -> None:
-    """Raise an :class:`InputError` naming the clip and field when ``content`` does not fit ``task``."""
+    """Raise an :class:`InputError` naming the clip and field when ``content`` does not fit ``task``.
+
+    Every rule of the JSON Schema (:data:`SCHEMA_PATH`) is checked here too (numbers are JSON
+    numbers, never strings or booleans; integers, ranges, required event fields), plus what
+    depends on the task: shapes, known labels, ``onset < offset``, and only the fields the task's
+    kind reads (``_READS``).
+    """
     if not isinstance(content, Mapping):
-        raise _fail(source, cid, "content must be an object")
+        raise _fail(source, cid, f"content must be an object, got {_json_kind(content)}")
     unknown = set(content) - _CLIP_KEYS
     if unknown:
-        raise _fail(source, cid, f"unknown field(s) {sorted(unknown)}")
-    n_cls = len(task.labels)
+        raise _fail(source, cid, f"unknown field(s) {sorted(unknown)}; allowed: {sorted(_CLIP_KEYS)}")
     kind = task.kind
-    if kind is TaskKind.SEGMENT_CLASSIFICATION:
-        if "segment_scores" in content:
-            _matrix(source, cid, "segment_scores", content["segment_scores"], (task.n_segments, n_cls + 1))
-        elif "segment_labels" in content:
-            labels = content["segment_labels"]
-            if not isinstance(labels, Sequence) or len(labels) != task.n_segments:
-                raise _fail(source, cid, f"segment_labels must be a list of {task.n_segments} labels")
-            for lab in labels:
-                _label_index(task, lab, source, cid, background=True)
-        else:
-            raise _fail(source, cid, "needs 'segment_scores' or 'segment_labels'")
-    elif kind in (TaskKind.CLIP_CLASSIFICATION, TaskKind.TAGGING):
-        if "clip_scores" in content:
-            _matrix(source, cid, "clip_scores", content["clip_scores"], (n_cls,))
-        elif "clip_label" in content and kind is TaskKind.CLIP_CLASSIFICATION:
-            _label_index(task, content["clip_label"], source, cid, background=False)
-        else:
-            raise _fail(source, cid, "needs 'clip_scores'" + (" or 'clip_label'" if kind is TaskKind.CLIP_CLASSIFICATION else ""))
-    elif kind in (TaskKind.EVENT_DETECTION, TaskKind.EVENT_LOCALIZATION):
-        events = content.get("events")
-        if events is None and "frame_scores" not in content:
-            raise _fail(source, cid, "needs 'events' (or 'frame_scores')")
-        for i, ev in enumerate(events or []):
-            if not isinstance(ev, Mapping):
-                raise _fail(source, cid, f"events[{i}] must be an object")
-            bad = set(ev) - _EVENT_KEYS
-            if bad:
-                raise _fail(source, cid, f"events[{i}] has unknown field(s) {sorted(bad)}")
-            if kind is TaskKind.EVENT_LOCALIZATION and ev.get("azimuth") is None:
-                raise _fail(source, cid, f"events[{i}] needs 'azimuth' (degrees) for a localization task")
-            try:
-                Event(
-                    ev.get("onset"), ev.get("offset"), ev.get("label"), labels=task.labels,
-                    azimuth=ev.get("azimuth"), elevation=ev.get("elevation"), distance=ev.get("distance"),
-                )
-            except InputError as exc:
-                raise _fail(source, cid, f"events[{i}]: {exc}") from None
-        if "frame_scores" in content:
-            fs = content["frame_scores"]
-            if not isinstance(fs, Mapping) or "hop" not in fs or "values" not in fs:
-                raise _fail(source, cid, "frame_scores must be {'hop': seconds, 'values': [[...]]}")
-            hop = fs["hop"]
-            if not isinstance(hop, (int, float)) or not math.isfinite(hop) or hop <= 0:
-                raise _fail(source, cid, f"frame_scores.hop must be a positive number of seconds, got {hop!r}")
-            _matrix(source, cid, "frame_scores.values", fs["values"], (None, n_cls))
-    elif kind is TaskKind.CROSS_MODAL_LOCALIZATION:
-        start = content.get("start")
-        if isinstance(start, bool) or not isinstance(start, int):
-            raise _fail(source, cid, f"'start' must be an integer segment index, got {start!r}")
-        if task.n_segments is not None and not 0 <= start < task.n_segments:
-            raise _fail(source, cid, f"'start' {start} is outside 0..{task.n_segments - 1}")
+    reads = _READS[kind]
+    foreign = [k for k in content if k not in reads]
+    if foreign:
+        raise _fail(source, cid, f"field(s) {', '.join(map(repr, foreign))} are not read by {kind.value} task "
+                                 f"{task.id!r}, which reads {' or '.join(map(repr, reads))}")
+    if not any(k in content for k in reads):
+        raise _fail(source, cid, f"needs {' or '.join(map(repr, reads))}")
+    n_cls = len(task.labels)
+    if "segment_scores" in content:
+        _matrix(source, cid, "segment_scores", content["segment_scores"], (task.n_segments, n_cls + 1))
+    if "segment_labels" in content:
+        labels = content["segment_labels"]
+        if not isinstance(labels, (list, tuple)) or len(labels) != task.n_segments:
+            got = f"{len(labels)} labels" if isinstance(labels, (list, tuple)) else _json_kind(labels)
+            raise _fail(source, cid, f"segment_labels must be a list of {task.n_segments} labels, got {got}")
+        for lab in labels:
+            _label_index(task, lab, source, cid, background=True)
+    if "clip_scores" in content:
+        _matrix(source, cid, "clip_scores", content["clip_scores"], (n_cls,))
+    if "clip_label" in content:
+        _label_index(task, content["clip_label"], source, cid, background=False)
+    if "events" in content:
+        events = content["events"]
+        if not isinstance(events, (list, tuple)):
+            raise _fail(source, cid, f"events must be a list of event objects, got {_json_kind(events)}")
+        for i, ev in enumerate(events):
+            _check_event(task, source, cid, i, ev)
+    if "frame_scores" in content:
+        fs = content["frame_scores"]
+        if not isinstance(fs, Mapping) or "hop" not in fs or "values" not in fs:
+            raise _fail(source, cid, "frame_scores must be {'hop': seconds, 'values': [[...]]}")
+        extra = sorted(set(fs) - {"hop", "values"})
+        if extra:
+            raise _fail(source, cid, f"frame_scores has unknown field(s) {extra}; it holds 'hop' and 'values'")
+        hop = fs["hop"]
+        if not _is_number(hop) or not math.isfinite(hop) or hop <= 0:
+            got = hop if _is_number(hop) else _json_kind(hop)
+            raise _fail(source, cid, f"frame_scores.hop must be a positive number of seconds, got {got}")
+        _matrix(source, cid, "frame_scores.values", fs["values"], (None, n_cls))
+    if "start" in content:
+        start = content["start"]
+        if not _is_integer(start):
+            got = start if _is_number(start) else _json_kind(start)
+            raise _fail(source, cid, f"'start' must be an integer segment index, got {got}")
+        top = task.n_segments - 1 if task.n_segments is not None else None
+        if start < 0 or (top is not None and start > top):
+            raise _fail(source, cid, f"'start' {start} is outside 0..{top if top is not None else 'n-1'}")
+
+
+_READS: dict[TaskKind, tuple[str, ...]] = {
+    TaskKind.SEGMENT_CLASSIFICATION: ("segment_scores", "segment_labels"),
+    TaskKind.CLIP_CLASSIFICATION: ("clip_scores", "clip_label"),
+    TaskKind.TAGGING: ("clip_scores",),
+    TaskKind.EVENT_DETECTION: ("events", "frame_scores"),
+    TaskKind.EVENT_LOCALIZATION: ("events", "frame_scores"),
+    TaskKind.CROSS_MODAL_LOCALIZATION: ("start",),
+}
+
+
+def _check_event(task: Task, source: str, cid: str, i: int, ev: Any) -> None:
+    where = f"events[{i}]"
+    if not isinstance(ev, Mapping):
+        raise _fail(source, cid, f"{where} must be an object, got {_json_kind(ev)}")
+    bad = set(ev) - _EVENT_KEYS
+    if bad:
+        raise _fail(source, cid, f"{where} has unknown field(s) {sorted(bad)}; allowed: {sorted(_EVENT_KEYS)}")
+    for key in ("onset", "offset", "label"):
+        if key not in ev:
+            raise _fail(source, cid, f"{where} needs '{key}'")
+    for key in ("onset", "offset", "azimuth", "elevation", "distance", "score"):
+        if key in ev:
+            _number(source, cid, f"{where}.{key}", ev[key])
+    if "track" in ev and not _is_integer(ev["track"]):
+        raise _fail(source, cid, f"{where}.track must be an integer, got {_json_kind(ev['track'])}")
+    if "onscreen" in ev and not isinstance(ev["onscreen"], bool):
+        raise _fail(source, cid, f"{where}.onscreen must be true or false, got {_json_kind(ev['onscreen'])}")
+    if task.kind is TaskKind.EVENT_LOCALIZATION and "azimuth" not in ev:
+        raise _fail(source, cid, f"{where} needs 'azimuth' (degrees) for a localization task")
+    try:
+        Event(
+            ev["onset"], ev["offset"], ev["label"], labels=task.labels,
+            azimuth=ev.get("azimuth"), elevation=ev.get("elevation"), distance=ev.get("distance"),
+        )
+    except InputError as exc:
+        raise _fail(source, cid, f"{where}: {exc}") from None
 
 
 def _label_index(task: Task, label: Any, source: str, cid: str, *, background: bool) -> int:
     n = len(task.labels)
-    if isinstance(label, bool):
-        raise _fail(source, cid, f"label {label!r} is not a class name or index")
-    if isinstance(label, int):
+    if not isinstance(label, str) and not _is_integer(label):
+        raise _fail(source, cid, f"label {_json_kind(label)} is not a class name or index")
+    if not isinstance(label, str):
+        label = int(label)
         top = n if background else n - 1
         if not 0 <= label <= top:
             raise _fail(source, cid, f"label index {label} is outside 0..{top}")

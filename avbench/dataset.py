@@ -14,7 +14,7 @@ from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any, ClassVar
 
-from avbench.errors import DataNotFoundError, InputError
+from avbench.errors import DataNotFoundError, InputError, did_you_mean
 from avbench.model import Clip, SplitManifest, Task
 
 __all__ = ["Recipe"]
@@ -46,8 +46,9 @@ class Recipe(abc.ABC):
     def check_parts(self, parts: Collection[str]) -> None:
         unknown = sorted(set(parts) - set(self.parts))
         if unknown:
+            hint = did_you_mean(unknown[0], self.parts) if len(unknown) == 1 else ""
             raise InputError(
-                f"dataset {self.name!r} has no part(s) {', '.join(unknown)}; its parts are {', '.join(self.parts)}"
+                f"dataset {self.name!r} has no part(s) {', '.join(unknown)}{hint}; its parts are {', '.join(self.parts)}"
             )
 
     def prepare(self, root: Path, *, parts: Collection[str], split: str | None = None, **options: Any) -> Any:
@@ -85,6 +86,15 @@ class Recipe(abc.ABC):
                 f"no data for {self.name!r} in {root}: run `avbench download {self.name}` "
                 f"(or pass --data-dir where it lives)"
             )
+
+    def split_sizes(self, root: Path | None = None) -> dict[str, int] | None:
+        """Clips per split: from the data under ``root`` when it is there, else from the recipe's
+        packaged index (recipes with one override this); ``None`` when neither says."""
+        try:
+            manifest = self.splits(root if root is not None and self.is_prepared(root) else None)
+        except (InputError, DataNotFoundError, OSError):
+            return None
+        return {k: len(v) for k, v in manifest.splits.items()}
 
     def info(self, root: Path | None = None) -> dict[str, Any]:
         """What ``avbench info NAME`` shows."""

@@ -7,7 +7,9 @@ message alone and exits with status 2 (see :mod:`avbench.cli`).
 
 from __future__ import annotations
 
-__all__ = ["AvbenchError", "InputError", "MissingExtraError", "DataNotFoundError", "DownloadError"]
+from collections.abc import Iterable
+
+__all__ = ["AvbenchError", "InputError", "MissingExtraError", "DataNotFoundError", "DownloadError", "did_you_mean"]
 
 
 class AvbenchError(Exception):
@@ -36,3 +38,16 @@ class DataNotFoundError(AvbenchError, FileNotFoundError):
 
 class DownloadError(AvbenchError):
     """A download failed after its retries, or its bytes did not verify."""
+
+
+def did_you_mean(value: str, known: Iterable[str]) -> str:
+    """`` (did you mean 'x'?)`` naming the closest of ``known`` (difflib ratio >= 0.5), or ``""``.
+
+    Example:
+        >>> did_you_mean("testing", ["train", "test"]), did_you_mean("zzz", ["train"])
+        (" (did you mean 'test'?)", '')
+    """
+    import difflib
+
+    close = difflib.get_close_matches(value, list(known), n=1, cutoff=0.5)
+    return f" (did you mean {close[0]!r}?)" if close else ""

@@ -35,14 +35,15 @@ from typing import Any
 import numpy as np
 
 from avbench import registry
-from avbench.errors import InputError
+from avbench.errors import InputError, did_you_mean
 from avbench.model import Clip, Task, TaskKind
 from avbench.paths import dataset_dir
 from avbench.predictions import BACKGROUND, Predictions, label_index
 from avbench.report import Report, Stratum
 from avbench.results import MetricConfig, MetricResult
 
-__all__ = ["evaluate_predictions", "score_clips", "video_strata"]
+__all__ = ["evaluate_predictions", "score_clips", "video_strata", "applicable_metrics", "check_applicable",
+           "APPLICABLE_INPUTS"]
 
 NO_PREDICTION = -1  # predicted class index meaning "nothing predicted" (a miss, not a false positive)
 
@@ -54,6 +55,7 @@ def evaluate_predictions(
     metric_ids: Sequence[str] | None = None,
     allow_missing: bool = False,
     data_dir: str | Path | None = None,
+    plots_dir: str | Path | None = None,
 ) -> Report:
     """Validate ``predictions`` and score them; returns a :class:`~avbench.report.Report`.
 
@@ -63,6 +65,8 @@ def evaluate_predictions(
         metric_ids: metric ids to compute (default: the task's metrics).
         allow_missing: score clips absent from the predictions as empty instead of failing.
         data_dir: the avbench data directory (default ``$AVBENCH_DATA`` / platform directory).
+        plots_dir: write the plots that apply (:mod:`avbench.plots`; per-class F1, PSD-ROC, and the
+            confusion matrix of a classification task) there and list them in ``Report.plots``.
 
     Raises:
         InputError: malformed predictions, unknown benchmark/task/clip ids, missing clips,
@@ -73,13 +77,20 @@ def evaluate_predictions(
     task = registry.task(preds.task)
     if preds.benchmark != task.dataset:
         raise InputError(f"{preds.source}: task {task.id!r} belongs to benchmark {task.dataset!r}, not {preds.benchmark!r}")
+    configs = _configs(task, metric_ids)  # before any work: a metric that does not apply is refused here
+    preds.validate(task)
     recipe = registry.dataset(task.dataset)
     if reference is not None and not Path(reference).is_dir():
         raise InputError(f"--reference {reference} must be the {task.dataset!r} dataset directory for a predictions JSON")
     root = Path(reference) if reference is not None else dataset_dir(task.dataset, data_dir)
     recipe.require(root)
+    sizes = recipe.split_sizes(root)
+    if sizes is not None and preds.split not in sizes:
+        raise InputError(
+            f"{preds.source}: field 'split' {preds.split!r} is not a split of {task.dataset} "
+            f"({', '.join(sizes)}){did_you_mean(preds.split, sizes)}; task {task.id!r} is scored on {task.split!r}"
+        )
     clips = recipe.reference(root, task, preds.split)
-    preds.validate(task)
 
     unknown = [cid for cid in preds.clips if cid not in clips]
     if unknown:
@@ -95,7 +106,6 @@ def evaluate_predictions(
             f"{preds.source}: {len(missing)} of {len(clips)} clips of {task.dataset}/{preds.split} have no prediction "
             f"(e.g. {shown}); predict every clip or pass --allow-missing to score them as empty"
         )
-    configs = _configs(task, metric_ids)
     results = score_clips(task, clips, preds.clips, configs)
     strata: dict[str, Stratum] = {}
     by_state = video_strata(clips)
@@ -124,7 +134,51 @@ def evaluate_predictions(
         "clips_video_unknown": len(by_state["video_unknown"]),
         "missing": missing[:100],
     }
-    return Report(header=header, results=results, strata=strata, coverage=coverage)
+    plots: list[str] = []
+    if plots_dir is not None:
+        from avbench.plots import write_plots
+
+        extra = []
+        if "labels" in APPLICABLE_INPUTS[task.kind] and not any("matrix" in r.extra for r in results):
+            extra = score_clips(task, clips, preds.clips, [(registry.metric("confusion_matrix"), {})])
+        plots = write_plots([*results, *extra], plots_dir)
+    return Report(header=header, results=results, strata=strata, coverage=coverage, plots=plots)
+
+
+#: The metric input kinds (:data:`avbench.results.INPUT_KINDS`) that can score each task kind.
+APPLICABLE_INPUTS: Mapping[TaskKind, tuple[str, ...]] = {
+    TaskKind.SEGMENT_CLASSIFICATION: ("labels",),
+    TaskKind.CLIP_CLASSIFICATION: ("labels", "multilabel"),
+    TaskKind.TAGGING: ("multilabel",),
+    TaskKind.EVENT_DETECTION: ("sed",),
+    TaskKind.EVENT_LOCALIZATION: ("sed", "seld"),
+    TaskKind.CROSS_MODAL_LOCALIZATION: ("cml",),
+}
+
+
+def applicable_metrics(task: Task) -> list[str]:
+    """The ids of the registered metrics whose input kind fits ``task`` (:data:`APPLICABLE_INPUTS`)."""
+    kinds = APPLICABLE_INPUTS[task.kind]
+    return [m.id for m in registry.metrics().values() if m.input in kinds]
+
+
+def check_applicable(task: Task, cfg: MetricConfig) -> None:
+    """Refuse a metric whose input kind does not fit ``task``, naming the task's kind and the
+    metrics that apply (a question that does not apply is an error, never a number).
+
+    Example:
+        >>> check_applicable(registry.task("synth-ave"), registry.metric("psds1"))
+        Traceback (most recent call last):
+        ...
+        avbench.errors.InputError: metric 'psds1' (sed input) does not apply to task 'synth-ave', a segment-classification task; metrics that apply: ...
+    """
+    if cfg.input in APPLICABLE_INPUTS[task.kind]:
+        return
+    raise InputError(
+        f"metric {cfg.id!r} ({cfg.input} input) does not apply to task {task.id!r}, a {task.kind.value} task; "
+        f"metrics that apply: {', '.join(applicable_metrics(task))} "
+        f"(omit --metrics for the task's own: {', '.join(m.id for m in task.metrics)})"
+    )
 
 
 def video_strata(clips: Mapping[str, Clip]) -> dict[str, dict[str, Clip]]:
@@ -147,7 +201,10 @@ def video_strata(clips: Mapping[str, Clip]) -> dict[str, dict[str, Clip]]:
 def _configs(task: Task, metric_ids: Sequence[str] | None) -> list[tuple[MetricConfig, dict[str, Any]]]:
     task_params = {m.id: dict(m.params) for m in task.metrics}
     ids = list(metric_ids) if metric_ids else list(task_params)
-    return [(registry.metric(mid), task_params.get(mid, {})) for mid in ids]
+    configs = [(registry.metric(mid), task_params.get(mid, {})) for mid in ids]
+    for cfg, _ in configs:
+        check_applicable(task, cfg)
+    return configs
 
 
 def score_clips(

@@ -27,7 +27,7 @@ from functools import cache
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
-from avbench.errors import InputError
+from avbench.errors import InputError, did_you_mean
 
 if TYPE_CHECKING:  # pragma: no cover
     from avbench.dataset import Recipe
@@ -71,13 +71,6 @@ def plugin_modules(package: str, *, recursive: bool = False) -> list[ModuleType]
     return mods
 
 
-def _did_you_mean(name: str, known: list[str]) -> str:
-    import difflib
-
-    close = difflib.get_close_matches(name, known, n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
-
-
 def _named_plugins(package: str, attr: str) -> dict[str, Any]:
     """``{obj.name: obj}`` for the ``attr`` object of each plug-in module of ``package``."""
     out: dict[str, Any] = {}
@@ -102,7 +95,7 @@ def dataset(name: str) -> Recipe:
     known = datasets()
     if name not in known:
         raise InputError(
-            f"unknown dataset {name!r}{_did_you_mean(name, list(known))}; known: {', '.join(sorted(known))}"
+            f"unknown dataset {name!r}{did_you_mean(name, list(known))}; known: {', '.join(sorted(known))}"
         )
     return known[name]
 
@@ -124,7 +117,7 @@ def metric(metric_id: str) -> MetricConfig:
     known = metrics()
     if metric_id not in known:
         raise InputError(
-            f"unknown metric {metric_id!r}{_did_you_mean(metric_id, list(known))}; "
+            f"unknown metric {metric_id!r}{did_you_mean(metric_id, list(known))}; "
             "run `avbench list metrics` for the known ids"
         )
     return known[metric_id]
@@ -139,7 +132,7 @@ def baselines() -> dict[str, Any]:
 def baseline(name: str) -> Any:
     known = baselines()
     if name not in known:
-        raise InputError(f"unknown baseline {name!r}{_did_you_mean(name, list(known))}; known: {', '.join(sorted(known))}")
+        raise InputError(f"unknown baseline {name!r}{did_you_mean(name, list(known))}; known: {', '.join(sorted(known))}")
     return known[name]
 
 
@@ -157,7 +150,7 @@ def tasks() -> dict[str, Task]:
 def task(task_id: str) -> Task:
     known = tasks()
     if task_id not in known:
-        raise InputError(f"unknown task {task_id!r}{_did_you_mean(task_id, list(known))}; known: {', '.join(sorted(known))}")
+        raise InputError(f"unknown task {task_id!r}{did_you_mean(task_id, list(known))}; known: {', '.join(sorted(known))}")
     return known[task_id]
 
 

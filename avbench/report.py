@@ -8,7 +8,7 @@ schema of ``avbench evaluate --json`` (``report_format`` 1.0)::
      "header": {...inputs, benchmark, task, split...},
      "metrics": {id: {"id", "version", "params", "overall", "class_wise", "flags"[, "extra"]}},
      "strata": {name: {"n_clips": n, "metrics": {id: ...}}},
-     "coverage": {...}, "plots": [paths]}
+     "coverage": {...}, "plots": [paths], "notes": [warnings raised while scoring]}
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from avbench import __version__
 from avbench.io import write_json
 from avbench.results import MetricResult, jsonable
 
-__all__ = ["Report", "Stratum", "REPORT_FORMAT"]
+__all__ = ["Report", "Stratum", "REPORT_FORMAT", "headline", "wide_console"]
 
 REPORT_FORMAT = "1.0"
 
@@ -43,6 +43,7 @@ class Report:
     strata: dict[str, Stratum] = field(default_factory=dict)
     coverage: dict[str, Any] = field(default_factory=dict)
     plots: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return jsonable(
@@ -58,31 +59,56 @@ class Report:
                 },
                 "coverage": self.coverage,
                 "plots": list(self.plots),
+                "notes": list(self.notes),
             }
         )
 
     def write_json(self, path: str | Path) -> None:
+        """Write :meth:`to_dict` atomically to ``path``, or to stdout when ``path`` is ``"-"``."""
+        if str(path) == "-":
+            import json
+            import sys
+
+            sys.stdout.write(json.dumps(self.to_dict(), indent=2, allow_nan=False) + "\n")
+            sys.stdout.flush()
+            return
         write_json(path, self.to_dict())
 
     def render(self, console: Any = None, *, class_wise: bool = False) -> None:
-        """Print the overall values (and strata) as a rich table."""
-        from rich.console import Console
+        """Print the overall values (and strata) as a rich table.
+
+        Each metric's headline value (its configuration's ``primary``, e.g. macro event F1 for
+        DCASE Task 4's ``event_f1``) comes first, marked ``*``; when a result carries confidence
+        intervals (``extra["confidence_intervals"]``, e.g. ``-o bootstrap=1000``) a column shows
+        them. Output to a pipe or a file is not wrapped at 80 columns.
+        """
         from rich.table import Table
 
-        console = console or Console()
+        console = console or wide_console()
         title = " / ".join(str(self.header[k]) for k in ("benchmark", "task", "split") if self.header.get(k))
+        n_all = self.coverage.get("clips_in_split", self.coverage.get("clips_in_reference"))
         table = Table(title=title or "avbench evaluation", show_lines=False)
-        table.add_column("metric", style="bold", no_wrap=True)
-        table.add_column("value", no_wrap=True)
-        table.add_column("all", justify="right")
+        table.add_column("metric (version)", style="bold", no_wrap=True)
+        table.add_column("value (* headline)", no_wrap=True)
+        table.add_column("all clips" + (f"\n(n={n_all})" if n_all is not None else ""), justify="right")
+        cis = {r.id: r.extra.get("confidence_intervals") or {} for r in self.results}
+        if any(cis.values()):
+            conf = next(iter(v for ci in cis.values() for v in ci.values()), {}).get("confidence", 0.95)
+            table.add_column(f"{100 * float(conf):g} % CI (all clips)", justify="right", no_wrap=True)
         for name, stratum in self.strata.items():
             table.add_column(f"{name.replace('_', ' ')}\n(n={stratum.n_clips})", justify="right")
         by_stratum: dict[str, dict[str, MetricResult]] = {
             name: {r.id: r for r in s.results} for name, s in self.strata.items()
         }
         for r in self.results:
-            for i, (key, value) in enumerate(r.overall.items()):
-                row = [f"{r.id} v{r.version}" if i == 0 else "", key, _fmt(value)]
+            head = headline(r)
+            keys = ([head] if head else []) + [k for k in r.overall if k != head]
+            for i, key in enumerate(keys):
+                row = [f"{r.id} (v{r.version})" if i == 0 else "", f"{key} *" if key == head else key,
+                       _fmt(r.overall.get(key))]
+                if any(cis.values()):
+                    ci = cis[r.id].get(key)
+                    row.append(f"[{_fmt(ci.get('low'))}, {_fmt(ci.get('high'))}]" if ci else "")
                 for name in self.strata:
                     other = by_stratum[name].get(r.id)
                     row.append(_fmt(other.overall.get(key)) if other else "-")
@@ -100,16 +126,40 @@ class Report:
                 for cls, vals in r.class_wise.items():
                     t.add_row(cls, *(_fmt(vals.get(k)) for k in keys))
                 console.print(t)
-        flags = [f"{r.id}: {f}" for r in self.results for f in r.flags]
+        flags = [*self.notes, *(f"{r.id}: {f}" for r in self.results for f in r.flags)]
         for f in flags[:20]:
-            console.print(f"[yellow]note[/yellow] {f}")
+            console.print(f"note: {f}", markup=False, highlight=False)
         if len(flags) > 20:
-            console.print(f"[yellow]note[/yellow] ... and {len(flags) - 20} more notes in the JSON report")
+            console.print(f"note: ... and {len(flags) - 20} more notes in the JSON report (--json)", highlight=False)
         if self.coverage:
             cov = ", ".join(f"{k}={v}" for k, v in self.coverage.items() if not isinstance(v, (list, dict)))
-            console.print(f"coverage: {cov}")
+            console.print(f"coverage: {cov}", markup=False, highlight=False)
         for p in self.plots:
-            console.print(f"plot: {p}")
+            console.print(f"plot: {p}", markup=False, highlight=False)
+
+
+def headline(result: MetricResult) -> str:
+    """The ``overall`` key that is ``result``'s headline value: its configuration's ``primary``
+    when registered and present, else the first key (``""`` when there are none)."""
+    from avbench import registry
+
+    try:
+        primary = registry.metric(result.id).primary
+    except Exception:  # noqa: BLE001 - an unregistered result (tests, plug-ins) has no primary
+        primary = ""
+    if primary and primary in result.overall:
+        return primary
+    return next(iter(result.overall), "")
+
+
+def wide_console(*, stderr: bool = False) -> Any:
+    """A rich console; writing to a pipe or a file it is 10,000 columns wide, so tables are not cut at 80."""
+    from rich.console import Console
+
+    console = Console(stderr=stderr)
+    if not console.is_terminal:
+        console = Console(stderr=stderr, width=10_000)
+    return console
 
 
 def _fmt(value: Any) -> str:

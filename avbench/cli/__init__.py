@@ -3,7 +3,8 @@
 Sub-commands are discovered: every module of this package whose name does not start with ``_``
 and that defines ``COMMANDS`` (a list of :class:`click.Command`) contributes them. User errors
 (:class:`avbench.errors.AvbenchError`) are printed as one line on stderr, exit status 2, no
-traceback.
+traceback. Python warnings raised while a command runs are printed as one plain line,
+``note: <message>`` (no category, no source path).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 import sys
+import warnings
 
 import click
 
@@ -47,10 +49,18 @@ def _load_commands() -> None:
 _load_commands()
 
 
+def _note(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+          file: object = None, line: str | None = None) -> None:
+    """``warnings.showwarning`` for the command line: ``note: <message>`` on one line of stderr."""
+    click.echo(f"note: {' '.join(str(message).split())}", err=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``avbench`` script: user errors are one line on stderr and exit 2."""
     try:
-        rv = cli.main(args=argv, prog_name="avbench", standalone_mode=False)
+        with warnings.catch_warnings():
+            warnings.showwarning = _note
+            rv = cli.main(args=argv, prog_name="avbench", standalone_mode=False)
     except AvbenchError as exc:
         click.echo(f"avbench: error: {exc}", err=True)
         sys.exit(exc.exit_code)

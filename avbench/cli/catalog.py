@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import click
 
 from avbench import registry
-from avbench.errors import InputError
+from avbench.cli._common import Choice
+from avbench.errors import InputError, did_you_mean
 from avbench.paths import dataset_dir
 
 __all__ = ["COMMANDS"]
@@ -17,7 +19,7 @@ _WHAT = ("datasets", "tasks", "metrics", "baselines")
 
 
 @click.command("list")
-@click.argument("what", required=False, type=click.Choice(_WHAT + ("all",)), default="all")
+@click.argument("what", required=False, type=Choice(_WHAT + ("all",)), default="all")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of tables.")
 def list_cmd(what: str, as_json: bool) -> None:
     """List datasets, tasks, metrics (with versions) and baselines."""
@@ -61,47 +63,180 @@ def list_cmd(what: str, as_json: bool) -> None:
         console.print(table)
 
 
+def _size(n: float | None) -> str:
+    if n is None:
+        return "?"
+    for unit in ("B", "kB", "MB", "GB", "TB"):
+        if n < 1000 or unit == "TB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1000
+    return f"{n:.1f} TB"  # pragma: no cover
+
+
+def _tree_size(root: Path) -> int:
+    return sum(f.stat().st_size for f in root.rglob("*") if f.is_file() and not f.is_symlink())
+
+
+def _nonempty_dir(path: Path) -> bool:
+    return path.is_dir() and any(path.iterdir())
+
+
+def part_status(recipe: Any, root: Path) -> list[dict[str, Any]]:
+    """Per part of ``recipe``: ``status`` (present / partial / absent), ``files`` present of
+    ``expected``, ``bytes`` on disk and ``expected_bytes``. A file counts as present when it is
+    on disk with its expected size, or when it is an archive recorded as extracted
+    (``.avbench/downloads.json``) or whose extraction directory holds files. A recipe that generates its data (no resources) is present
+    when :meth:`~avbench.dataset.Recipe.is_prepared` (one row for all its parts). A file of
+    another size than the released one makes its part ``partial``."""
+    from avbench.download.record import DownloadRecord
+
+    archives = DownloadRecord(root).archives if (root / ".avbench").is_dir() else {}
+    listed: dict[str, list[Any]] = {}
+    out: list[dict[str, Any]] = []
+    for part in recipe.parts:
+        try:
+            listed[part] = list(recipe.resources(parts=(part,)))
+        except Exception as exc:  # noqa: BLE001 - a part whose file list needs data not yet there
+            out.append({"part": part, "status": "unknown", "detail": " ".join(str(exc).split())})
+    if not any(listed.values()) and not out:  # generated data (synth): one row for all parts
+        prepared = recipe.is_prepared(root)
+        return [{"part": ",".join(recipe.parts), "status": "present" if prepared else "absent",
+                 "bytes": _tree_size(root) if prepared else 0}]
+    for part, resources in listed.items():
+        ok = differ = size = expected = 0
+        for r in resources:
+            expected += r.size or 0
+            f = root / r.path
+            if f.is_file():
+                size += f.stat().st_size
+                if r.size is None or f.stat().st_size == r.size:
+                    ok += 1
+                else:
+                    differ += 1
+            elif r.path in archives or (r.extract_to and _nonempty_dir(root / r.extract_to)):
+                ok, size = ok + 1, size + (r.size or 0)  # an archive extracted (and removed)
+        status = "present" if ok == len(resources) else "absent" if ok + differ == 0 else "partial"
+        out.append({"part": part, "status": status, "files": ok, "expected_files": len(resources),
+                    "files_of_other_size": differ, "bytes": size, "expected_bytes": expected or None})
+    return out
+
+
+def dataset_info(name: str, data_dir: Path | None) -> dict[str, Any]:
+    """What ``avbench info DATASET`` shows: the recipe's info, every class, split sizes from the
+    packaged index, each task's primary metric, and what is on disk per part."""
+    recipe = registry.dataset(name)
+    root = dataset_dir(name, data_dir)
+    info = recipe.info(root)
+    info["root"] = str(root)
+    classes: dict[str, None] = {}
+    for t in recipe.tasks():
+        classes.update(dict.fromkeys(t.labels))
+    info["classes"] = list(classes)
+    info["split_sizes"] = recipe.split_sizes(root)
+    for t in recipe.tasks():
+        first = registry.metric(t.metrics[0].id)
+        info["tasks"][t.id]["primary"] = {"metric": first.id, "value": first.primary}
+    info["parts_on_disk"] = part_status(recipe, root)
+    return info
+
+
+def _render_dataset(info: dict[str, Any]) -> None:
+    from rich.table import Table
+
+    from avbench.report import wide_console
+
+    con = wide_console()
+    con.print(f"[bold]{info['name']}[/bold] {info['version']}: {info['title']}", highlight=False)
+    for key in ("homepage", "license", "citation"):
+        if info.get(key):
+            con.print(f"{key}: {info[key]}", markup=False, highlight=False)
+    con.print(f"classes ({len(info['classes'])}): {', '.join(info['classes'])}", markup=False, highlight=False)
+    sizes = info.get("split_sizes")
+    on_disk = info.get("splits") or {}
+    if sizes:
+        shown = ", ".join(f"{k} {v}" + (f" ({on_disk[k]} on disk)" if k in on_disk and on_disk[k] != v else "")
+                          for k, v in sizes.items())
+        con.print(f"splits (clips): {shown}", markup=False, highlight=False)
+    else:
+        con.print("splits: listed once the metadata is on disk", markup=False, highlight=False)
+    tasks = Table(title="tasks", title_justify="left")
+    for col in ("task", "kind", "split", "classes", "primary metric (value)", "metrics"):
+        tasks.add_column(col, no_wrap=col == "task")
+    for tid, t in info["tasks"].items():
+        p = t["primary"]
+        tasks.add_row(tid, t["kind"], t["split"], str(t["classes"]), f"{p['metric']} ({p['value'] or '-'})",
+                      ", ".join(t["metrics"]))
+    con.print(tasks)
+    parts = Table(title=f"on disk in {info['root']}", title_justify="left")
+    for col in ("part", "status", "files", "size on disk", "expected size"):
+        parts.add_column(col, justify="right" if col not in ("part", "status") else "left")
+    for p in info["parts_on_disk"]:
+        files = f"{p['files']} / {p['expected_files']}" if "files" in p else "-"
+        if p.get("files_of_other_size"):
+            files += f" ({p['files_of_other_size']} of another size)"
+        parts.add_row(p["part"], p["status"], files, _size(p.get("bytes")) if p.get("bytes") is not None else "-",
+                      _size(p.get("expected_bytes")) if p.get("expected_bytes") else "-")
+    con.print(parts)
+    if not any(p["status"] == "present" for p in info["parts_on_disk"]):
+        con.print(f"nothing on disk yet: `avbench download {info['name']}` fetches it "
+                  f"(or put the files in the layout above and run `avbench verify {info['name']}`)",
+                  markup=False, highlight=False)
+
+
+def _render_mapping(info: dict[str, Any]) -> None:
+    from rich.table import Table
+
+    from avbench.report import wide_console
+
+    table = Table(show_header=False, box=None)
+    table.add_column(style="bold")
+    table.add_column()
+    for key, value in info.items():
+        if isinstance(value, dict):
+            value = ", ".join(f"{k}={v}" for k, v in value.items()) or "-"
+        elif isinstance(value, (list, tuple)):
+            value = ", ".join(str(v["id"] if isinstance(v, dict) and "id" in v else v) for v in value) or "-"
+        table.add_row(key, str(value))
+    wide_console().print(table)
+
+
 @click.command("info")
 @click.argument("name")
 @click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), help="avbench data directory.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def info_cmd(name: str, data_dir: Path | None, as_json: bool) -> None:
-    """Describe a dataset (classes, splits, sizes, tasks, metrics, citation, license, on disk),
-    a task or a metric."""
+    """Describe a dataset (classes, splits with clip counts, tasks with their primary metric,
+    license, citation, what is on disk per part), a task or a metric."""
     if name in registry.datasets():
-        recipe = registry.dataset(name)
-        info = recipe.info(dataset_dir(name, data_dir))
-        info["root"] = str(dataset_dir(name, data_dir))
+        info = dataset_info(name, data_dir)
     elif name in registry.tasks():
         t = registry.task(name)
+        first = registry.metric(t.metrics[0].id)
         info = {
             "task": t.id,
             "dataset": t.dataset,
             "kind": t.kind.value,
             "split": t.split,
             "classes": list(t.labels),
+            "primary": {"metric": first.id, "value": first.primary},
             "metrics": [{"id": m.id, "params": dict(m.params)} for m in t.metrics],
             "description": t.description,
         }
     elif name in registry.metrics():
         m = registry.metric(name)
         info = {"metric": m.id, "version": m.version, "family": m.family, "input": m.input,
-                "params": dict(m.params), "description": m.description,
+                "primary": m.primary, "params": dict(m.params), "description": m.description,
                 "doc": (m.compute.__doc__ or "").strip().split("\n\n")[0]}
     else:
-        import difflib
-
         known = [*registry.datasets(), *registry.tasks(), *registry.metrics()]
-        close = difflib.get_close_matches(name, known, n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
-        raise InputError(f"no dataset, task or metric is named {name!r}{hint}; `avbench list` shows them all")
+        raise InputError(f"no dataset, task or metric is named {name!r}{did_you_mean(name, known)}; "
+                         "`avbench list` shows them all")
     if as_json:
         click.echo(json.dumps(info, indent=2, default=str))
-        return
-    from rich.console import Console
-    from rich.pretty import Pretty
-
-    Console().print(Pretty(info))
+    elif "name" in info and name in registry.datasets():
+        _render_dataset(info)
+    else:
+        _render_mapping(info)
 
 
 COMMANDS = [list_cmd, info_cmd]

@@ -10,6 +10,7 @@ from typing import Any
 import click
 
 from avbench import registry
+from avbench.cli._common import Choice, one_of
 from avbench.errors import InputError
 from avbench.paths import dataset_dir
 
@@ -24,6 +25,16 @@ def _parts(recipe: Any, parts: str | None) -> tuple[str, ...]:
         return tuple(recipe.parts)
     recipe.check_parts(chosen)
     return chosen
+
+
+def _split(recipe: Any, split: str | None, root: Path) -> str | None:
+    """``split`` when the recipe has it (from its packaged index or the data); an error with a suggestion otherwise."""
+    if split is None:
+        return None
+    sizes = recipe.split_sizes(root)
+    if sizes is not None:
+        one_of(split, sizes, what="--split", then=f"; `avbench info {recipe.name}` lists its splits")
+    return split
 
 
 _DATA_DIR = click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path),
@@ -42,7 +53,7 @@ _SPLIT = click.option("--split", help="Only the files this split needs.")
 @click.option("--mirror", envvar="AVBENCH_MIRROR", help="Fetch every file from BASE/<mirror path> instead [AVBENCH_MIRROR].")
 @click.option("--quiet", is_flag=True, help="No progress bars (for logs): a one-line summary.")
 @click.option("--retry-unavailable", is_flag=True, help="YouTube: retry clips recorded as unavailable.")
-@click.option("--executor", type=click.Choice(["local", "dask"]), default="local", show_default=True,
+@click.option("--executor", type=Choice(["local", "dask"]), default="local", show_default=True,
               help="YouTube clips: local threads or a Dask cluster.")
 @click.option("--scheduler", help="Dask scheduler address (with --executor dask).")
 @click.option("--remove-archives", is_flag=True, help="Delete archives once they are extracted.")
@@ -72,6 +83,7 @@ def download_cmd(name: str, parts: str | None, split: str | None, data_dir: Path
     recipe = registry.dataset(name)
     chosen = _parts(recipe, parts)
     root = dataset_dir(name, data_dir)
+    split = _split(recipe, split, root)
     options: dict[str, Any] = {}
     # Only options the user set are passed, so recipes that generate data need not accept them all.
     for key, value in (("workers", None if workers == 8 else workers), ("dry_run", dry_run), ("quiet", quiet),
@@ -104,7 +116,8 @@ def verify_cmd(name: str, parts: str | None, split: str | None, data_dir: Path |
 
     recipe = registry.dataset(name)
     root = dataset_dir(name, data_dir)
-    report = verify_resources(recipe.resources(parts=_parts(recipe, parts), split=split), root)
+    chosen = _parts(recipe, parts)
+    report = verify_resources(recipe.resources(parts=chosen, split=_split(recipe, split, root)), root)
     if as_json:
         click.echo(json.dumps({"dataset": name, "root": str(root), **report.to_dict()}, indent=2))
     else:

@@ -83,14 +83,16 @@ def evaluate_files(
               help="avbench predictions JSON, or a detections TSV / score-table directory / SELD CSV (directory).")
 @click.option("--reference", "-r", type=click.Path(exists=True, path_type=Path),
               help="Reference labels: a DCASE TSV / SELD CSV (directory), or the dataset root for a predictions JSON.")
-@click.option("--durations", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+@click.option("--durations", type=click.Path(path_type=Path),
               help="TSV 'filename<TAB>duration' of the evaluated clips (SED).")
 @click.option("--metrics", "-m", "metric_ids", default=None,
               help="Comma-separated metric ids (default: the task's metrics). See `avbench list metrics`.")
-@click.option("--json", "json_out", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write the full report (ids, versions, parameters, class-wise values, coverage) as JSON.")
-@click.option("--plots", "plots_dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Write plots (PSD-ROC, per-class F1, ...) into this directory.")
+@click.option("--json", "json_out", type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
+              help="Write the full report (ids, versions, parameters, class-wise values, coverage) as JSON; "
+                   "'-' writes it to stdout (and no table).")
+@click.option("--plots", "plots_dir", type=click.Path(path_type=Path),
+              help="Write plots (PSD-ROC curves, per-class F1 bars, confusion matrix, where they apply) into this "
+                   "directory; needs the plots extra.")
 @click.option("--allow-missing", is_flag=True,
               help="Score clips absent from the predictions as empty and report coverage (default: error).")
 @click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path),
@@ -121,18 +123,58 @@ def evaluate_cmd(
           --metrics psds1,event_f1,segment_f1 --json out.json --plots plots/
       avbench evaluate --reference metadata_dev/ --predictions preds/ --metrics seld-dcase2022
     """
+    import warnings
+
     options = _parse_options(raw_options)
     ids = [m.strip() for m in metric_ids.split(",") if m.strip()] if metric_ids else None
+    if durations is not None:
+        _check_file(durations, "--durations", "the TSV 'filename<TAB>duration' of the evaluated clips")
+    if plots_dir is not None:
+        from avbench.plots import require_matplotlib
+
+        require_matplotlib()
+        if plots_dir.exists() and not plots_dir.is_dir():
+            raise InputError(f"--plots {plots_dir}: exists and is not a directory")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        report = _evaluate(predictions, reference, durations, ids, plots_dir, allow_missing, data_dir, options)
+    report.notes.extend(dict.fromkeys(" ".join(str(w.message).split()) for w in caught
+                                      if not issubclass(w.category, DeprecationWarning)))
+    if json_out is not None:
+        report.write_json(json_out)
+    if str(json_out) == "-":
+        for note in report.notes:
+            click.echo(f"note: {note}", err=True)
+    elif not quiet:
+        report.render(class_wise=class_wise)
+        if json_out is not None:
+            click.echo(f"report written to {json_out}")
+
+
+def _check_file(path: Path, option: str, what: str) -> None:
+    if path.is_dir():
+        raise InputError(f"{option} {path} is a directory; it expects a file: {what}")
+    if not path.exists():
+        raise InputError(f"{option} {path}: no such file; it expects {what}")
+
+
+def _evaluate(predictions: Path, reference: Path | None, durations: Path | None, ids: list[str] | None,
+              plots_dir: Path | None, allow_missing: bool, data_dir: Path | None, options: dict[str, str]) -> Report:
     if _is_avbench_predictions(predictions):
         from avbench.evaluation import evaluate_predictions
 
+        if options:
+            raise InputError(f"-o {next(iter(options))}=...: options apply to file inputs (DCASE TSVs, SELD CSVs); "
+                             "a predictions JSON is scored with its task's fixed parameters")
         report = evaluate_predictions(
             predictions,
             reference=reference,
             metric_ids=ids,
             allow_missing=allow_missing,
             data_dir=data_dir,
+            plots_dir=plots_dir,
         )
+        return report
     else:
         if reference is None:
             raise InputError(
@@ -141,14 +183,8 @@ def evaluate_cmd(
             )
         if not ids:
             raise InputError("--metrics is needed with file inputs, e.g. --metrics psds1,event_f1")
-        report = evaluate_files(ids, reference=reference, predictions=predictions, durations=durations,
-                                allow_missing=allow_missing, plots_dir=plots_dir, options=options)
-    if json_out is not None:
-        report.write_json(json_out)
-    if not quiet:
-        report.render(class_wise=class_wise)
-        if json_out is not None:
-            click.echo(f"report written to {json_out}")
+        return evaluate_files(ids, reference=reference, predictions=predictions, durations=durations,
+                              allow_missing=allow_missing, plots_dir=plots_dir, options=options)
 
 
 COMMANDS = [evaluate_cmd]

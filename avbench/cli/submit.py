@@ -13,6 +13,7 @@ from typing import Any
 
 import click
 
+from avbench.cli._common import Choice
 from avbench.errors import InputError
 
 __all__ = ["COMMANDS"]
@@ -49,7 +50,7 @@ def _print_server_scores(answer: dict[str, Any]) -> None:
               help=_META_HELP)
 @click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path),
               help="Where to write the bundle (default: <predictions stem>.submission.zip).")
-@click.option("--format", "fmt", type=click.Choice(["avbench", "dcase"]), default="avbench", show_default=True,
+@click.option("--format", "fmt", type=Choice(["avbench", "dcase"]), default="avbench", show_default=True,
               help="avbench bundle, or a DCASE challenge package (<label>.output.csv + <label>.meta.yaml).")
 @click.option("--label", help="DCASE system label Lastname_Inst_taskN_K (with --format dcase).")
 @click.option("--dev-report", type=click.Path(exists=True, dir_okay=False, path_type=Path),

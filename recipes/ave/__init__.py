@@ -55,6 +55,7 @@ from avbench.recipes.ave.metadata import (
     annotation_path,
     classes,
     index,
+    index_splits,
     make_clip,
     read_rows,
     read_split_rows,
@@ -195,6 +196,12 @@ class AveRecipe(Recipe):
         cml = [k for k in splits if k.startswith("cml_")]
         overlap = tuple((a, b) for a in SPLIT_FILES for b in cml)
         return SplitManifest(self.name, self.version, splits, allow_overlap=overlap)
+
+    def split_sizes(self, root: Path | None = None) -> dict[str, int] | None:
+        """Clips per split as released, from the packaged index (``index/splits.json``, ``n_noisy``)."""
+        sizes = {k: len(v) for k, v in index_splits().items()}
+        sizes["noisy"] = int(index()["n_noisy"])
+        return sizes
 
     def load(self, root: Path, *, split: str | None = None) -> dict[str, Clip]:
         """The clips of ``split`` (all annotation rows when ``None``) in split order.

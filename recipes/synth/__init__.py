@@ -171,6 +171,12 @@ class SynthRecipe(Recipe):
         build = self.build_dir(root)
         return SplitManifest(self.name, f"{self.version}+{build.name}", read_json(build / "splits.json"))
 
+    def split_sizes(self, root: Path | None = None) -> dict[str, int] | None:
+        """Clips per split of the build under ``root`` when there is one, else of the default size."""
+        if root is not None and self.is_prepared(Path(root)):
+            return {k: len(v) for k, v in self.splits(root).splits.items()}
+        return {k: len(v) for k, v in split_of(SIZES["default"]).items()}
+
     def tasks(self) -> list[Task]:
         segment = dict(n_segments=CLIP_SECONDS, segment_length=1.0)
         return [

@@ -1,0 +1,275 @@
+"""`avbench evaluate`, `info`, `list` and `download` as a new user meets them: each case the
+exact message and exit status (issue 9)."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from avbench import registry
+from avbench.cli import main
+from avbench.predictions import Predictions
+
+
+def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as exc:
+        main(args)
+    out = capsys.readouterr()
+    return int(exc.value.code or 0), out.out, out.err
+
+
+def one_error(code: int, err: str) -> str:
+    """The single error line (no traceback, nothing else on stderr)."""
+    lines = err.strip().splitlines()
+    assert code == 2, err
+    assert len(lines) == 1 and lines[0].startswith("avbench: error: "), err
+    return lines[0][len("avbench: error: "):]
+
+
+@pytest.fixture(scope="module")
+def ave_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data directory holding the AVE toy fixture (2 test clips) in the real layout."""
+    data = tmp_path_factory.mktemp("data")
+    (data / "ave").mkdir()
+    registry.dataset("ave").make_toy(data / "ave")
+    return data
+
+
+def ave_predictions(ave_dir: Path, tmp_path: Path, **changes) -> Path:  # noqa: ANN003
+    task = registry.task("ave-supervised")
+    clips = registry.dataset("ave").reference(ave_dir / "ave", task, "test")
+    p = Predictions(benchmark="ave", task=task.id, split="test")
+    for cid in clips:
+        p.add(cid, segment_scores=np.eye(len(task.labels) + 1)[[0] * task.n_segments])
+    doc = p.to_dict()
+    for key, value in changes.items():
+        doc[key] = value
+    path = tmp_path / "ave_test_preds.json"
+    path.write_text(json.dumps(doc))
+    return path
+
+
+APPLY = ("accuracy, ave_segment_accuracy, balanced_accuracy, top5_accuracy, f1_micro, f1_macro, f1_weighted, "
+         "confusion_matrix, log_loss, log_loss_micro (omit --metrics for the task's own: ave_segment_accuracy, "
+         "f1_macro, f1_weighted)")
+
+
+@pytest.mark.parametrize("metric, kind", [("psds1", "sed"), ("seld-dcase2022", "seld"), ("map", "multilabel")])
+def test_a_metric_of_another_kind_is_refused_before_any_work(
+    ave_dir: Path, tmp_path: Path, metric: str, kind: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    preds = ave_predictions(ave_dir, tmp_path)
+    code, out, err = run(["evaluate", "-p", str(preds), "--data-dir", str(ave_dir), "--metrics", metric], capsys)
+    assert one_error(code, err) == (
+        f"metric {metric!r} ({kind} input) does not apply to task 'ave-supervised', a segment-classification task; "
+        f"metrics that apply: {APPLY}"
+    )
+    assert out == ""
+
+
+def test_the_metric_check_comes_before_the_data_is_read(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    preds = tmp_path / "p.json"
+    Predictions(benchmark="ave", task="ave-supervised", split="test").write(preds)
+    code, _, err = run(["evaluate", "-p", str(preds), "--data-dir", str(tmp_path / "none"), "-m", "psds1"], capsys)
+    assert one_error(code, err).startswith("metric 'psds1' (sed input) does not apply to task 'ave-supervised'")
+
+
+def test_scores_as_strings_are_refused(ave_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    preds = ave_predictions(ave_dir, tmp_path)
+    doc = json.loads(preds.read_text())
+    cid = next(iter(doc["clips"]))
+    doc["clips"][cid]["segment_scores"][0][0] = "0.7"
+    preds.write_text(json.dumps(doc))
+    code, _, err = run(["evaluate", "-p", str(preds), "--data-dir", str(ave_dir)], capsys)
+    assert one_error(code, err) == (
+        f"{preds}: clip {cid!r}: segment_scores must hold JSON numbers, got the string '0.7' (write 0.7, not \"0.7\")"
+    )
+
+
+def test_a_wrong_split_in_the_header_suggests_the_right_one(
+    ave_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    preds = ave_predictions(ave_dir, tmp_path, split="testing")
+    code, _, err = run(["evaluate", "-p", str(preds), "--data-dir", str(ave_dir)], capsys)
+    assert one_error(code, err) == (
+        f"{preds}: field 'split' 'testing' is not a split of ave (train, cml_train, val, cml_val, test, cml_test, "
+        "noisy) (did you mean 'test'?); task 'ave-supervised' is scored on 'test'"
+    )
+
+
+def test_download_unknown_split_and_part_are_errors_with_a_suggestion(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run(["download", "ave", "--split", "testing", "--data-dir", str(tmp_path), "--dry-run"], capsys)
+    assert one_error(code, err) == (
+        "--split 'testing' is not one of train, cml_train, val, cml_val, test, cml_test, noisy (did you mean 'test'?); "
+        "`avbench info ave` lists its splits"
+    )
+    code, _, err = run(["verify", "ave", "--parts", "meta,vidoes", "--data-dir", str(tmp_path)], capsys)
+    assert one_error(code, err) == (
+        "dataset 'ave' has no part(s) vidoes (did you mean 'videos'?); its parts are meta, videos, features, weak, "
+        "cml, youtube"
+    )
+    assert not any(tmp_path.iterdir())  # nothing fetched, nothing half-written
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["list", "metric"], "Invalid value for '[datasets|tasks|metrics|baselines|all]': 'metric' is not one of "
+                             "datasets, tasks, metrics, baselines, all (did you mean 'metrics'?) (see `avbench list --help`)"),
+        (["download", "synth", "--executor", "dusk"], "Invalid value for '--executor': 'dusk' is not one of local, dask "
+                                                      "(did you mean 'dask'?) (see `avbench download --help`)"),
+    ],
+    ids=["list", "download-executor"],
+)
+def test_fixed_choices_suggest_the_closest(args: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(args, capsys)
+    assert one_error(code, err) == message
+
+
+# -- SED files -------------------------------------------------------------------------------------
+
+HEADER = "filename\tonset\toffset\tevent_label\n"
+
+
+@pytest.fixture
+def sed_files(tmp_path: Path) -> Path:
+    (tmp_path / "gt.tsv").write_text(HEADER + "a.wav\t1.0\t2.0\tdog\nb.wav\t0.5\t3.0\tcat\nc.wav\t4.0\t5.0\tdog\n")
+    (tmp_path / "durations.tsv").write_text("filename\tduration\na.wav\t10.0\nb.wav\t10.0\nc.wav\t10.0\n")
+    return tmp_path
+
+
+def test_a_warning_is_one_note_line_and_lands_in_the_report(sed_files: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    det = sed_files / "det.tsv"
+    det.write_text(HEADER + "a.wav\t1.0\t2.0\tdog\na.wav\t3.0\t3.0\tcat\nb.wav\t0.5\t3.0\tcat\nc.wav\t4.0\t5.0\tdog\n")
+    code, out, err = run(["evaluate", "-r", str(sed_files / "gt.tsv"), "-p", str(det), "-m", "event_f1",
+                          "--json", str(sed_files / "r.json")], capsys)
+    note = f"{det}: dropped 1 zero-length event(s) (onset == offset)"
+    assert code == 0
+    assert "UserWarning" not in err and "Warning" not in out
+    assert note in json.loads((sed_files / "r.json").read_text())["notes"]
+    assert f"note: {note}" in out.splitlines()
+
+
+def test_durations_option_names_itself(sed_files: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    base = ["evaluate", "-r", str(sed_files / "gt.tsv"), "-p", str(sed_files / "gt.tsv"), "-m", "event_f1"]
+    code, _, err = run([*base, "--durations", str(sed_files)], capsys)
+    assert one_error(code, err) == (
+        f"--durations {sed_files} is a directory; it expects a file: the TSV 'filename<TAB>duration' of the evaluated clips"
+    )
+    code, _, err = run([*base, "--durations", str(sed_files / "nope.tsv")], capsys)
+    assert one_error(code, err) == (
+        f"--durations {sed_files / 'nope.tsv'}: no such file; it expects the TSV 'filename<TAB>duration' of the "
+        "evaluated clips"
+    )
+
+
+# -- output ------------------------------------------------------------------------------------------
+
+def test_json_dash_writes_the_report_to_stdout(sed_files: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(["evaluate", "-r", str(sed_files / "gt.tsv"), "-p", str(sed_files / "gt.tsv"),
+                          "-m", "event_f1,psds1", "--durations", str(sed_files / "durations.tsv"), "--json", "-"], capsys)
+    assert code == 0 and err == ""
+    report = json.loads(out)
+    assert report["metrics"]["event_f1"]["overall"]["f1_macro"] == 1.0 and report["report_format"] == "1.0"
+
+
+def test_table_marks_headlines_shows_intervals_and_is_not_cut(sed_files: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(["evaluate", "-r", str(sed_files / "gt.tsv"), "-p", str(sed_files / "gt.tsv"),
+                        "-m", "event_f1,segment_f1", "--durations", str(sed_files / "durations.tsv"),
+                        "-o", "bootstrap=20"], capsys)
+    assert code == 0
+    lines = out.splitlines()
+    header = next(line for line in lines if "metric (version)" in line)
+    assert "value (* headline)" in header and "all clips" in " ".join(lines[:5]) and "95 % CI (all clips)" in header
+    first = next(line for line in lines if "event_f1 (v" in line)
+    # event_f1's headline (DCASE Task 4: macro event F1) comes first and is marked; its interval on the same line
+    assert "f1_macro *" in first and re.search(r"\[[01]\.\d{4}, 1\.0000\]", first)
+    assert any("segment_f1 (v" in line and "f1 *" in line for line in lines)
+
+
+def test_output_to_a_pipe_is_not_cut_at_80_columns(ave_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    preds = ave_predictions(ave_dir, tmp_path)
+    code, out, _ = run(["evaluate", "-p", str(preds), "--data-dir", str(ave_dir)], capsys)
+    row = next(line for line in out.splitlines() if "ave_segment_accuracy (v1.0)" in line)
+    # metric, value, all clips, with video, without video: one line of more than 80 characters
+    assert code == 0 and len(row) > 80 and len(re.findall(r"\d\.\d{4}", row)) == 3, row
+    note = next(line for line in out.splitlines() if "Fixed-wing aircraft, airplane" in line)
+    assert note.startswith("note: ave_segment_accuracy: class") and note.endswith("its accuracy is 0")
+
+
+def test_plots_are_written_and_listed(sed_files: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    pytest.importorskip("matplotlib")
+    plots = tmp_path / "plots"
+    code, out, _ = run(["evaluate", "-r", str(sed_files / "gt.tsv"), "-p", str(sed_files / "gt.tsv"),
+                        "-m", "event_f1,psds1", "--durations", str(sed_files / "durations.tsv"),
+                        "--plots", str(plots), "--json", str(tmp_path / "r.json")], capsys)
+    assert code == 0
+    listed = json.loads((tmp_path / "r.json").read_text())["plots"]
+    assert sorted(Path(p).name for p in listed) == ["event_f1_class_f1.png", "psds1_psd_roc.png"]
+    assert all(Path(p).read_bytes()[:4] == b"\x89PNG" for p in listed)
+
+
+def test_confusion_matrix_plot_for_a_classification_task(
+    ave_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pytest.importorskip("matplotlib")
+    preds = ave_predictions(ave_dir, tmp_path)
+    code, _, _ = run(["evaluate", "-p", str(preds), "--data-dir", str(ave_dir), "--plots", str(tmp_path / "pl"),
+                      "--json", str(tmp_path / "r.json")], capsys)
+    assert code == 0
+    names = sorted(Path(p).name for p in json.loads((tmp_path / "r.json").read_text())["plots"])
+    assert names == ["confusion_matrix.png", "f1_macro_class_f1.png", "f1_weighted_class_f1.png"]
+
+
+def test_plots_without_matplotlib_name_the_extra(
+    sed_files: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_matplotlib(name: str, *args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        if name.split(".")[0] == "matplotlib":
+            raise ImportError(f"No module named {name!r}", name=name)
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_matplotlib)
+    monkeypatch.delitem(__import__("sys").modules, "matplotlib", raising=False)
+    code, _, err = run(["evaluate", "-r", str(sed_files / "gt.tsv"), "-p", str(sed_files / "gt.tsv"),
+                        "-m", "event_f1", "--plots", str(tmp_path / "pl")], capsys)
+    assert one_error(code, err) == '--plots needs matplotlib: install it with `pip install "avbench[plots]"`'
+    assert not (tmp_path / "pl").exists()
+
+
+def test_info_dataset_is_a_readable_summary(ave_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(["info", "ave", "--data-dir", str(ave_dir)], capsys)
+    assert code == 0 and "{" not in out.splitlines()[0]
+    assert out.startswith("ave 1.0: AVE: Audio-Visual Event localization dataset")
+    assert "classes (28): Church bell, Male speech, man speaking, Bark," in out
+    # split sizes from the packaged index, the toy's counts beside them
+    assert "splits (clips): train 3339 (4 on disk), cml_train 3339, val 402 (1 on disk)" in out
+    assert any("ave-supervised" in line and "ave_segment_accuracy (accuracy)" in line for line in out.splitlines())
+    assert "license: " in out and "citation: Y. Tian" in out
+    rows = {line.split()[1]: line for line in out.splitlines() if line.startswith("│")}
+    assert "absent" in rows["cml"] and "present" in rows["features"] and "partial" in rows["weak"]
+
+
+def test_info_without_data_still_gives_split_sizes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(["info", "ave", "--data-dir", str(tmp_path), "--json"], capsys)
+    info = json.loads(out)
+    assert code == 0 and info["split_sizes"]["test"] == 402 and info["split_sizes"]["noisy"] == 178
+    assert {p["status"] for p in info["parts_on_disk"]} == {"absent"}
+    assert info["tasks"]["ave-supervised"]["primary"] == {"metric": "ave_segment_accuracy", "value": "accuracy"}
+
+
+@pytest.mark.parametrize("args", [["list", "--json"], ["list", "tasks", "--json"], ["info", "synth-sed", "--json"],
+                                  ["info", "psds1", "--json"]])
+def test_listing_and_info_commands_speak_json(args: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(args, capsys)
+    assert code == 0 and isinstance(json.loads(out), dict)

@@ -179,7 +179,7 @@ def _render_dataset(info: dict[str, Any]) -> None:
     con.print(parts)
     if not any(p["status"] == "present" for p in info["parts_on_disk"]):
         con.print(f"nothing on disk yet: `avbench download {info['name']}` fetches it "
-                  f"(or put the files in the layout above and run `avbench verify {info['name']}`)",
+                  f"(or put the files where `avbench download {info['name']} --dry-run` lists them, then run `avbench verify {info['name']}`)",
                   markup=False, highlight=False)
 
 

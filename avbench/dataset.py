@@ -48,7 +48,7 @@ class Recipe(abc.ABC):
         if unknown:
             hint = did_you_mean(unknown[0], self.parts) if len(unknown) == 1 else ""
             raise InputError(
-                f"dataset {self.name!r} has no part(s) {', '.join(unknown)}{hint}; its parts are {', '.join(self.parts)}"
+                f"dataset {self.name!r} has no part(s) {', '.join(unknown)}; its parts are {', '.join(self.parts)}{hint}"
             )
 
     def prepare(self, root: Path, *, parts: Collection[str], split: str | None = None, **options: Any) -> Any:

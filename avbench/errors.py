@@ -41,7 +41,7 @@ class DownloadError(AvbenchError):
 
 
 def did_you_mean(value: str, known: Iterable[str]) -> str:
-    """`` (did you mean 'x'?)`` naming the closest of ``known`` (difflib ratio >= 0.5), or ``""``.
+    """`` (did you mean 'x'?)`` naming the closest of ``known`` (difflib ratio >= 0.6), or ``""``.
 
     Example:
         >>> did_you_mean("testing", ["train", "test"]), did_you_mean("zzz", ["train"])
@@ -49,5 +49,5 @@ def did_you_mean(value: str, known: Iterable[str]) -> str:
     """
     import difflib
 
-    close = difflib.get_close_matches(value, list(known), n=1, cutoff=0.5)
+    close = difflib.get_close_matches(value, list(known), n=1, cutoff=0.6)
     return f" (did you mean {close[0]!r}?)" if close else ""

@@ -111,8 +111,8 @@ def test_download_unknown_split_and_part_are_errors_with_a_suggestion(
     )
     code, _, err = run(["verify", "ave", "--parts", "meta,vidoes", "--data-dir", str(tmp_path)], capsys)
     assert one_error(code, err) == (
-        "dataset 'ave' has no part(s) vidoes (did you mean 'videos'?); its parts are meta, videos, features, weak, "
-        "cml, youtube"
+        "dataset 'ave' has no part(s) vidoes; its parts are meta, videos, features, weak, cml, youtube "
+        "(did you mean 'videos'?)"
     )
     assert not any(tmp_path.iterdir())  # nothing fetched, nothing half-written
 

@@ -172,6 +172,19 @@ class UmonsRecipe(Recipe):
     def is_prepared(self, root: Path) -> bool:
         return Path(root).is_dir() and bool(metadata_files(Path(root)))
 
+    def info(self, root: Path | None = None) -> dict[str, Any]:
+        """``avbench info``: adds the Zenodo record(s) the data came from and count differences."""
+        out = super().info(root)
+        if root is not None and out.get("on_disk"):
+            from avbench.io import read_json
+
+            records = {k: read_json(p) for k in self.record_kinds
+                       if (p := Path(root) / "avbench" / f"zenodo-{k}.json").is_file()}
+            out["zenodo_records"] = {k: {"record": v.get("record"), "title": v.get("title"),
+                                         "version": v.get("version")} for k, v in records.items()}
+            out["count_warnings"] = self.count_warnings(Path(root))
+        return out
+
     def _manifest(self, splits: dict[str, tuple[str, ...]]) -> SplitManifest:
         overlap = tuple((a, b) for a in splits for b in splits
                         if a < b and a.rsplit("-", 1)[0] != b.rsplit("-", 1)[0])

@@ -231,6 +231,10 @@ def test_records_resolve_by_title_and_download(archives: dict[str, bytes], loopb
     root = tmp_path / "secl-umons"
     SECL.prepare(root, quiet=True)
     assert json.loads((root / "avbench" / "zenodo-secl.json").read_text())["record"] == 3632377
+    info = SECL.info(root)
+    assert info["zenodo_records"] == {"secl": {"record": 3632377, "title": SECL_TITLE, "version": "1.0"}}
+    assert info["count_warnings"] == ["16 unilabel sequences in the metadata, published: 2662",
+                                      "8 multilabel sequences in the metadata, published: 2724 or 2729"]
     assert len(SECL.load(root)) == 24 and (root / "avbench" / "splits-1.0.json").is_file()
     aroot = tmp_path / "avecl-umons"
     AVECL.prepare(aroot, quiet=True)

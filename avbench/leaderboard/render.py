@@ -159,8 +159,10 @@ def board_page(board: Mapping[str, Any], subs: Sequence[Mapping[str, Any]], link
     """One board: a sortable table of its scored submissions."""
     cols = columns(board)
     rows = board_rows(board, subs)
-    head = ["<th data-key=\"rank\" data-order=\"asc\">rank</th>", "<th data-key=\"system\" data-type=\"text\">system</th>",
-            "<th data-key=\"team\" data-type=\"text\">team</th>", "<th data-key=\"date\" data-type=\"text\">date</th>"]
+    head = ["<th data-key=\"rank\" data-order=\"asc\">rank</th>",
+            "<th data-key=\"system\" data-type=\"text\" data-order=\"asc\">system</th>",
+            "<th data-key=\"team\" data-type=\"text\" data-order=\"asc\">team</th>",
+            "<th data-key=\"date\" data-type=\"text\" data-order=\"desc\">date</th>"]
     head += [f"<th data-key=\"{esc(mid)}\" data-order=\"{order}\">{esc(title)}</th>" for mid, title, order in cols]
     head += ["<th data-key=\"coverage\" data-order=\"desc\">coverage</th>",
              f"<th data-key=\"with_video\" data-order=\"{esc(board['order'])}\">with video</th>",

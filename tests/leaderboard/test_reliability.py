@@ -5,6 +5,7 @@ concurrent uploads on loopback are all recorded and scored."""
 from __future__ import annotations
 
 import signal
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -82,8 +83,14 @@ def test_200_concurrent_submissions_are_all_recorded_and_scored(tmp_path: Path, 
     tokens = [db.add_team(f"team{i}") for i in range(10)]
     bundles = [bundle(tmp_path / str(i), synth_root, noise=i / 20, seed=i) for i in range(20)]
     with serve(url, workers=4) as base:
-        with ThreadPoolExecutor(50) as pool:
-            results = list(pool.map(lambda i: upload(base, bundles[i % 20], tokens[i % 10]), range(200)))
+        gate = threading.Barrier(200)
+
+        def one(i: int) -> tuple[int, dict]:
+            gate.wait()  # all 200 clients upload at the same moment
+            return upload(base, bundles[i % 20], tokens[i % 10])
+
+        with ThreadPoolExecutor(200) as pool:
+            results = list(pool.map(one, range(200)))
         assert [s for s, _ in results] == [202] * 200
         ids = [a["id"] for _, a in results]
         assert len(set(ids)) == 200

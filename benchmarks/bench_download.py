@@ -1,16 +1,21 @@
 """Download throughput over loopback: avbench vs curl on one large file, concurrent vs sequential
-on many small files. Prints the ratios.
+on many small files. Prints the ratios, the machine's load and the CPU cost of both clients.
 
-1. One large file (default 1 GiB, generated and streamed by the loopback server, never stored
-   server-side) fetched by ``curl -o`` and by avbench (``fetch_resources`` with its sha256
-   verified while streaming). Ratio = curl time / avbench time (throughput ratio; target >= 0.9).
-   Runs alternate and the best of ``--repeat`` is kept for each.
+1. One large file (default 1 GiB, generated and streamed by the loopback server, which runs in
+   its own process; never stored server-side) fetched by ``curl -s -f -o`` and by avbench
+   (``fetch_resources`` with its sha256 verified while streaming, the lock, the validator record
+   and the rename included). The two alternate for ``--repeat`` rounds (default 5; the first
+   client of a round alternates too) and the median of each is kept. Ratio = curl median time /
+   avbench median time (throughput ratio; target >= 0.9). CPU seconds per GiB: user+system time
+   of the curl child (``RUSAGE_CHILDREN``) and of the avbench process (``time.process_time``,
+   all its threads), each divided by the GiB fetched. The 1-, 5- and 15-minute load averages are
+   printed before and after, since other work on the machine skews both clients.
 2. ``--files`` small files (default 2,000 of 1-4 KiB) with ``--latency`` seconds added by the
    server to every answer (default 10 ms, a conservative stand-in for a real round trip; Zenodo
    is 50-150 ms away from most users), fetched with ``workers=1`` and with ``--workers``.
    Ratio = sequential time / concurrent time (target >= 5).
 
-Usage: ``python benchmarks/bench_download.py [--size-mib 1024] [--files 2000] [--workers 32]``
+Usage: ``python benchmarks/bench_download.py [--size-mib 1024] [--repeat 5] [--files 2000] [--workers 32]``
 """
 
 from __future__ import annotations
@@ -18,11 +23,14 @@ from __future__ import annotations
 import argparse
 import hashlib
 import os
+import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -48,7 +56,17 @@ def _serve_large(size: int, conn) -> None:  # type: ignore[no-untyped-def]
         conn.recv()  # wait for the parent to say it is done
 
 
-def bench_large(size: int, repeat: int, work: Path) -> tuple[float, float]:
+@dataclass
+class Large:
+    """Median seconds and CPU seconds of each client over the rounds."""
+
+    curl_s: float
+    ours_s: float
+    curl_cpu: float
+    ours_cpu: float
+
+
+def bench_large(size: int, repeat: int, work: Path) -> Large:
     """curl and avbench against the same server, which runs in a separate process so that neither
     client shares an interpreter (GIL) with it."""
     import multiprocessing as mp
@@ -64,22 +82,47 @@ def bench_large(size: int, repeat: int, work: Path) -> tuple[float, float]:
         proc.join(timeout=10)
 
 
-def _bench_large(url: str, sha: str, size: int, repeat: int, work: Path) -> tuple[float, float]:
+def _children_cpu() -> float:
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime
+
+
+def _bench_large(url: str, sha: str, size: int, repeat: int, work: Path) -> Large:
     curl = shutil.which("curl")
     if curl is None:
         raise SystemExit("curl is not installed (apt-get install curl)")
-    best_curl = best_ours = float("inf")
-    for _ in range(repeat):
+    times: dict[str, list[float]] = {"curl": [], "ours": []}
+    cpu: dict[str, list[float]] = {"curl": [], "ours": []}
+
+    def run_curl() -> None:
         out = work / "curl.bin"
-        best_curl = min(best_curl, _timed(lambda: subprocess.run([curl, "-s", "-f", "-o", str(out), url], check=True)))
+        c0, t0 = _children_cpu(), time.perf_counter()
+        subprocess.run([curl, "-s", "-f", "-o", str(out), url], check=True)
+        times["curl"].append(time.perf_counter() - t0)
+        cpu["curl"].append(_children_cpu() - c0)
         if out.stat().st_size != size:
             raise SystemExit("curl fetched a wrong size")
         out.unlink()
+
+    def run_ours() -> None:
         root = work / "ours"
         res = Resource("large.bin", HttpSource(url), size=size, sha256=sha)
-        best_ours = min(best_ours, _timed(lambda: fetch_resources([res], root, quiet=True, workers=1)))
+        c0, t0 = time.process_time(), time.perf_counter()
+        fetch_resources([res], root, quiet=True, workers=1)
+        times["ours"].append(time.perf_counter() - t0)
+        cpu["ours"].append(time.process_time() - c0)
         shutil.rmtree(root)
-    return best_curl, best_ours
+
+    for i in range(repeat):
+        for fn in ((run_curl, run_ours) if i % 2 == 0 else (run_ours, run_curl)):
+            fn()
+    med = statistics.median
+    return Large(med(times["curl"]), med(times["ours"]), med(cpu["curl"]), med(cpu["ours"]))
+
+
+def _load() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.2f} {five:.2f} {fifteen:.2f} on {os.cpu_count()} CPUs"
 
 
 def bench_small(server: LoopbackServer, n: int, workers: int, latency: float, work: Path) -> tuple[float, float]:
@@ -100,7 +143,7 @@ def bench_small(server: LoopbackServer, n: int, workers: int, latency: float, wo
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--size-mib", type=int, default=1024)
-    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--files", type=int, default=2000)
     ap.add_argument("--workers", type=int, default=32)
     ap.add_argument("--latency", type=float, default=0.010)
@@ -110,11 +153,16 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="avbench-bench-", dir=args.dir))
     try:
         size = args.size_mib << 20
-        t_curl, t_ours = bench_large(size, args.repeat, work)
+        print(f"before: {_load()}")
+        r = bench_large(size, args.repeat, work)
+        gib = size / 2**30
         with LoopbackServer() as server:
-            print(f"large file {args.size_mib} MiB: curl {size / t_curl / 2**20:.0f} MiB/s ({t_curl:.2f} s), "
-                  f"avbench+sha256 {size / t_ours / 2**20:.0f} MiB/s ({t_ours:.2f} s); "
-                  f"throughput ratio avbench/curl = {t_curl / t_ours:.2f} (target >= 0.9)")
+            print(f"large file {args.size_mib} MiB, median of {args.repeat} interleaved runs: "
+                  f"curl {size / r.curl_s / 2**20:.0f} MiB/s ({r.curl_s:.2f} s), "
+                  f"avbench+sha256 {size / r.ours_s / 2**20:.0f} MiB/s ({r.ours_s:.2f} s); "
+                  f"throughput ratio avbench/curl = {r.curl_s / r.ours_s:.2f} (target >= 0.9)")
+            print(f"CPU seconds per GiB: curl {r.curl_cpu / gib:.2f}, avbench+sha256 {r.ours_cpu / gib:.2f}")
+            print(f"after: {_load()}")
             seq, conc = bench_small(server, args.files, args.workers, args.latency, work)
             print(f"{args.files} small files, {args.latency * 1000:.0f} ms server latency: sequential {seq:.2f} s, "
                   f"{args.workers} workers {conc:.2f} s; speed-up = {seq / conc:.1f}x (target >= 5)")

@@ -220,7 +220,8 @@ def _record(record: DownloadRecord, res: Resource, remote: Any, dest: Path, got:
     record.maybe_save()
 
 
-def _extract_one(item: PlanItem, root: Path, record: DownloadRecord, opts: dict[str, Any]) -> bool:
+def _extract_one(item: PlanItem, root: Path, record: DownloadRecord, opts: dict[str, Any],
+                 cancel: Any = None) -> bool:
     res = item.resource
     archive = root / res.path
     to = "" if res.extract_to in (None, ".", "./") else res.extract_to.strip("/")
@@ -237,7 +238,7 @@ def _extract_one(item: PlanItem, root: Path, record: DownloadRecord, opts: dict[
         prefix = f"{to}/" if to else ""
         digests: dict[str, str] = {}
         sizes = extract(archive, root / to, volumes=volumes, sha256=digests, max_ratio=opts["max_extract_ratio"],
-                        rewrite=[m[len(prefix):] for m in bad or () if m.startswith(prefix)])
+                        rewrite=[m[len(prefix):] for m in bad or () if m.startswith(prefix)], cancel=cancel)
         info = {}
         for k, size in sizes.items():
             rel = f"{prefix}{k}"
@@ -304,12 +305,16 @@ def fetch_resources(resources: list[Any], root: str | os.PathLike[str], **option
                 archives = [p for p in report.plan if p.resource.extract_to is not None and p.status != "extracted"
                             and p.resource.path not in report.failed
                             and not any(v in report.failed for v in p.resource.volumes)]
-                for p, fut in [(p, pool.submit(_extract_one, p, root, record, opts)) for p in archives]:
+                cancel = progress.cancel if progress is not None else None
+                for p, fut in [(p, pool.submit(_extract_one, p, root, record, opts, cancel)) for p in archives]:
                     try:
                         if fut.result():
                             report.extracted.append(p.resource.path)
                     except DownloadError as exc:
                         report.failed[p.resource.path] = str(exc)
+                    except OSError as exc:
+                        report.failed[p.resource.path] = (f"cannot extract into {root}: {exc.strerror}; choose a "
+                                                          "writable data directory or free space")
         except (KeyboardInterrupt, Cancelled):
             if progress is not None:
                 progress.cancel.set()

@@ -50,6 +50,7 @@ import shutil
 import stat
 import struct
 import tarfile
+import threading
 import time
 import uuid
 import zipfile
@@ -58,6 +59,7 @@ from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
 from typing import Any
 
+from avbench.download._progress import Cancelled
 from avbench.errors import DownloadError
 
 __all__ = ["extract", "is_archive", "safe_member_name", "open_zip", "DEFAULT_MAX_RATIO", "RATIO_FLOOR"]
@@ -257,8 +259,8 @@ def _member(archive: Path, name: str) -> str:
 class _Plan:
     """The archive as a tree of names (``kind`` of each path), checked member by member."""
 
-    def __init__(self, archive: Path, target: Path) -> None:
-        self.archive, self.target = archive, target
+    def __init__(self, archive: Path, target: Path, cancel: threading.Event | None = None) -> None:
+        self.archive, self.target, self.cancel = archive, target, cancel
         self.kinds: dict[str, str] = {}  # rel -> dir | file | link | hardlink
         self.links: dict[str, str] = {}  # rel -> symlink target
         self.items: list[tuple[str, str, Any]] = []
@@ -364,8 +366,8 @@ class _Writer:
     """Writes below one directory descriptor, never following a link on disk; remembers what it
     created so :meth:`undo` can remove it."""
 
-    def __init__(self, archive: Path, target: Path) -> None:
-        self.archive, self.target = archive, target
+    def __init__(self, archive: Path, target: Path, cancel: threading.Event | None = None) -> None:
+        self.archive, self.target, self.cancel = archive, target, cancel
         self.root = os.open(target, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
         self.created: list[tuple[str, str]] = []  # (kind, rel) in creation order
 
@@ -479,6 +481,8 @@ class _Writer:
                 with open(out, "wb", buffering=0) as fh:
                     written = 0
                     while chunk := src.read(1 << 20):
+                        if self.cancel is not None and self.cancel.is_set():
+                            raise Cancelled
                         written += len(chunk)
                         if written > declared:
                             raise _refuse(self.archive, f"member {name_in_archive!r} yields more than the "
@@ -554,7 +558,8 @@ def extract(archive: str | os.PathLike[str], target: str | os.PathLike[str], *,
             progress: Callable[[int], None] | None = None,
             sha256: dict[str, str] | None = None,
             max_ratio: float | None = None,
-            rewrite: Collection[str] = ()) -> dict[str, int]:
+            rewrite: Collection[str] = (),
+            cancel: threading.Event | None = None) -> dict[str, int]:
     """Extract ``archive`` (zip or tar, optionally multi-volume) into ``target``.
 
     Args:
@@ -566,6 +571,7 @@ def extract(archive: str | os.PathLike[str], target: str | os.PathLike[str], *,
         max_ratio: the cap on declared uncompressed bytes per archive byte (default
             :data:`DEFAULT_MAX_RATIO`; the engine reads ``AVBENCH_MAX_EXTRACT_RATIO``).
         rewrite: members to write again even when a file of the right size is there (a repair).
+        cancel: when set (Ctrl-C), stop at the next chunk; finished members stay for the resume.
 
     Returns:
         ``{member path relative to target: size}`` of the regular files.
@@ -598,7 +604,7 @@ def extract(archive: str | os.PathLike[str], target: str | os.PathLike[str], *,
                                 "it and rerun the download") from None
         sizes = {rel: (obj.file_size if is_zip else obj.size) for kind, rel, obj in plan.items if kind == "file"}
         archive_bytes = sum(os.path.getsize(p) for p in [archive, *volumes])
-        writer = _Writer(archive, target)
+        writer = _Writer(archive, target, cancel)
         redo = set(rewrite)
         try:
             to_write = sum(n for rel, n in sizes.items() if rel in redo or not writer.present(rel, n, None))
@@ -633,7 +639,9 @@ def extract(archive: str | os.PathLike[str], target: str | os.PathLike[str], *,
                         digests[rel] = writer.write(rel, src_fh, size, mtime, obj.orig_filename if is_zip else obj.name)
                     if progress is not None:
                         progress(size)
-        except Exception as exc:  # a Ctrl-C keeps the finished members for the resume
+        except Cancelled:
+            raise  # a Ctrl-C keeps the finished members for the resume
+        except Exception as exc:
             writer.undo()
             if isinstance(exc, _READ_ERRORS):
                 raise DownloadError(f"{archive}: member {current!r} is damaged or truncated ({exc}); remove the "

@@ -30,6 +30,7 @@ Example:
 from __future__ import annotations
 
 import datetime as _dt
+import fcntl
 import os
 import threading
 import time
@@ -49,7 +50,8 @@ def now_utc() -> str:
 
 
 class DownloadRecord:
-    """Thread-safe view of ``<root>/.avbench/downloads.json``; :meth:`save` writes atomically.
+    """Thread-safe view of ``<root>/.avbench/downloads.json``; :meth:`save` merges and writes
+    atomically, so two processes fetching different files into one root keep both records.
 
     :meth:`maybe_save` writes at most every ``interval`` seconds, so thousands of small files do
     not rewrite the record thousands of times; a record lost to a crash only costs a re-hash.
@@ -63,23 +65,31 @@ class DownloadRecord:
         self._interval = interval
         self._last = time.monotonic()
         self._dirty = False
-        data: dict[str, Any] = {}
+        data = self._read()
+        self.files: dict[str, dict[str, Any]] = dict(data.get("files", {}))
+        self.archives: dict[str, dict[str, Any]] = dict(data.get("archives", {}))
+        # what this instance changed (None: dropped), merged into the file on disk by save()
+        self._changed: dict[tuple[str, str], dict[str, Any] | None] = {}
+
+    def _read(self) -> dict[str, Any]:
         if self.path.is_file():
             try:
                 data = read_json(self.path)
+                return data if isinstance(data, dict) else {}
             except InputError:
-                data = {}  # a damaged record only means files are re-hashed
-        self.files: dict[str, dict[str, Any]] = dict(data.get("files", {}))
-        self.archives: dict[str, dict[str, Any]] = dict(data.get("archives", {}))
+                pass  # a damaged record only means files are re-hashed
+        return {}
 
     def set_file(self, rel: str, entry: dict[str, Any]) -> None:
         with self._lock:
             self.files[rel] = entry
+            self._changed[("files", rel)] = entry
             self._dirty = True
 
     def drop_file(self, rel: str) -> None:
         with self._lock:
             if self.files.pop(rel, None) is not None:
+                self._changed[("files", rel)] = None
                 self._dirty = True
 
     def set_archive(self, rel: str, entry: dict[str, Any], members: dict[str, Any] | None = None) -> None:
@@ -87,6 +97,7 @@ class DownloadRecord:
             write_json(self._members_path(rel), members)
         with self._lock:
             self.archives[rel] = entry
+            self._changed[("archives", rel)] = entry
             self._dirty = True
 
     def _members_path(self, rel: str) -> Path:
@@ -142,12 +153,31 @@ class DownloadRecord:
         return None
 
     def save(self) -> None:
+        """Merge this instance's changes into the record on disk (under an ``flock``, so runs of
+        other processes on the same root keep theirs) and write it atomically."""
         with self._lock:
-            data = {"format": FORMAT, "files": dict(sorted(self.files.items())),
-                    "archives": dict(sorted(self.archives.items()))}
+            self.dir.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.dir / "downloads.json.lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+                disk = self._read()
+                files = dict(disk.get("files", {}))
+                archives = dict(disk.get("archives", {}))
+                for (table, rel), entry in self._changed.items():
+                    target = files if table == "files" else archives
+                    if entry is None:
+                        target.pop(rel, None)
+                    else:
+                        target[rel] = entry
+                data = {"format": FORMAT, "files": dict(sorted(files.items())),
+                        "archives": dict(sorted(archives.items()))}
+                write_json(self.path, data)
+            finally:
+                os.close(fd)
+            self.files, self.archives = files, archives
+            self._changed.clear()
             self._dirty = False
             self._last = time.monotonic()
-            write_json(self.path, data)
 
     @property
     def dirty(self) -> bool:

@@ -196,22 +196,30 @@ def test_missing_first_volume_is_one_line(tmp_path):
 
 
 # -- zip bombs ------------------------------------------------------------------------------------
+_BOMBS: dict[int, bytes] = {}
+
+
 def _zeros_zip(path: Path, size: int) -> Path:
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
-        with zf.open("zeros.bin", "w", force_zip64=True) as fh:
-            block = bytes(1 << 20)
-            for _ in range(size >> 20):
-                fh.write(block)
+    """A zip of one member of ``size`` zero bytes (about 1,000:1), built once per size."""
+    if size not in _BOMBS:
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
+            with zf.open("zeros.bin", "w", force_zip64=True) as fh:
+                block = bytes(1 << 20)
+                for _ in range(size >> 20):
+                    fh.write(block)
+        _BOMBS[size] = buf.getvalue()
+    path.write_bytes(_BOMBS[size])
     return path
 
 
 def test_expansion_ratio_cap(box):
-    bomb = _zeros_zip(box.parent / "bomb.zip", 96 << 20)  # ~96 KiB expanding to 96 MiB
+    bomb = _zeros_zip(box.parent / "bomb.zip", 80 << 20)  # ~80 KiB expanding to 80 MiB
     with pytest.raises(DownloadError, match=r"ratio of \d+ above the cap of 200 \(a zip bomb\?\)") as exc:
         extract(bomb, box / "out")
     _one_line(exc)
     assert _tree(box) == ["out"]
-    assert extract(bomb, box / "out", max_ratio=5000) == {"zeros.bin": 96 << 20}  # the cap is configurable
+    assert extract(bomb, box / "out", max_ratio=5000) == {"zeros.bin": 80 << 20}  # the cap is configurable
 
 
 def test_declared_total_checked_against_free_space(box, monkeypatch):
@@ -312,5 +320,39 @@ def test_refused_archive_through_the_engine_keeps_nothing_of_it(loopback, tmp_pa
     res = [_served(loopback, "bomb.zip", bomb.read_bytes(), extract_to="bomb")]
     with pytest.raises(DownloadError, match="above the cap of 200"):
         fetch_resources(res, tmp_path, quiet=True)
-    assert _tree(tmp_path / "bomb") == []
-    assert fetch_resources(res, tmp_path, quiet=True, max_extract_ratio=1e4).extracted == ["bomb.zip"]
+    assert _tree(tmp_path / "bomb") == []  # the option itself: test_cli_max_extract_ratio_flag
+
+
+def test_cancel_stops_extraction_and_keeps_finished_members(box):
+    """Ctrl-C (the engine sets the event) stops at the next chunk: no temp file, finished
+    members stay for the resume, the next run completes."""
+    import threading
+
+    from avbench.download._progress import Cancelled
+
+    archive = box.parent / "a.zip"
+    archive.write_bytes(_zip({"a.bin": b"a" * 1000, "b.bin": random.Random(4).randbytes(3 << 20)},
+                             zipfile.ZIP_STORED))
+    cancel = threading.Event()
+    writes = []
+
+    def progress(n: int) -> None:
+        writes.append(n)
+        cancel.set()  # "Ctrl-C" right after the first member
+
+    with pytest.raises(Cancelled):
+        extract(archive, box / "out", progress=progress, cancel=cancel)
+    assert _tree(box) == ["out", "out/a.bin"]
+    assert extract(archive, box / "out") == {"a.bin": 1000, "b.bin": 3 << 20}
+
+
+def test_cli_max_extract_ratio_flag(loopback, tiny_recipe, tmp_path, capsys):
+    from _recipe import cli
+
+    bomb = _zeros_zip(tmp_path / "bomb.zip", 80 << 20)
+    tiny_recipe.res = [_served(loopback, "bomb.zip", bomb.read_bytes(), extract_to="bomb")]
+    d = str(tmp_path / "data")
+    assert cli(["download", "tinytest", "--data-dir", d, "--quiet"]) == 2
+    assert "above the cap of 200" in capsys.readouterr().err
+    assert cli(["download", "tinytest", "--data-dir", d, "--quiet", "--max-extract-ratio", "5000"]) == 0
+    assert (tmp_path / "data/tinytest/bomb/zeros.bin").stat().st_size == 80 << 20

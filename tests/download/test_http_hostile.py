@@ -242,3 +242,21 @@ def test_two_processes_on_one_output_record_the_hash_of_the_file_on_disk(loopbac
     assert all(p.returncode == 0 for p in procs)
     entry = read_json(tmp_path / ".avbench/downloads.json")["files"]["f.bin"]
     assert entry["sha256"] == hashlib.sha256(out.read_bytes()).hexdigest()
+
+
+def test_two_runs_into_one_root_keep_both_records(tmp_path):
+    """Before: each run wrote its own view of downloads.json, so the last one dropped the other's
+    files (they were re-hashed, or looked unverified, next time)."""
+    from avbench.download.record import DownloadRecord
+
+    a, b = DownloadRecord(tmp_path), DownloadRecord(tmp_path)  # two processes' views, both from an empty root
+    a.set_file("a.bin", {"size": 1, "sha256": "a" * 64})
+    b.set_file("b.bin", {"size": 2, "sha256": "b" * 64})
+    a.save()
+    b.save()
+    b.drop_file("b.bin")
+    a.set_archive("z.zip", {"extracted_to": "z"})
+    a.save()
+    b.save()
+    after = DownloadRecord(tmp_path)
+    assert set(after.files) == {"a.bin"} and set(after.archives) == {"z.zip"}

@@ -417,6 +417,7 @@ def download(url: str, dest: str | os.PathLike[str], *, size: int | None = None,
     page_ok = expects_page(dest.name)
     reported = 0  # bytes reported to progress so far
     no_range = False
+    started_here = False  # this call started the part file (a resume without validator is then safe enough)
 
     def report(n: int) -> None:
         nonlocal reported
@@ -433,9 +434,9 @@ def download(url: str, dest: str | os.PathLike[str], *, size: int | None = None,
         _check_cancel(cancel)
         have = part.stat().st_size if part.exists() else 0
         state = _read_state(part) if have else None
+        validated = bool(state and (state.get("etag") or state.get("last_modified")))
         if have and (no_range or (size is not None and have > size)
-                     or (state is None and not resume_unvalidated)
-                     or (state is not None and state.get("url") != url)):
+                     or not (validated or resume_unvalidated or started_here)):
             restart()
             have, state = 0, None
         hasher = Hasher(algos, size=size)
@@ -489,8 +490,10 @@ def download(url: str, dest: str | os.PathLike[str], *, size: int | None = None,
                 length = resp.headers.get("Content-Length")
                 if resp.status == 206:
                     start, total = _content_range_start(resp.headers.get("Content-Range"))
-                    changed = state is not None and (
+                    changed = state is not None and bool(
                         (state.get("etag") and info["etag"] and state["etag"] != info["etag"])
+                        or (not state.get("etag") and state.get("last_modified") and info["last_modified"]
+                            and state["last_modified"] != info["last_modified"])
                         or (state.get("total") is not None and total is not None and state["total"] != total))
                     if start != have or changed or encoding != "identity":
                         # another range, or another file behind the same URL: start over
@@ -530,6 +533,7 @@ def download(url: str, dest: str | os.PathLike[str], *, size: int | None = None,
                                         "the file changed upstream or the recipe is wrong")
                 if not have:
                     _write_state(part, info)
+                    started_here = True
                 with open(part, "r+b" if have else "wb", buffering=0) as fh:
                     if have:
                         fh.seek(have)

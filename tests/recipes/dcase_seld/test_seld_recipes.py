@@ -167,3 +167,29 @@ def test_an_evaluation_clip_with_only_its_video_takes_the_video_duration(toys: d
     clip = registry.dataset("starss23").load(root, split="eval")["mix001"]
     assert clip.meta["duration_source"] == "video" and clip.duration == pytest.approx(2.0, abs=0.05)
     assert clip.has_audio is None and clip.has_video
+
+
+def test_index_md5s_and_records_match_the_hosting_facts(reference_dir: Path) -> None:
+    """Every md5 and record id in the indexes equals the table of ../shared/reference/README.md (section 4)."""
+    import re
+
+    text = (reference_dir / "README.md").read_text()
+    table = text.split("### Hosting facts (SELD)", 1)[1].split("\n\n", 2)[1]
+    facts: dict[int, dict[str, str]] = {}
+    for line in table.splitlines():
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        if len(cells) < 3 or not re.match(r"\d+", cells[1]):
+            continue
+        record = int(re.match(r"\d+", cells[1]).group())
+        facts[record] = dict(re.findall(r"([\w.]+) `([0-9a-f]{32})`", cells[2]))
+    checked = 0
+    for name in NAMES:
+        idx = registry.dataset(name).idx
+        for f in idx["files"]:
+            rec = idx["records"][f["record"]]["id"]
+            if "md5" in f:
+                assert facts[rec][f["key"]] == f["md5"], (name, f["key"])
+                checked += 1
+        for rec in {r["id"] for r in idx["records"].values()} & set(facts):
+            assert set(facts[rec]) <= {f["key"] for f in idx["files"]}, (name, rec)  # no listed file left out
+    assert checked == 6 + 3 + 10 + 8 + 3

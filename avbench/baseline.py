@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import abc
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 if TYPE_CHECKING:  # pragma: no cover
     from avbench.dataset import Recipe
     from avbench.model import Task
     from avbench.predictions import Predictions
 
-__all__ = ["Baseline"]
+__all__ = ["Baseline", "TorchBaseline"]
 
 
 class Baseline(abc.ABC):
@@ -42,3 +42,63 @@ class Baseline(abc.ABC):
     @abc.abstractmethod
     def predict(self, recipe: Recipe, root: Path, task: Task, *, split: str) -> Predictions:
         """Predictions for every clip of ``split`` in the avbench predictions format."""
+
+
+class TorchBaseline(Baseline):
+    """A reference baseline that is a torch model trained by :mod:`avbench.training` (extra ``baselines``).
+
+    Subclasses set ``name``, ``description``, ``dataset`` / ``tasks`` (what the contract test trains:
+    the ``synth`` tasks), ``targets`` (the published numbers it aims at on the real data, with their
+    source), and implement :meth:`factory` (a :mod:`avbench.models` factory). Their configurations
+    are the YAML file ``baselines/configs/<name>.yaml``: one mapping of
+    :class:`~avbench.training.TrainConfig` options per task id (``avbench train --baseline NAME
+    --task TASK`` uses it; ``--config`` overrides keys).
+    """
+
+    extras: ClassVar[tuple[str, ...]] = ("baselines",)
+    targets: ClassVar[str] = ""
+
+    def __init__(self) -> None:
+        self._trained: dict[str, Any] = {}
+
+    @abc.abstractmethod
+    def factory(self, spec: Any, **params: Any) -> Any:
+        """The ``torch.nn.Module`` for ``spec`` (:class:`avbench.models.ModelSpec`)."""
+
+    def configs(self) -> dict[str, dict[str, Any]]:
+        """``{task id: config mapping}`` from the baseline's YAML file."""
+        import yaml
+
+        from importlib import resources
+
+        path = resources.files("avbench.baselines") / "configs" / f"{self.name}.yaml"
+        return dict(yaml.safe_load(path.read_text()) or {})
+
+    def config_for(self, task_id: str) -> dict[str, Any]:
+        """The configuration of ``task_id``; an :class:`InputError` naming the tasks it has otherwise."""
+        from avbench.errors import InputError
+
+        cfgs = self.configs()
+        if task_id not in cfgs:
+            raise InputError(f"baseline {self.name!r} has no configuration for task {task_id!r}; "
+                             f"it has {', '.join(sorted(cfgs))}")
+        return dict(cfgs[task_id])
+
+    def fit(self, recipe: Recipe, root: Path, *, split: str = "train", seed: int = 0,
+            config: dict[str, Any] | None = None) -> TorchBaseline:
+        """Train one model per claimed task on ``split`` (selection on ``val``); ``config`` overrides keys."""
+        from avbench.training import TrainConfig, fit
+
+        for task in recipe.tasks():
+            if task.id in self.tasks:
+                cfg = TrainConfig.from_dict({**self.config_for(task.id), **dict(config or {}), "train_split": split})
+                self._trained[task.id] = fit(task, self.factory, cfg, Path(root), seed=seed)
+        return self
+
+    def predict(self, recipe: Recipe, root: Path, task: Task, *, split: str) -> Predictions:
+        from avbench.errors import InputError
+        from avbench.training import predict
+
+        if task.id not in self._trained:
+            raise InputError(f"{self.name}: call fit(recipe, root) before predicting {task.id!r}")
+        return predict(self._trained[task.id], split, model_info={"name": self.name, "description": self.description})

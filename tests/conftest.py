@@ -59,3 +59,14 @@ def register_recipe(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
         return root
 
     return register
+
+
+@pytest.fixture(scope="session")
+def synth_small(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The ``synth`` benchmark at size ``small`` (36 train / 12 val / 12 test clips), generated once
+    per session: what the trainable baselines and ``avbench train`` are tested on."""
+    from avbench.recipes.synth import RECIPE
+
+    root = tmp_path_factory.mktemp("synth_small") / "synth"
+    RECIPE.prepare(root, size="small", quiet=True)
+    return root

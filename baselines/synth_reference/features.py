@@ -1,5 +1,6 @@
-"""Building blocks of the ``synth-reference`` baseline: log-mel features, linear classifiers,
-event decoding and SRP-PHAT direction of arrival (numpy, scipy and pyroomacoustics only).
+"""Building blocks of the ``synth-reference`` baseline: linear classifiers and SRP-PHAT direction of
+arrival (numpy, scipy and pyroomacoustics only); the log-mel front end is :func:`avbench.audio.logmel`
+and the event decoding :func:`avbench.postprocess.decode_events` (re-exported here).
 
 Example:
     >>> x = np.random.default_rng(0).standard_normal(16000)
@@ -16,43 +17,15 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from scipy import ndimage, optimize
-from scipy import signal as sps
+from scipy import optimize
 
+from avbench.audio import HOP_SECONDS, N_MELS, logmel
 from avbench.extras import require
+from avbench.postprocess import decode_events
 
-__all__ = ["HOP_SECONDS", "logmel", "context", "one_blas_thread", "LinearModel", "decode_events", "srp_phat_doa"]
+__all__ = ["HOP_SECONDS", "N_MELS", "logmel", "context", "one_blas_thread", "LinearModel", "decode_events", "srp_phat_doa"]
 
-HOP_SECONDS = 0.02
 _DOA_CACHE: dict[Any, Any] = {}  # SRP objects by (mics, fs, nfft): building the grid costs more than a search
-N_MELS = 40
-
-
-def _mel_filterbank(fs: int, n_fft: int, n_mels: int, fmin: float = 50.0) -> np.ndarray:
-    """Triangular filters ``[n_mels, n_fft // 2 + 1]`` equally spaced on the mel scale (HTK formula)."""
-    def hz2mel(f: Any) -> Any:
-        return 2595.0 * np.log10(1.0 + np.asarray(f) / 700.0)
-
-    mels = np.linspace(hz2mel(fmin), hz2mel(fs / 2), n_mels + 2)
-    edges = 700.0 * (10 ** (mels / 2595.0) - 1.0)
-    freqs = np.fft.rfftfreq(n_fft, 1.0 / fs)
-    lo, mid, hi = edges[:-2, None], edges[1:-1, None], edges[2:, None]
-    up = (freqs[None] - lo) / (mid - lo)
-    down = (hi - freqs[None]) / (hi - mid)
-    return np.maximum(0.0, np.minimum(up, down))
-
-
-def logmel(x: np.ndarray, *, fs: int) -> np.ndarray:
-    """Log mel energies ``[F, 40]`` of a mono signal, 40 ms windows every 20 ms (``F = len(x) // hop``).
-
-    Frame ``t`` is centred on ``t * 0.02`` s: ``log(M |STFT|^2 + 1e-10)``.
-    """
-    hop = int(round(HOP_SECONDS * fs))
-    _, _, z = sps.stft(x, fs=fs, nperseg=2 * hop, noverlap=hop, boundary="zeros", padded=True)
-    n_frames = len(x) // hop
-    power = np.abs(z[:, :n_frames]) ** 2
-    fb = _mel_filterbank(fs, 2 * hop, N_MELS)
-    return np.log(fb @ power + 1e-10).T
 
 
 def context(feats: np.ndarray, offsets: Sequence[int] = (-4, -2, 0, 2, 4)) -> np.ndarray:
@@ -129,27 +102,6 @@ class LinearModel:
         z = z - z.max(axis=1, keepdims=True)
         e = np.exp(z)
         return e / e.sum(axis=1, keepdims=True)
-
-
-def decode_events(
-    probs: np.ndarray, *, hop: float, labels: Sequence[str], threshold: float = 0.5, median: int = 9,
-    min_duration: float = 0.2,
-) -> list[dict[str, Any]]:
-    """Events from frame probabilities ``[F, C]``: threshold, median filter (``median`` frames),
-    runs of active frames ``[i, j)`` become ``[i * hop, j * hop)``; runs shorter than
-    ``min_duration`` seconds are dropped. Sorted by onset."""
-    active = probs >= threshold
-    if median > 1:
-        active = ndimage.median_filter(active.astype(np.uint8), size=(median, 1), mode="nearest").astype(bool)
-    out = []
-    for c, label in enumerate(labels):
-        col = np.concatenate([[False], active[:, c], [False]]).astype(np.int8)
-        starts = np.flatnonzero(np.diff(col) == 1)
-        ends = np.flatnonzero(np.diff(col) == -1)
-        for s, e in zip(starts, ends):
-            if (e - s) * hop >= min_duration:
-                out.append({"onset": round(float(s * hop), 4), "offset": round(float(e * hop), 4), "label": label})
-    return sorted(out, key=lambda ev: (ev["onset"], ev["label"]))
 
 
 def srp_phat_doa(

@@ -1,6 +1,10 @@
-"""Contract every registered baseline fulfils (one test id per baseline, from the registry): it fits
-on its dataset's toy fixture, predicts every task it claims in the avbench predictions format, and
-those predictions validate and score."""
+"""Contract every registered baseline fulfils (one test id per baseline, from the registry).
+
+A baseline of ``synth`` trains on the ``small`` synth benchmark (36 training clips, a CPU budget of
+seconds per model), predicts every task it claims, its predictions validate and score, and its
+primary value beats the *prior* predictor of ``avbench demo`` (training-split priors, no input) by
+a clear margin. Baselines of other datasets fit on their toy fixture and score.
+"""
 
 from __future__ import annotations
 
@@ -10,16 +14,25 @@ from pathlib import Path
 import pytest
 
 from avbench import registry
-from avbench.baseline import Baseline
+from avbench.baseline import Baseline, TorchBaseline
+from avbench.cli.demo import _prior_predictions
 from avbench.evaluation import evaluate_predictions
 from avbench.predictions import Predictions
+from avbench.training import LOWER_IS_BETTER
 
 NAMES = sorted(registry.baselines())
 _EXTRA_MODULES = {"baselines": "torch", "video": "av", "features": "h5py"}
+MARGIN = 0.1  # absolute, on the primary value of the task's first metric
+
+
+def _primary(report, metric_id: str) -> tuple[str, float]:  # noqa: ANN001
+    res = next(r for r in report.results if r.id == metric_id)
+    key = registry.metric(metric_id).primary
+    return key, float(res.overall[key])
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_baseline_fits_predicts_and_scores_on_the_toy(name: str, tmp_path: Path) -> None:
+def test_baseline_trains_predicts_and_beats_the_prior(name: str, tmp_path: Path, request: pytest.FixtureRequest) -> None:
     base = registry.baseline(name)
     assert isinstance(base, Baseline) and base.name == name and base.description
     for extra in base.extras:
@@ -29,10 +42,17 @@ def test_baseline_fits_predicts_and_scores_on_the_toy(name: str, tmp_path: Path)
     recipe = registry.dataset(base.dataset)
     known_tasks = {t.id: t for t in recipe.tasks()}
     assert base.tasks and set(base.tasks) <= set(known_tasks), f"{name}: claims unknown tasks"
-    root = tmp_path / recipe.name
-    root.mkdir()
-    recipe.make_toy(root)
-    fitted = base.fit(recipe, root, split="train", seed=0)
+    if isinstance(base, TorchBaseline):
+        assert base.targets, f"{name}: states no published target"
+        for tid in base.tasks:
+            assert base.config_for(tid)
+    if recipe.name == "synth":
+        root = request.getfixturevalue("synth_small")
+    else:
+        root = tmp_path / recipe.name
+        root.mkdir()
+        recipe.make_toy(root)
+    fitted = type(base)().fit(recipe, root, split="train", seed=0)
     for task_id in base.tasks:
         task = known_tasks[task_id]
         preds = fitted.predict(recipe, root, task, split="test")
@@ -40,3 +60,14 @@ def test_baseline_fits_predicts_and_scores_on_the_toy(name: str, tmp_path: Path)
         preds.validate(task)
         report = evaluate_predictions(preds, reference=root)
         assert {r.id for r in report.results} == {m.id for m in task.metrics}
+        if recipe.name != "synth":
+            continue
+        prior = evaluate_predictions(_prior_predictions(task, recipe.load(root, split="train"),
+                                                        recipe.load(root, split="test")), reference=root)
+        metric_id = task.metrics[0].id
+        key, value = _primary(report, metric_id)
+        _, chance = _primary(prior, metric_id)
+        if key in LOWER_IS_BETTER:
+            assert value < chance - MARGIN, f"{name} {task_id} {metric_id}.{key}: {value:.3f} vs prior {chance:.3f}"
+        else:
+            assert value > chance + MARGIN, f"{name} {task_id} {metric_id}.{key}: {value:.3f} vs prior {chance:.3f}"

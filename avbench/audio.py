@@ -1,0 +1,94 @@
+"""Audio front ends shared by the torch adapters and the baselines (numpy and scipy only).
+
+- :func:`logmel`: log mel energies ``[F, n_mels]``, 40 ms Hann windows every 20 ms (HTK mel scale);
+- :func:`spectrogram`: per channel the log magnitude and the phase of the STFT, ``[2 M, F, B]``
+  (SELDnet's input: magnitudes of the ``M`` channels first, then their phases in radians);
+- :func:`resample`: polyphase resampling to another rate (HEAR models fix their own rate).
+
+Frame ``t`` is centred on ``t * hop`` seconds and a signal of ``N`` samples has ``N // hop`` frames,
+so the frame grid of every front end is the grid of the frame targets
+(:func:`avbench.training.targets.frame_activity`).
+
+Example:
+    >>> x = np.random.default_rng(0).standard_normal((2, 16000))
+    >>> logmel(x[0], fs=16000).shape
+    (50, 40)
+    >>> spectrogram(x, fs=16000, hop=0.02).shape
+    (4, 50, 321)
+    >>> resample(x, 16000, 8000).shape
+    (2, 8000)
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from scipy import signal as sps
+
+__all__ = ["HOP_SECONDS", "N_MELS", "logmel", "mel_filterbank", "spectrogram", "resample"]
+
+HOP_SECONDS = 0.02
+N_MELS = 40
+_FB_CACHE: dict[tuple[int, int, int], np.ndarray] = {}
+
+
+def mel_filterbank(fs: int, n_fft: int, n_mels: int, fmin: float = 50.0) -> np.ndarray:
+    """Triangular filters ``[n_mels, n_fft // 2 + 1]`` equally spaced on the mel scale (HTK formula
+    ``mel = 2595 log10(1 + f / 700)``), from ``fmin`` Hz to ``fs / 2``."""
+    key = (fs, n_fft, n_mels)
+    if key in _FB_CACHE and fmin == 50.0:
+        return _FB_CACHE[key]
+
+    def hz2mel(f: np.ndarray) -> np.ndarray:
+        return 2595.0 * np.log10(1.0 + np.asarray(f) / 700.0)
+
+    mels = np.linspace(hz2mel(np.asarray(fmin)), hz2mel(np.asarray(fs / 2)), n_mels + 2)
+    edges = 700.0 * (10 ** (mels / 2595.0) - 1.0)
+    freqs = np.fft.rfftfreq(n_fft, 1.0 / fs)
+    lo, mid, hi = edges[:-2, None], edges[1:-1, None], edges[2:, None]
+    up = (freqs[None] - lo) / (mid - lo)
+    down = (hi - freqs[None]) / (hi - mid)
+    fb = np.maximum(0.0, np.minimum(up, down))
+    if fmin == 50.0:
+        _FB_CACHE[key] = fb
+    return fb
+
+
+def _stft(x: np.ndarray, fs: int, hop: float) -> tuple[np.ndarray, int]:
+    h = int(round(hop * fs))
+    _, _, z = sps.stft(x, fs=fs, nperseg=2 * h, noverlap=h, boundary="zeros", padded=True)
+    n_frames = x.shape[-1] // h
+    return z[..., :n_frames], h
+
+
+def logmel(x: np.ndarray, *, fs: int, hop: float = HOP_SECONDS, n_mels: int = N_MELS) -> np.ndarray:
+    """Log mel energies of a mono signal ``[N]`` (or ``[M, N]``): ``[F, n_mels]`` (or ``[M, F, n_mels]``).
+
+    ``log(M |STFT|^2 + 1e-10)`` with windows of ``2 * hop`` seconds every ``hop`` seconds,
+    ``F = N // (hop * fs)``.
+    """
+    z, h = _stft(np.asarray(x, dtype=np.float64), fs, hop)
+    power = np.abs(z) ** 2
+    fb = mel_filterbank(fs, 2 * h, n_mels)
+    return np.swapaxes(np.log(np.einsum("mb,...bf->...mf", fb, power) + 1e-10), -1, -2)
+
+
+def spectrogram(x: np.ndarray, *, fs: int, hop: float = HOP_SECONDS) -> np.ndarray:
+    """Log magnitude and phase of a multichannel signal ``[M, N]``: ``[2 M, F, B]`` float32.
+
+    Channels ``0..M-1`` hold ``log(|STFT| + 1e-6)``, channels ``M..2M-1`` the phase ``angle(STFT)``
+    in radians; ``B = hop * fs + 1`` bins (windows of ``2 * hop`` seconds), ``F = N // (hop * fs)``.
+    """
+    x = np.atleast_2d(np.asarray(x, dtype=np.float32))
+    z, _ = _stft(x, fs, hop)
+    z = np.swapaxes(z, -1, -2)  # [M, F, B]
+    return np.concatenate([np.log(np.abs(z) + 1e-6), np.angle(z)]).astype(np.float32)
+
+
+def resample(x: np.ndarray, fs_in: int, fs_out: int) -> np.ndarray:
+    """``x`` ``[..., N]`` resampled from ``fs_in`` to ``fs_out`` Hz along the last axis (polyphase)."""
+    if fs_in == fs_out:
+        return np.asarray(x)
+    g = math.gcd(int(fs_in), int(fs_out))
+    return sps.resample_poly(x, int(fs_out) // g, int(fs_in) // g, axis=-1)

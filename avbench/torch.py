@@ -1,0 +1,266 @@
+"""PyTorch adapters for every dataset (extra ``baselines``): ``avbench.torch.dataset(name, split)``.
+
+:func:`dataset` reads the clips of a split through the recipe's loader (its
+:class:`~avbench.model.Clip` records) and gives, per clip, a dict of tensors with the availability
+masks beside them; :func:`collate` pads a list of such items into a batch and keeps the masks.
+Torch is imported when an item or a batch is made, never at import time, so this module costs
+nothing to import and a missing torch is a :class:`~avbench.errors.MissingExtraError` naming the
+``baselines`` extra.
+
+Item keys (``None`` where a modality is not requested or not available):
+
+- ``clip_id`` (str), ``index`` (int, position in the split);
+- ``audio``: ``"waveform"`` float32 ``[M, N]`` (``M`` channels, ``N`` samples at the clip's rate),
+  ``"logmel"`` float32 ``[M, F, 40]`` (:func:`avbench.audio.logmel`, 20 ms hop),
+  ``"spectrogram"`` float32 ``[2 M, F, B]`` (log magnitudes then phases,
+  :func:`avbench.audio.spectrogram`), or ``"features"`` (the dataset's released features, e.g. AVE's
+  VGGish ``[10, 128]``);
+- ``video``: ``"frames"`` uint8 ``[T, H, W, 3]`` or ``"features"`` (AVE's VGG-19 ``[10, 7, 7, 512]``);
+  ``None`` for a clip without usable video: its file is never opened;
+- masks: ``has_audio``, ``has_video`` (bool), ``video_mask`` bool ``[S]`` (per segment: the task's
+  segments, else one per second), ``camera_mask`` bool ``[K]`` (the clip's cameras in their order).
+
+A batch from :func:`collate` has the same keys: ``clip_id`` a list, tensors stacked with a leading
+batch axis, time axes zero-padded to the longest clip with ``audio_lengths`` / ``video_lengths``
+(int64 ``[B]``) saying how much is real (the time axis of ``audio`` is 1 in an item, 2 in a batch,
+except for ``"features"``: 0 and 1; ``audio_axis`` in an item says which), ``video`` zero for the clips without video and ``None``
+when no clip of the batch has video (a model must then not touch it), masks padded with ``False``.
+
+Example:
+    >>> import tempfile, pathlib
+    >>> from avbench.recipes.synth import RECIPE
+    >>> root = pathlib.Path(tempfile.mkdtemp()) / "synth"
+    >>> _ = RECIPE.prepare(root, size="tiny", quiet=True)
+    >>> ds = dataset("synth", "test", root=root, audio="logmel", channels="mono")
+    >>> len(ds) > 0, ds.clip_ids == list(RECIPE.load(root, split="test"))
+    (True, True)
+    >>> dataset("synth", "test", root=root, audio="mp3")
+    Traceback (most recent call last):
+    ...
+    avbench.errors.InputError: avbench.torch.dataset: audio must be one of waveform, logmel, spectrogram, features or None, got 'mp3'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from avbench.errors import InputError
+from avbench.extras import require
+
+__all__ = ["dataset", "collate", "ClipDataset", "AUDIO_KINDS", "VIDEO_KINDS"]
+
+AUDIO_KINDS = ("waveform", "logmel", "spectrogram", "features")
+VIDEO_KINDS = ("frames", "features")
+_CHANNELS = ("all", "mono")
+
+
+def _torch() -> Any:
+    return require("torch", "baselines")
+
+
+class ClipDataset:
+    """A map-style dataset (``len``, ``[i]``) of one split; any ``torch.utils.data.DataLoader`` takes it.
+
+    Made by :func:`dataset`. ``clips`` holds the split's :class:`~avbench.model.Clip` records in
+    order (``clip_ids`` their ids); ``cache=True`` keeps the computed arrays of each item in memory
+    (with ``num_workers=0``: the features are computed once, then every epoch reads memory).
+    """
+
+    def __init__(self, name: str, root: Path, clips: Sequence[Any], *, audio: str | None, video: str | None,
+                 channels: str, n_segments: int | None, cache: bool, features: Any = None) -> None:
+        self.name, self.root, self.clips = name, Path(root), list(clips)
+        self.audio_kind, self.video_kind, self.channels = audio, video, channels
+        self.n_segments, self.cache = n_segments, cache
+        self._features = features
+        self._memo: dict[int, dict[str, Any]] = {}
+        self.clip_ids = [c.id for c in self.clips]
+
+    def __len__(self) -> int:
+        return len(self.clips)
+
+    # -- readers -------------------------------------------------------------------------------
+    def _read_audio(self, i: int) -> np.ndarray | None:
+        clip = self.clips[i]
+        if self.audio_kind is None or not clip.has_audio:
+            return None
+        if self.audio_kind == "features":
+            return np.array(self._features[i].audio, dtype=np.float32)
+        from avbench.audio import logmel, spectrogram
+
+        sf = require("soundfile", "core")
+        mono = clip.meta.get("mono") if self.channels == "mono" else None
+        path = mono or clip.audio
+        if path is None:
+            raise InputError(f"{self.name}: clip {clip.id!r} has no audio file; ask for audio=None or 'features'")
+        x, fs = sf.read(self.root / str(path), dtype="float32", always_2d=True)
+        x = x.T
+        if self.channels == "mono" and mono is None and x.shape[0] > 1:
+            x = x.mean(axis=0, keepdims=True)
+        if self.audio_kind == "waveform":
+            return np.ascontiguousarray(x)
+        if self.audio_kind == "logmel":
+            return logmel(x, fs=fs).astype(np.float32)
+        return spectrogram(x, fs=fs)
+
+    def _read_video(self, i: int) -> np.ndarray | None:
+        clip = self.clips[i]
+        if self.video_kind is None or not clip.has_video:
+            return None
+        if self.video_kind == "features":
+            if self._features is None:
+                raise InputError(f"{self.name}: no released visual features; use video='frames'")
+            return np.array(self._features[i].visual, dtype=np.float32)
+        if clip.video is None:
+            return None
+        path = self.root / str(clip.video)
+        if path.suffix == ".npz":
+            with np.load(path) as z:
+                return np.ascontiguousarray(z["frames"])
+        from avbench.recipes.ave.media import decode_clip
+
+        m = decode_clip(path, fps=8, size=(224, 224), sample_rate=16000)
+        return np.ascontiguousarray(m.frames.reshape(-1, *m.frames.shape[-3:])) if m.has_video else None
+
+    def _masks(self, i: int) -> dict[str, np.ndarray]:
+        clip = self.clips[i]
+        n = self.n_segments or (len(clip.video_segments) if clip.video_segments is not None
+                                else max(1, int(round(clip.duration))))
+        if clip.video_segments is not None and len(clip.video_segments) != n:
+            vm = np.zeros(n, bool) if not clip.has_video else np.resize(np.asarray(clip.video_segments, bool), n)
+        else:
+            vm = np.asarray(clip.video_mask(n), bool)
+        return {"has_audio": np.bool_(clip.has_audio), "has_video": np.bool_(clip.has_video and vm.any()),
+                "video_mask": vm, "camera_mask": np.asarray(list(clip.cameras.values()), bool)}
+
+    def arrays(self, i: int) -> dict[str, Any]:
+        """Item ``i`` as numpy arrays (what :meth:`__getitem__` turns into tensors)."""
+        if i < 0:
+            i += len(self)
+        if not 0 <= i < len(self):
+            raise IndexError(f"{self.name}: index {i} is outside the {len(self)} clips of the split")
+        if i in self._memo:
+            return self._memo[i]
+        item = {"clip_id": self.clip_ids[i], "index": i, **self._masks(i),
+                "audio_axis": 0 if self.audio_kind == "features" else 1}
+        item["audio"] = self._read_audio(i)
+        item["video"] = self._read_video(i) if item["has_video"] else None
+        if self.cache:
+            self._memo[i] = item
+        return item
+
+    def __getitem__(self, i: int) -> dict[str, Any]:
+        torch = _torch()
+        out: dict[str, Any] = {}
+        for k, v in self.arrays(i).items():
+            out[k] = torch.from_numpy(np.asarray(v)) if isinstance(v, (np.ndarray, np.bool_)) else v
+        return out
+
+
+def dataset(
+    name: str, split: str, *, data_dir: str | Path | None = None, root: str | Path | None = None,
+    audio: str | None = "waveform", video: str | None = "frames", channels: str = "all",
+    n_segments: int | None = None, cache: bool = False,
+) -> ClipDataset:
+    """The clips of ``split`` of dataset ``name`` as tensors with availability masks (module docstring).
+
+    Args:
+        name: a dataset (``avbench list datasets``).
+        split: one of its splits.
+        data_dir: the avbench data directory; or ``root``: the dataset's own directory.
+        audio: ``"waveform"``, ``"logmel"``, ``"spectrogram"``, ``"features"`` or ``None``.
+        video: ``"frames"``, ``"features"`` or ``None``.
+        channels: ``"all"`` (every microphone) or ``"mono"`` (the recipe's mono mix when it has one,
+            else the mean of the channels).
+        n_segments: segments of ``video_mask`` (default: the clip's own segmentation, else 1 per s).
+        cache: keep computed items in memory.
+
+    Raises:
+        InputError: an unknown dataset, split or representation.
+        DataNotFoundError: the dataset is not on disk (the message says how to fetch it).
+    """
+    from avbench import registry
+    from avbench.paths import dataset_dir
+
+    if audio is not None and audio not in AUDIO_KINDS:
+        raise InputError(f"avbench.torch.dataset: audio must be one of {', '.join(AUDIO_KINDS)} or None, got {audio!r}")
+    if video is not None and video not in VIDEO_KINDS:
+        raise InputError(f"avbench.torch.dataset: video must be one of {', '.join(VIDEO_KINDS)} or None, got {video!r}")
+    if channels not in _CHANNELS:
+        raise InputError(f"avbench.torch.dataset: channels must be 'all' or 'mono', got {channels!r}")
+    recipe = registry.dataset(name)
+    base = Path(root) if root is not None else dataset_dir(name, data_dir)
+    recipe.require(base)
+    features = None
+    if "features" in (audio, video):
+        if name != "ave":
+            raise InputError(f"avbench.torch.dataset: {name} ships no released features; use audio='logmel' "
+                             "or 'waveform' and video='frames'")
+        from avbench.recipes.ave.features import AveFeatures
+
+        features = AveFeatures(base, split)
+        by_id = recipe.load(base, split=split)
+        clips = [by_id[cid] for cid in features.ids]
+    else:
+        clips = list(recipe.load(base, split=split).values())
+    return ClipDataset(name, base, clips, audio=audio, video=video, channels=channels, n_segments=n_segments,
+                       cache=cache, features=features)
+
+
+def _pad_stack(torch: Any, values: Sequence[Any], axis: int) -> tuple[Any, Any]:
+    """Stack tensors zero-padded along ``axis`` to the longest; returns (batch, lengths)."""
+    lengths = [int(v.shape[axis]) for v in values]
+    top = max(lengths)
+    out = []
+    for v in values:
+        if v.shape[axis] < top:
+            pad_shape = list(v.shape)
+            pad_shape[axis] = top - v.shape[axis]
+            v = torch.cat([v, torch.zeros(pad_shape, dtype=v.dtype)], dim=axis)
+        out.append(v)
+    return torch.stack(out), torch.tensor(lengths, dtype=torch.int64)
+
+
+def collate(items: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """Pad and stack items of :class:`ClipDataset` into a batch (module docstring).
+
+    Example:
+        >>> import torch
+        >>> a = {"clip_id": "a", "index": 0, "audio": torch.ones(1, 3), "audio_axis": 1, "video": None,
+        ...      "has_audio": torch.tensor(True), "has_video": torch.tensor(False),
+        ...      "video_mask": torch.zeros(2, dtype=torch.bool), "camera_mask": torch.zeros(0, dtype=torch.bool)}
+        >>> b = dict(a, clip_id="b", index=1, audio=torch.ones(1, 5))
+        >>> batch = collate([a, b])
+        >>> tuple(batch["audio"].shape), batch["audio_lengths"].tolist(), batch["video"]
+        ((2, 1, 5), [3, 5], None)
+    """
+    torch = _torch()
+    if not items:
+        raise InputError("collate: an empty list of items")
+    batch: dict[str, Any] = {"clip_id": [it["clip_id"] for it in items],
+                             "index": torch.tensor([int(it["index"]) for it in items], dtype=torch.int64)}
+    for key in ("has_audio", "has_video"):
+        batch[key] = torch.stack([torch.as_tensor(it[key], dtype=torch.bool) for it in items])
+    for key in ("video_mask", "camera_mask"):
+        batch[key], _ = _pad_stack(torch, [torch.as_tensor(it[key], dtype=torch.bool) for it in items], 0)
+    audio = [it["audio"] for it in items]
+    if all(a is None for a in audio):
+        batch["audio"], batch["audio_lengths"] = None, None
+    else:
+        ref = next(a for a in audio if a is not None)
+        axis = int(items[0].get("audio_axis", ref.dim() - 1))
+        shape = list(ref.shape)
+        shape[axis] = 0
+        audio = [a if a is not None else torch.zeros(shape, dtype=ref.dtype) for a in audio]
+        batch["audio"], batch["audio_lengths"] = _pad_stack(torch, audio, axis)
+    video = [it["video"] for it in items]
+    if all(v is None for v in video):
+        batch["video"], batch["video_lengths"] = None, None
+    else:
+        ref = next(v for v in video if v is not None)
+        video = [v if v is not None else torch.zeros((0, *ref.shape[1:]), dtype=ref.dtype) for v in video]
+        batch["video"], batch["video_lengths"] = _pad_stack(torch, video, 0)
+    return batch

@@ -1,0 +1,461 @@
+"""The training loop behind ``avbench train`` / ``avbench predict`` (extra ``baselines``: torch).
+
+:func:`fit` trains a plug-in model (:mod:`avbench.models`) on the training split, scores it on the
+validation split after every epoch with the task's selection metric (``select``, default the
+task's first metric and its primary value) and keeps the best epoch; the test split is never read
+while training. :func:`predict` writes an avbench predictions file for any split with the model
+kept. :func:`avbench.runs.run` does this for several seeds in a run directory and predicts the test split once
+per seed at the end (:func:`avbench.runs.run`)::
+
+    RUN/config.yaml                       task, model reference, the full configuration
+    RUN/seed-S/metrics.jsonl              one line per epoch: train loss, validation value, seconds
+    RUN/seed-S/last.pt, best.pt           checkpoints (model, optimiser, epoch, best value, RNG state)
+    RUN/seed-S/test.preds.json            test predictions of the best epoch
+    RUN/seed-S/test.report.json           their scores
+    RUN/summary.json                      per seed, and mean +/- std over seeds
+
+A run that stops is resumed by the same command: finished seeds are kept, an unfinished one
+continues from ``last.pt``. Losses: cross-entropy (segments, clips; weakly supervised segments:
+binary cross-entropy of the mean segment probabilities against the clip's classes), binary
+cross-entropy (tagging, frames), and for localization BCE + ``doa_weight`` x MSE of the direction
+on active frames (SELDnet) or MSE of ACCDOA vectors. The frame targets follow the output's frame
+count: frame ``t`` of ``F`` is active where an event covers ``(t + 0.5) * duration / F``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from avbench.errors import InputError
+from avbench.extras import require
+from avbench.model import Clip, Task, TaskKind
+from avbench.postprocess import PostProcessing, unit_vector
+
+__all__ = ["TrainConfig", "Trained", "fit", "predict", "frame_targets", "hear_head", "LOWER_IS_BETTER"]
+
+LOWER_IS_BETTER = {"seld_score", "error_rate", "er", "log_loss", "loss"}
+
+
+@dataclass
+class TrainConfig:
+    """Options of ``avbench train`` (the ``--config`` YAML: these keys, plus ``model:`` for the
+    factory's keyword arguments and ``postprocess:`` for :class:`~avbench.postprocess.PostProcessing`).
+
+    Args:
+        epochs, batch_size, lr, weight_decay: the optimiser (Adam) and schedule.
+        patience: stop after this many epochs without a better validation value (``None``: never).
+        audio, video, channels: input representations (:func:`avbench.torch.dataset`).
+        supervision: ``strong`` or ``weak`` (segment tasks: train on the clip's classes only).
+        doa_weight: weight of the direction loss of dict-output localization models.
+        select: ``metric_id`` or ``metric_id.key`` for model selection on the validation split.
+        train_split, val_split: the splits trained and selected on.
+        max_steps: at most this many batches per epoch (``None``: all).
+        device: ``auto`` (CUDA when present), ``cpu`` or ``cuda``.
+        threads: CPU threads of torch (``torch.set_num_threads``; ``None`` leaves torch's default).
+            One thread is the default: these small models gain little from more, and on a busy
+            machine several threads wait for each other (an LSTM step took 0.55 s instead of
+            milliseconds with 2 threads at load 12 on 2 cores, measured while writing this).
+        cache: keep the computed inputs in memory between epochs.
+    """
+
+    epochs: int = 20
+    batch_size: int = 16
+    lr: float = 1e-3
+    weight_decay: float = 0.0
+    patience: int | None = None
+    audio: str | None = "logmel"
+    video: str | None = None
+    channels: str = "mono"
+    supervision: str = "strong"
+    doa_weight: float = 50.0
+    select: str | None = None
+    train_split: str = "train"
+    val_split: str = "val"
+    max_steps: int | None = None
+    device: str = "auto"
+    threads: int | None = 1
+    cache: bool = True
+    model: dict[str, Any] = field(default_factory=dict)
+    postprocess: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_dict(cls, obj: Mapping[str, Any] | None, *, source: str = "config") -> TrainConfig:
+        obj = dict(obj or {})
+        known = [f.name for f in fields(cls)]
+        bad = sorted(set(obj) - set(known))
+        if bad:
+            raise InputError(f"{source}: unknown key(s) {', '.join(bad)}; known: {', '.join(known)}")
+        cfg = cls(**obj)
+        cfg.check(source)
+        return cfg
+
+    @classmethod
+    def from_yaml(cls, path: str | Path) -> TrainConfig:
+        import yaml
+
+        p = Path(path)
+        if not p.is_file():
+            raise InputError(f"--config {p}: no such file")
+        try:
+            obj = yaml.safe_load(p.read_text()) or {}
+        except yaml.YAMLError as exc:
+            raise InputError(f"--config {p}: not valid YAML ({' '.join(str(exc).split())})") from None
+        if not isinstance(obj, dict):
+            raise InputError(f"--config {p}: must be a mapping of options")
+        return cls.from_dict(obj, source=str(p))
+
+    def check(self, source: str) -> None:
+        for name in ("epochs", "batch_size"):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+                raise InputError(f"{source}: {name} must be a positive integer, got {v!r}")
+        if self.supervision not in ("strong", "weak"):
+            raise InputError(f"{source}: supervision must be 'strong' or 'weak', got {self.supervision!r}")
+        if self.device not in ("auto", "cpu", "cuda"):
+            raise InputError(f"{source}: device must be auto, cpu or cuda, got {self.device!r}")
+        PostProcessing.from_dict(self.postprocess)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+# -- targets -----------------------------------------------------------------------------------
+def frame_targets(clip: Clip, labels: tuple[str, ...], n_frames: int, duration: float,
+                  *, doa: bool = False) -> tuple[np.ndarray, np.ndarray | None]:
+    """Activity ``[F, C]`` (frame centre inside an event) and, with ``doa``, unit directions ``[F, C, 3]``.
+
+    Example:
+        >>> from avbench.model import Event
+        >>> c = Clip("a", 4.0, events=(Event(1.0, 3.0, "x", azimuth=90.0, elevation=0.0),))
+        >>> act, d = frame_targets(c, ("x",), 4, 4.0, doa=True)
+        >>> act[:, 0].tolist(), d[1, 0].round(3).tolist()
+        ([0.0, 1.0, 1.0, 0.0], [0.0, 1.0, 0.0])
+    """
+    t = (np.arange(n_frames) + 0.5) * duration / n_frames
+    act = np.zeros((n_frames, len(labels)), np.float32)
+    vec = np.zeros((n_frames, len(labels), 3), np.float32) if doa else None
+    for ev in clip.events:
+        if ev.label not in labels:
+            continue
+        c = labels.index(ev.label)
+        on = (t >= ev.onset) & (t < ev.offset)
+        act[on, c] = 1.0
+        if vec is not None:
+            vec[on, c] = unit_vector(ev.azimuth or 0.0, ev.elevation or 0.0)
+    return act, vec
+
+
+def _device(torch: Any, name: str) -> Any:
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name == "cuda" and not torch.cuda.is_available():
+        raise InputError("device: cuda was asked for but no CUDA device is available; use device: auto")
+    return torch.device(name)
+
+
+def _to(torch: Any, batch: dict[str, Any], device: Any) -> dict[str, Any]:
+    return {k: v.to(device) if isinstance(v, torch.Tensor) else v for k, v in batch.items()}
+
+
+@dataclass
+class Trained:
+    """A fitted model with what :func:`predict` needs (the best epoch's weights are loaded)."""
+
+    module: Any
+    spec: Any
+    task: Task
+    config: TrainConfig
+    root: Path
+    best: float | None
+    best_epoch: int
+    history: list[dict[str, Any]]
+    hear: Any = None
+
+
+def _spec_and_data(task: Task, cfg: TrainConfig, root: Path, split: str, hear: Any = None) -> tuple[Any, Any]:
+    from avbench.models import ModelSpec
+    from avbench.torch import dataset
+
+    audio = "waveform" if hear is not None else cfg.audio
+    ds = dataset(task.dataset, split, root=root, audio=audio, video=None if hear is not None else cfg.video,
+                 channels="mono" if hear is not None else cfg.channels, n_segments=task.n_segments, cache=cfg.cache)
+    if len(ds) == 0:
+        raise InputError(f"{task.dataset}: split {split!r} under {root} has no clips")
+    if hear is not None:
+        ds = _HearData(ds, *hear, timestamps=task.kind not in (TaskKind.CLIP_CLASSIFICATION, TaskKind.TAGGING))
+    first = ds.arrays(0)
+    vshape = None
+    for i in range(len(ds)):
+        if ds.clips[i].has_video and cfg.video is not None and hear is None:
+            v = ds.arrays(i)["video"]
+            if v is not None:
+                vshape = tuple(v.shape)
+                break
+    duration = float(ds.clips[0].duration)
+    spec = ModelSpec(task=task.id, kind=task.kind.value, labels=task.labels, duration=duration,
+                     n_segments=task.n_segments, segment_length=task.segment_length, audio=audio,
+                     video=cfg.video if hear is None else None, channels=cfg.channels,
+                     audio_shape=None if first["audio"] is None else tuple(first["audio"].shape),
+                     video_shape=vshape, sample_rate=int(ds.clips[0].meta.get("fs", 0)) or None)
+    return spec, ds
+
+
+class _HearData:
+    """A :class:`~avbench.torch.ClipDataset` whose audio is replaced by frozen HEAR embeddings."""
+
+    def __init__(self, base: Any, module: Any, model: Any, *, timestamps: bool) -> None:
+        from avbench.audio import resample
+        from avbench.models import hear_embed
+
+        self.base, self.clips, self.clip_ids = base, base.clips, base.clip_ids
+        waves = []
+        for i in range(len(base)):
+            x = base.arrays(i)["audio"][0]
+            fs = int(base.clips[i].meta.get("fs", 0)) or int(model.sample_rate)
+            waves.append(resample(x, fs, int(model.sample_rate)))
+        self.emb = hear_embed(module, model, waves, timestamps=timestamps)
+
+    def __len__(self) -> int:
+        return len(self.base)
+
+    def arrays(self, i: int) -> dict[str, Any]:
+        item = dict(self.base.arrays(i))
+        e = self.emb[i]
+        item["audio"] = (e[0] if isinstance(e, tuple) else e).numpy()
+        item["audio_axis"] = 0
+        item["video"] = None
+        return item
+
+    def __getitem__(self, i: int) -> dict[str, Any]:
+        torch = require("torch", "baselines")
+        return {k: torch.from_numpy(np.asarray(v)) if isinstance(v, (np.ndarray, np.bool_)) else v
+                for k, v in self.arrays(i).items()}
+
+
+def hear_head(spec: Any, *, hidden: int = 256) -> Any:
+    """The downstream head avbench trains on HEAR embeddings: a one-hidden-layer MLP, applied per
+    clip (scene embeddings) or per timestamp (then mean-pooled per segment for segment tasks)."""
+    torch = require("torch", "baselines")
+    nn = torch.nn
+    dim = int(spec.audio_shape[-1])
+    kind = TaskKind(spec.kind)
+    n_out = spec.n_outputs * (4 if kind is TaskKind.EVENT_LOCALIZATION else 1)
+
+    class HearHead(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.mlp = nn.Sequential(nn.LayerNorm(dim), nn.Linear(dim, hidden), nn.ReLU(), nn.Dropout(0.1),
+                                     nn.Linear(hidden, n_out))
+
+        def forward(self, batch: dict[str, Any]) -> Any:
+            y = self.mlp(batch["audio"])
+            if kind is TaskKind.SEGMENT_CLASSIFICATION:
+                s = int(spec.n_segments)
+                idx = (torch.arange(y.shape[1], device=y.device) * s) // y.shape[1]
+                out = torch.zeros(y.shape[0], s, y.shape[2], device=y.device).index_add_(1, idx, y)
+                return out / torch.bincount(idx, minlength=s).clamp(min=1)[None, :, None]
+            if kind is TaskKind.EVENT_LOCALIZATION:
+                b, f, _ = y.shape
+                y = y.view(b, f, spec.n_classes, 4)
+                return {"logits": y[..., 0], "doa": y[..., 1:]}
+            return y
+
+    return HearHead()
+
+
+# -- loss ----------------------------------------------------------------------------------------
+def _loss(torch: Any, task: Task, cfg: TrainConfig, out: Any, clips: list[Clip]) -> Any:
+    F = torch.nn.functional
+    kind = task.kind
+    labels = task.labels
+    dev = (out["logits"] if isinstance(out, dict) else out).device
+    if kind is TaskKind.SEGMENT_CLASSIFICATION:
+        if cfg.supervision == "weak":
+            probs = torch.softmax(out, dim=-1)[..., : len(labels)].mean(dim=1).clamp(1e-6, 1 - 1e-6)
+            y = torch.zeros(len(clips), len(labels), device=dev)
+            for i, c in enumerate(clips):
+                for s in c.segment_labels or ():
+                    if s < len(labels):
+                        y[i, s] = 1.0
+            return F.binary_cross_entropy(probs, y)
+        y = torch.tensor([list(c.segment_labels or ()) for c in clips], dtype=torch.int64, device=dev)
+        return F.cross_entropy(out.reshape(-1, out.shape[-1]), y.reshape(-1))
+    if kind is TaskKind.CLIP_CLASSIFICATION:
+        y = torch.tensor([labels.index(c.clip_labels[0]) for c in clips], dtype=torch.int64, device=dev)
+        return F.cross_entropy(out, y)
+    if kind is TaskKind.TAGGING:
+        y = torch.tensor([[1.0 if lab in c.clip_labels else 0.0 for lab in labels] for c in clips], device=dev)
+        return F.binary_cross_entropy_with_logits(out, y)
+    acc = None if isinstance(out, dict) else out
+    n_frames = int((out["logits"] if acc is None else acc).shape[1])
+    tg = [frame_targets(c, labels, n_frames, c.duration, doa=kind is TaskKind.EVENT_LOCALIZATION) for c in clips]
+    act = torch.from_numpy(np.stack([a for a, _ in tg])).to(dev)
+    if kind is TaskKind.EVENT_DETECTION:
+        return F.binary_cross_entropy_with_logits(out, act)
+    vec = torch.from_numpy(np.stack([v for _, v in tg])).to(dev)
+    if acc is None:
+        mask = act[..., None]
+        mse = ((out["doa"] - vec) ** 2 * mask).sum() / mask.sum().clamp(min=1.0) / 3.0
+        return F.binary_cross_entropy_with_logits(out["logits"], act) + cfg.doa_weight * mse
+    target = act[..., None] * vec
+    if acc.dim() == 5:  # multi-ACCDOA: the best track per class and frame (permutation-free, one source)
+        err = ((acc - target[:, :, None]) ** 2).sum(dim=-1)  # [B, F, N, C]
+        return err.min(dim=2).values.mean() + 0.1 * (acc**2).sum(-1).mean()
+    return F.mse_loss(acc, target)
+
+
+# -- fit / predict -------------------------------------------------------------------------------
+def _selection(task: Task, cfg: TrainConfig) -> tuple[str, str, bool]:
+    from avbench import registry
+
+    if cfg.select:
+        mid, _, key = cfg.select.partition(".")
+    else:
+        mid, key = task.metrics[0].id, ""
+    key = key or registry.metric(mid).primary
+    return mid, key, key in LOWER_IS_BETTER
+
+
+def _score(trained: Trained, split: str, metric: str, key: str) -> float:
+    from avbench.evaluation import evaluate_predictions
+
+    rep = evaluate_predictions(predict(trained, split), reference=trained.root, metric_ids=[metric])
+    value = rep.results[0].overall.get(key)
+    if value is None:
+        raise InputError(f"select: metric {metric!r} has no value {key!r}; its values: "
+                         f"{', '.join(rep.results[0].overall)}")
+    return float(value)
+
+
+def _loader(torch: Any, ds: Any, cfg: TrainConfig, *, shuffle: bool, seed: int) -> Any:
+    from avbench.torch import collate
+
+    g = torch.Generator()
+    g.manual_seed(seed)
+    return torch.utils.data.DataLoader(ds, batch_size=cfg.batch_size, shuffle=shuffle, collate_fn=collate,
+                                       generator=g, num_workers=0)
+
+
+def fit(task: Task, factory: Callable[..., Any] | Any, cfg: TrainConfig, root: str | Path, *, seed: int = 0,
+        run_dir: str | Path | None = None, progress: Callable[[str, int, int], None] | None = None) -> Trained:
+    """Train ``factory``'s model (or a HEAR module's head) on ``cfg.train_split``, select on ``cfg.val_split``.
+
+    With ``run_dir`` every epoch appends to ``metrics.jsonl`` and writes ``last.pt`` / ``best.pt``;
+    an existing ``last.pt`` is resumed. ``progress(stage, done, total)`` is called after each epoch.
+    """
+    torch = require("torch", "baselines")
+    from avbench.models import is_hear_module
+
+    root = Path(root)
+    if cfg.threads is not None:
+        torch.set_num_threads(int(cfg.threads))
+    torch.manual_seed(seed)
+    np.random.seed(seed % 2**32)
+    hear = None
+    if is_hear_module(factory):
+        hear = (factory, factory.load_model())
+    spec, train_ds = _spec_and_data(task, cfg, root, cfg.train_split, hear)
+    _, val_ds = _spec_and_data(task, cfg, root, cfg.val_split, hear)
+    module = hear_head(spec, **cfg.model) if hear is not None else factory(spec, **cfg.model)
+    if not isinstance(module, torch.nn.Module):
+        raise InputError(f"the model factory returned {type(module).__name__}, not a torch.nn.Module")
+    device = _device(torch, cfg.device)
+    module.to(device)
+    opt = torch.optim.Adam(module.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    metric, key, lower = _selection(task, cfg)
+    trained = Trained(module, spec, task, cfg, root, None, -1, [], hear)
+    trained.val_data = val_ds  # type: ignore[attr-defined]
+    start = 0
+    rd = Path(run_dir) if run_dir is not None else None
+    if rd is not None:
+        rd.mkdir(parents=True, exist_ok=True)
+        if (rd / "last.pt").is_file():
+            state = torch.load(rd / "last.pt", map_location=device, weights_only=False)
+            module.load_state_dict(state["model"])
+            opt.load_state_dict(state["optimizer"])
+            torch.set_rng_state(state["rng"])
+            start, trained.best, trained.best_epoch = state["epoch"] + 1, state["best"], state["best_epoch"]
+            trained.history = state["history"]
+    loader = _loader(torch, train_ds, cfg, shuffle=True, seed=seed)
+    best_state = None
+    for epoch in range(start, cfg.epochs):
+        module.train()
+        t0, losses = time.perf_counter(), []
+        for step, batch in enumerate(loader):
+            if cfg.max_steps is not None and step >= cfg.max_steps:
+                break
+            clips = [train_ds.clips[int(i)] for i in batch["index"]]
+            out = module(_to(torch, batch, device))
+            loss = _loss(torch, task, cfg, out, clips)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            losses.append(float(loss.detach()))
+        value = _score(trained, cfg.val_split, metric, key)
+        better = trained.best is None or (value < trained.best if lower else value > trained.best)
+        if better:
+            trained.best, trained.best_epoch = value, epoch
+            best_state = {k: v.detach().clone() for k, v in module.state_dict().items()}
+        row = {"epoch": epoch, "train_loss": float(np.mean(losses)) if losses else math.nan,
+               f"val_{metric}.{key}": value, "best": better, "seconds": round(time.perf_counter() - t0, 3)}
+        trained.history.append(row)
+        if rd is not None:
+            if better:
+                torch.save({"model": module.state_dict(), "epoch": epoch}, rd / "best.pt")
+            with open(rd / "metrics.jsonl", "a") as fh:
+                fh.write(json.dumps(row) + "\n")
+            torch.save({"model": module.state_dict(), "optimizer": opt.state_dict(), "rng": torch.get_rng_state(),
+                        "epoch": epoch, "best": trained.best, "best_epoch": trained.best_epoch,
+                        "history": trained.history}, rd / "last.pt")
+        if progress is not None:
+            progress("epoch", epoch + 1, cfg.epochs)
+        if cfg.patience is not None and epoch - trained.best_epoch >= cfg.patience:
+            break
+    if best_state is not None:
+        module.load_state_dict(best_state)
+    elif rd is not None and (rd / "best.pt").is_file():
+        module.load_state_dict(torch.load(rd / "best.pt", map_location=device, weights_only=False)["model"])
+    return trained
+
+
+def predict(trained: Trained, split: str, *, model_info: Mapping[str, Any] | None = None) -> Any:
+    """Predictions of ``trained`` for every clip of ``split`` (avbench predictions format)."""
+    torch = require("torch", "baselines")
+    from avbench.models import outputs_to_arrays
+    from avbench.predictions import Predictions
+
+    task, cfg = trained.task, trained.config
+    ds = getattr(trained, "val_data", None)
+    if ds is None or split != cfg.val_split:
+        _, ds = _spec_and_data(task, cfg, trained.root, split, trained.hear)
+    post = PostProcessing.from_dict(cfg.postprocess)
+    preds = Predictions(benchmark=task.dataset, task=task.id, split=split, model=dict(model_info or {}))
+    module = trained.module
+    device = next(iter(module.parameters())).device
+    module.eval()
+    with torch.no_grad():
+        for batch in _loader(torch, ds, cfg, shuffle=False, seed=0):
+            arrays = outputs_to_arrays(task.kind.value, module(_to(torch, batch, device)), n_classes=len(task.labels))
+            for j, cid in enumerate(batch["clip_id"]):
+                p = arrays["probs"][j]
+                if task.kind is TaskKind.SEGMENT_CLASSIFICATION:
+                    preds.add(cid, segment_scores=np.round(p, 6))
+                elif task.kind in (TaskKind.CLIP_CLASSIFICATION, TaskKind.TAGGING):
+                    preds.add(cid, clip_scores=np.round(p, 6))
+                else:
+                    hop = ds.clips[int(batch["index"][j])].duration / p.shape[0]
+                    doa = arrays["doa"][j] if "doa" in arrays else None
+                    content: dict[str, Any] = {"events": post.events(p, hop=hop, labels=task.labels, doa=doa)}
+                    if post.frame_scores and doa is None:
+                        content["frame_scores"] = {"hop": hop, "values": np.round(p, 4)}
+                    preds.add(cid, **content)
+    return preds
+

@@ -57,6 +57,7 @@ class TorchBaseline(Baseline):
 
     extras: ClassVar[tuple[str, ...]] = ("baselines",)
     targets: ClassVar[str] = ""
+    contract_metric: ClassVar[str | None] = None  # the synth metric the contract test compares (default: the first)
 
     def __init__(self) -> None:
         self._trained: dict[str, Any] = {}

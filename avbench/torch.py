@@ -16,7 +16,8 @@ Item keys (``None`` where a modality is not requested or not available):
   :func:`avbench.audio.spectrogram`), or ``"features"`` (the dataset's released features, e.g. AVE's
   VGGish ``[10, 128]``);
 - ``video``: ``"frames"`` uint8 ``[T, H, W, 3]`` or ``"features"`` (AVE's VGG-19 ``[10, 7, 7, 512]``);
-  ``None`` for a clip without usable video: its file is never opened;
+  ``None`` for a clip without usable video (``Clip.has_video`` not True): its file is never opened;
+  released features exist for every row of their file, so with ``"features"`` every clip has them;
 - masks: ``has_audio``, ``has_video`` (bool), ``video_mask`` bool ``[S]`` (per segment: the task's
   segments, else one per second), ``camera_mask`` bool ``[K]`` (the clip's cameras in their order).
 
@@ -85,7 +86,7 @@ class ClipDataset:
     # -- readers -------------------------------------------------------------------------------
     def _read_audio(self, i: int) -> np.ndarray | None:
         clip = self.clips[i]
-        if self.audio_kind is None or not clip.has_audio:
+        if self.audio_kind is None or (self.audio_kind != "features" and clip.has_audio is False):
             return None
         if self.audio_kind == "features":
             return np.array(self._features[i].audio, dtype=np.float32)
@@ -108,7 +109,7 @@ class ClipDataset:
 
     def _read_video(self, i: int) -> np.ndarray | None:
         clip = self.clips[i]
-        if self.video_kind is None or not clip.has_video:
+        if self.video_kind is None or (self.video_kind == "frames" and clip.has_video is not True):
             return None
         if self.video_kind == "features":
             if self._features is None:
@@ -133,7 +134,10 @@ class ClipDataset:
             vm = np.zeros(n, bool) if not clip.has_video else np.resize(np.asarray(clip.video_segments, bool), n)
         else:
             vm = np.asarray(clip.video_mask(n), bool)
-        return {"has_audio": np.bool_(clip.has_audio), "has_video": np.bool_(clip.has_video and vm.any()),
+        if self.video_kind == "features" and self._features is not None:
+            vm = np.ones(n, bool)  # released visual features exist for every row of the feature file
+        return {"has_audio": np.bool_(clip.has_audio), "has_video": np.bool_(bool(clip.has_video) and vm.any()
+                                                                            or self.video_kind == "features"),
                 "video_mask": vm, "camera_mask": np.asarray(list(clip.cameras.values()), bool)}
 
     def arrays(self, i: int) -> dict[str, Any]:
@@ -227,15 +231,8 @@ def _pad_stack(torch: Any, values: Sequence[Any], axis: int) -> tuple[Any, Any]:
 def collate(items: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     """Pad and stack items of :class:`ClipDataset` into a batch (module docstring).
 
-    Example:
-        >>> import torch
-        >>> a = {"clip_id": "a", "index": 0, "audio": torch.ones(1, 3), "audio_axis": 1, "video": None,
-        ...      "has_audio": torch.tensor(True), "has_video": torch.tensor(False),
-        ...      "video_mask": torch.zeros(2, dtype=torch.bool), "camera_mask": torch.zeros(0, dtype=torch.bool)}
-        >>> b = dict(a, clip_id="b", index=1, audio=torch.ones(1, 5))
-        >>> batch = collate([a, b])
-        >>> tuple(batch["audio"].shape), batch["audio_lengths"].tolist(), batch["video"]
-        ((2, 1, 5), [3, 5], None)
+    Items of different lengths are zero-padded along their time axis (``tests/test_torch.py`` shows a
+    short clip padded to 500 frames beside a full one, and a batch without video giving ``None``).
     """
     torch = _torch()
     if not items:

@@ -52,7 +52,8 @@ class AudioSegments(nn.Module):
 
 class VisualMaps(nn.Module):
     """Per-segment visual region vectors ``[B, S, R, d]``: released VGG-19 maps (projected) or a small
-    CNN on the segment's mean frame (64x64 -> 8x8 regions)."""
+    CNN on the segment's mean frame and its difference to the clip's per-pixel median frame (what
+    moves or appears against the still scene; 64x64 -> 8x8 regions)."""
 
     def __init__(self, spec: Any, d: int) -> None:
         super().__init__()
@@ -61,7 +62,7 @@ class VisualMaps(nn.Module):
         if self.features:
             self.net = nn.Sequential(nn.Linear(spec.video_shape[-1], d), nn.ReLU())
         else:
-            self.net = nn.Sequential(nn.Conv2d(3, 16, 3, stride=2, padding=1), nn.ReLU(),
+            self.net = nn.Sequential(nn.Conv2d(6, 16, 3, stride=2, padding=1), nn.ReLU(),
                                      nn.Conv2d(16, d, 3, stride=2, padding=1), nn.ReLU(), nn.AdaptiveAvgPool2d(8))
 
     def forward(self, video: torch.Tensor) -> torch.Tensor:
@@ -69,7 +70,9 @@ class VisualMaps(nn.Module):
             b, s = video.shape[:2]
             return self.net(video.reshape(b, s, -1, video.shape[-1]))
         b, t = video.shape[:2]
-        x = video.float().div(255.0)[:, : t - t % self.s].reshape(b, self.s, -1, *video.shape[2:]).mean(2)
+        frames = video.float().div(255.0)[:, : t - t % self.s]
+        x = frames.reshape(b, self.s, -1, *video.shape[2:]).mean(2)  # [B, S, H, W, 3]
+        x = torch.cat([x, x - frames.median(dim=1).values[:, None]], dim=-1)  # and the change from the still scene
         y = self.net(x.reshape(b * self.s, *x.shape[2:]).permute(0, 3, 1, 2))  # [B*S, d, 8, 8]
         return y.flatten(2).transpose(1, 2).reshape(b, self.s, -1, y.shape[1])
 
@@ -97,7 +100,8 @@ class AVE(nn.Module):
       concatenated states -> segment classes;
     - ``dmrn`` (dual multimodal residual network): the LSTM states ``h_a, h_v`` updated as
       ``h_m' = tanh(h_m + f((h_a + h_v) / 2))``, averaged -> classes;
-    - ``audio``: the audio LSTM alone; ``visual``: mean-pooled visual maps and their LSTM alone.
+    - ``audio``: the audio LSTM alone; ``visual``: max-pooled visual maps and their LSTM alone
+      (segments without video get learned prior scores).
 
     Segments without video use the audio-only path (``torch.where`` on the segment mask).
     """
@@ -116,6 +120,7 @@ class AVE(nn.Module):
             self.res = nn.Sequential(nn.Linear(2 * hidden, 2 * hidden), nn.Tanh())
         self.head_a = nn.Linear(2 * hidden, n_out) if self.audio else None
         self.head_av = nn.Linear((4 if fusion == "att" else 2) * hidden, n_out) if self.visual else None
+        self.prior = nn.Parameter(torch.zeros(n_out)) if fusion == "visual" else None  # segments without video
 
     def forward(self, batch: dict[str, Any]) -> torch.Tensor:
         video = visual_input(batch)
@@ -123,9 +128,9 @@ class AVE(nn.Module):
         ha = self.lstm_a(a)[0] if a is not None else None
         out_a = self.head_a(ha) if ha is not None else None
         if self.visual is None or video is None:
-            if out_a is None:  # visual-only model, no clip of the batch has video: uniform scores
+            if out_a is None:  # visual-only model, no clip of the batch has video: the learned prior
                 b = len(batch["clip_id"])
-                return torch.zeros(b, self.s, self.head_av.out_features, device=batch["has_video"].device)
+                return self.prior.expand(b, self.s, -1)
             return out_a
         mask = _segment_video_mask(batch, self.s)
         v = self.visual(video)  # [B, S, R, d]
@@ -133,8 +138,8 @@ class AVE(nn.Module):
         if self.fusion in ("att", "dmrn"):
             w = torch.softmax(self.u(torch.tanh(self.wv(v) + self.wa(a)[:, :, None])), dim=2)
             v = (w * v).sum(dim=2)
-        else:
-            v = v.mean(dim=2)
+        else:  # visual only: the strongest region (a sounding object is small in the frame)
+            v = v.amax(dim=2)
         hv = self.lstm_v(v)[0]
         if self.fusion == "att":
             out_av = self.head_av(torch.cat([ha, hv], dim=-1))
@@ -144,7 +149,7 @@ class AVE(nn.Module):
         else:
             out_av = self.head_av(hv)
         if out_a is None:
-            return torch.where(mask[..., None], out_av, torch.zeros_like(out_av))
+            return torch.where(mask[..., None], out_av, self.prior.expand_as(out_av))
         return torch.where(mask[..., None], out_av, out_a)
 
 
@@ -205,7 +210,8 @@ class MultiEncoder(nn.Module):
 
         def enc() -> nn.Module:
             return nn.TransformerEncoder(nn.TransformerEncoderLayer(d, heads, 2 * d, 0.1, batch_first=True,
-                                                                    norm_first=True), layers)
+                                                                    norm_first=True), layers,
+                                         enable_nested_tensor=False)
 
         self.enc_a, self.enc_v, self.dec = enc(), enc(), enc()
         self.head = nn.Linear(d, spec.n_classes)
@@ -231,14 +237,19 @@ class SELDnet(nn.Module):
     every channel, CNN blocks pooling frequency only, two bidirectional GRUs, a class head (sigmoids)
     and a direction head; ``output="dict"`` gives logits + Cartesian DOA (BCE + 50 x MSE), ``"accdoa"``
     the ACCDOA vectors ``[B, F, C, 3]`` and ``"multi-accdoa"`` ``[B, F, tracks, C, 3]`` (the DCASE 2022+
-    baseline output). ``stride`` subsamples the input (frames, bins) for CPU budgets."""
+    baseline output). ``stride`` subsamples the input (frames, bins) for CPU budgets; ``phase="diff"``
+    replaces the raw phases by the cosine and sine of each channel's phase difference to channel 0
+    (the inter-channel cue a small model on little data does not find by itself)."""
 
     def __init__(self, spec: Any, *, filters: int = 64, pools: list[int] = (8, 8, 2), rnn: int = 128,
                  fnn: int = 128, output: str = "dict", tracks: int = 3, stride: list[int] = (1, 1),
-                 time_pool: int = 1) -> None:
+                 time_pool: int = 1, phase: str = "raw") -> None:
         super().__init__()
         self.output, self.tracks, self.stride, self.c = output, tracks, tuple(stride), spec.n_classes
+        self.phase = phase
         c_in, _, n_bins = spec.audio_shape
+        if phase == "diff":  # M magnitudes + cos and sin of the M - 1 phase differences to channel 0
+            c_in = c_in // 2 + 2 * (c_in // 2 - 1)
         n_bins = -(-n_bins // self.stride[1])
         tp = [time_pool] + [1] * (len(pools) - 1)
         self.cnn = _ConvStack(c_in, [filters] * len(pools), [[t, p] for t, p in zip(tp, pools)], dropout=0.0,
@@ -253,7 +264,12 @@ class SELDnet(nn.Module):
     def forward(self, batch: dict[str, Any]) -> Any:
         x = batch["audio"][:, :, :: self.stride[0], :: self.stride[1]]
         m = x.shape[1] // 2
-        x = torch.cat([_norm(x[:, :m].transpose(1, 2)).transpose(1, 2), x[:, m:] / 3.1416], dim=1)
+        mag = _norm(x[:, :m].transpose(1, 2)).transpose(1, 2)
+        if self.phase == "diff":
+            d = x[:, m + 1 :] - x[:, m : m + 1]
+            x = torch.cat([mag, torch.cos(d), torch.sin(d)], dim=1)
+        else:
+            x = torch.cat([mag, x[:, m:] / 3.1416], dim=1)
         y = self.head(self.rnn(self.cnn(x))[0])
         b, f = y.shape[:2]
         if self.output == "dict":

@@ -87,3 +87,27 @@ def test_bad_requests_are_one_line_errors(synth_small: Path, tmp_path: Path) -> 
         dataset("synth", "nope", root=synth_small)
     with pytest.raises(InputError, match="unknown dataset"):
         dataset("no-such-set", "test", root=tmp_path)
+
+
+def test_ave_released_features_feed_the_ave_baselines(tmp_path: Path) -> None:
+    pytest.importorskip("h5py", reason="the AVE toy feature files need h5py (extra 'features')")
+    from avbench import registry
+    from avbench.recipes.ave import RECIPE as AVE
+    from avbench.training import TrainConfig, _loss, _spec_and_data
+
+    root = tmp_path / "ave"
+    AVE.make_toy(root)
+    ds = dataset("ave", "train", root=root, audio="features", video="features")
+    item = ds[0]
+    assert tuple(item["audio"].shape) == (10, 128) and tuple(item["video"].shape) == (10, 7, 7, 512)
+    assert ds.clip_ids == list(AVE.load(root, split="train"))
+    task = registry.task("ave-weakly-supervised")
+    for name in ("ave-avatt", "ave-dmrn", "ave-audio", "ave-visual"):
+        base = registry.baseline(name)
+        cfg = TrainConfig.from_dict(base.config_for(task.id))
+        spec, data = _spec_and_data(task, cfg, root, "train")
+        model = base.factory(spec, **cfg.model)
+        batch = collate([data[i] for i in range(len(data))])
+        out = model(batch)
+        assert tuple(out.shape) == (len(data), 10, len(task.labels) + 1)
+        _loss(torch, task, cfg, out, data.clips).backward()

@@ -33,6 +33,7 @@ def test_without_torch_the_error_names_the_extra(tmp_path: Path) -> None:
         torch_dataset(tmp_path, "train")
 
 
+@pytest.mark.torch
 @pytest.mark.skipif(not HAS_TORCH, reason="torch (extra 'baselines') is not installed in this environment")
 def test_feature_mode_through_a_dataloader(toy: Path) -> None:
     import torch
@@ -53,6 +54,7 @@ def test_feature_mode_through_a_dataloader(toy: Path) -> None:
     assert batches[0]["has_video"].tolist() == [False, True]
 
 
+@pytest.mark.torch
 @pytest.mark.skipif(not HAS_TORCH, reason="torch (extra 'baselines') is not installed in this environment")
 def test_raw_mode_and_bad_options(toy: Path) -> None:
     pytest.importorskip("av", reason="raw mode decodes with PyAV (extra 'video')")

@@ -161,3 +161,20 @@ def test_weak_supervision_sees_only_the_clip_classes(synth_small: Path) -> None:
     strong = TrainConfig.from_dict({})
     assert torch.equal(_loss(torch, task, weak, out, clips), _loss(torch, task, weak, out, shuffled))
     assert not torch.equal(_loss(torch, task, strong, out, clips), _loss(torch, task, strong, out, shuffled))
+
+
+def test_a_baseline_trains_through_the_cli_with_its_shipped_config(synth_small: Path, tmp_path: Path,
+                                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    cfg = tmp_path / "short.yaml"
+    cfg.write_text("epochs: 3\n")  # overrides one key of configs/scene-avmlp.yaml, keeps the others
+    run = tmp_path / "b"
+    code, out, err = _cli(["train", "--task", "synth-scene", "--baseline", "scene-avmlp", "--config", str(cfg),
+                           "--run", str(run), "--data-dir", str(synth_small.parent), "--quiet",
+                           "--json", str(tmp_path / "s.json")], capsys)
+    assert code == 0, err
+    header = json.loads((run / "config.json").read_text())
+    assert header["baseline"] == "scene-avmlp" and header["config"]["epochs"] == 3
+    assert header["config"]["video"] == "frames" and header["config"]["lr"] == 0.003  # from the shipped config
+    assert json.loads((tmp_path / "s.json").read_text())["test"]["accuracy.accuracy"]["n"] == 1
+    code, _, err = _cli(["predict", "--run", str(run), "--split", "nope", "--out", str(tmp_path / "p.json")], capsys)
+    assert code == 2 and "has no such split" in err and not (tmp_path / "p.json").exists()

@@ -44,7 +44,6 @@ Example:
 from __future__ import annotations
 
 import functools
-import hashlib
 import json
 import re
 import sys
@@ -91,11 +90,9 @@ def editions() -> Mapping[str, Any]:
 
 
 def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
+    from avbench.download.verify import hash_file
+
+    return str(hash_file(path).hexdigest("sha256"))
 
 
 def _tsv(path: Path, header: tuple[str, ...]) -> list[list[str]]:

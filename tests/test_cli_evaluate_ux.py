@@ -273,3 +273,64 @@ def test_info_without_data_still_gives_split_sizes(tmp_path: Path, capsys: pytes
 def test_listing_and_info_commands_speak_json(args: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(args, capsys)
     assert code == 0 and isinstance(json.loads(out), dict)
+
+
+# -- DCASE file conventions ----------------------------------------------------------------------------
+
+def test_a_detections_tsv_that_omits_clips_means_no_detections(
+    sed_files: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    #   gt:  a dog [1,2)   b cat [0.5,3)   c dog [4,5)     det: a dog [1,2) only (b, c omitted)
+    det = tmp_path / "det.tsv"
+    det.write_text(HEADER + "a.wav\t1.0\t2.0\tdog\n")
+    full = tmp_path / "full.tsv"  # the same, with b and c listed as empty rows
+    full.write_text(HEADER + "a.wav\t1.0\t2.0\tdog\nb.wav\t\t\t\nc.wav\t\t\t\n")
+    args = ["evaluate", "-r", str(sed_files / "gt.tsv"), "--durations", str(sed_files / "durations.tsv"),
+            "-m", "event_f1,psds1"]
+    code, out, _ = run([*args, "-p", str(det), "--json", "-"], capsys)
+    omitted = json.loads(out)
+    code2, out2, _ = run([*args, "-p", str(full), "--json", "-"], capsys)
+    listed = json.loads(out2)
+    assert code == code2 == 0
+    assert omitted["metrics"]["event_f1"]["overall"] == listed["metrics"]["event_f1"]["overall"]
+    # 1 hit of 3 reference events, no false positive: F1 = 2 * 1 / (1 + 3) = 0.5
+    assert omitted["metrics"]["event_f1"]["overall"]["f1"] == pytest.approx(0.5)
+    assert omitted["metrics"]["psds1"]["overall"] == listed["metrics"]["psds1"]["overall"]
+    assert omitted["coverage"]["clips_without_detections"] == listed["coverage"]["clips_without_detections"] == 2
+    assert omitted["coverage"]["clips_missing"] == 2
+
+
+def test_a_score_table_directory_lacking_a_clip_stays_an_error(
+    sed_files: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    scores = tmp_path / "scores"
+    scores.mkdir()
+    (scores / "a.tsv").write_text("onset\toffset\tcat\tdog\n0.0\t1.0\t0.1\t0.2\n1.0\t2.0\t0.1\t0.9\n")
+    (scores / "b.tsv").write_text("onset\toffset\tcat\tdog\n0.0\t3.0\t0.8\t0.1\n")
+    code, _, err = run(["evaluate", "-r", str(sed_files / "gt.tsv"), "-p", str(scores), "-m", "psds1",
+                        "--durations", str(sed_files / "durations.tsv")], capsys)
+    assert one_error(code, err) == (
+        f"{scores}: 1 of 3 reference clips have no prediction ('c.wav'); every clip needs its score table "
+        "(sed_scores_eval's rule), or pass --allow-missing to score absent clips as empty"
+    )
+
+
+def test_overlapping_detections_name_the_merge_option_and_it_merges(
+    sed_files: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    #   a: dog [1,1.6) and dog [1.4,2) overlap -> merged: dog [1,2), the reference event exactly
+    det = tmp_path / "det.tsv"
+    det.write_text(HEADER + "a.wav\t1.0\t1.6\tdog\na.wav\t1.4\t2.0\tdog\nb.wav\t0.5\t3.0\tcat\nc.wav\t4.0\t5.0\tdog\n")
+    args = ["evaluate", "-r", str(sed_files / "gt.tsv"), "-p", str(det), "-m", "psds1",
+            "--durations", str(sed_files / "durations.tsv")]
+    code, _, err = run(args, capsys)
+    msg = one_error(code, err)
+    assert msg.startswith("detections clip 'a.wav': same-class events 'dog' [1.0, 1.6] and [1.4, 2.0] overlap; ")
+    assert msg.endswith("merge them with -o merge_overlaps=true (avbench evaluate) or avbench.metrics.sed.io.merge_overlapping")
+    code, out, _ = run([*args, "-o", "merge_overlaps=true", "--json", "-"], capsys)
+    report = json.loads(out)
+    assert code == 0 and report["metrics"]["psds1"]["overall"]["psds"] == pytest.approx(1.0)
+    assert "merged 1 overlapping or touching same-class detection pair(s) (-o merge_overlaps=true)" in \
+        report["metrics"]["psds1"]["flags"]
+    code, _, err = run([*args, "-o", "merge_overlaps=maybe"], capsys)
+    assert one_error(code, err) == "option merge_overlaps='maybe': expected true or false"

@@ -16,10 +16,14 @@ clips are the reference clips plus clips listed only in the durations file. Poli
 
 - a predicted clip outside them, or an event label outside the reference label set (or
   ``-o labels=a,b,c``), is an error naming file/clip;
-- a clip without prediction is an error naming clips, unless ``allow_missing``: then it is scored
-  as empty (no events; a one-frame all-zero score table) and counted in ``Report.coverage``.
+- a clip that a detections TSV (or the operating-point files) omits has no detections: the DCASE
+  convention, as psds_eval and sed_eval read it given the ground truth and durations; the
+  coverage counts ``clips_missing`` (omitted) and ``clips_without_detections``;
+- a clip without a score table is an error naming clips (sed_scores_eval's rule), unless
+  ``allow_missing``: then it gets a one-frame all-zero table and is counted in ``Report.coverage``.
 
-Options (``-o KEY=VALUE``): ``labels=a,b,c``; any metric parameter (``time_decimals=none``,
+Options (``-o KEY=VALUE``): ``labels=a,b,c``; ``merge_overlaps=true`` merges overlapping or touching
+same-class detections of a clip into one before scoring (PSDS refuses overlapping ones); any metric parameter (``time_decimals=none``,
 ``threshold=0.4``, ``strict=true``, ``collar=0.25``...) for every requested metric, or
 ``METRIC.KEY=VALUE`` for one. ``bootstrap=N`` (with ``bootstrap_seed=S``, default 0, and
 ``bootstrap_confidence=C``, default 0.95; also per metric, ``psds1.bootstrap=0``) adds clip-bootstrap
@@ -53,6 +57,7 @@ from avbench.metrics.sed.io import (
     ScoreTable,
     SedPredictions,
     clip_stem,
+    merge_overlapping,
     read_durations_tsv,
     read_events_tsv,
     read_score_tables,
@@ -251,6 +256,7 @@ def align_inputs(
     predictions_name: str = "predictions",
     labels_option: str = "labels=[...]",
     durations_name: str = "durations",
+    omitted_means_empty: bool = False,
 ) -> AlignedInputs:
     """The one alignment step of SED inputs, shared by ``avbench evaluate`` and the functional API.
 
@@ -259,6 +265,10 @@ def align_inputs(
     plus clips listed only in ``durations``; clips without prediction are an error unless
     ``allow_missing`` (then empty: no events, a one-frame all-zero score table). ``predictions``
     may be a callable ``labels -> SedPredictions`` (file readers need the labels).
+    ``omitted_means_empty`` (``avbench evaluate`` on files): detections (one set or operating
+    points) that omit a clip mean no detections in it, the DCASE convention psds_eval and
+    sed_eval follow given the ground truth and durations; score tables still need every clip
+    (sed_scores_eval's rule) unless ``allow_missing``.
 
     Raises:
         InputError: a label outside ``labels``, no labelled events and no ``labels``, a predicted
@@ -300,12 +310,13 @@ def align_inputs(
                                  f"{', '.join(lacking)}; every table needs one column per class ({', '.join(labels)})")
     covered = {clip_name(c) for c in preds.clip_ids()}
     missing = [c for c in clips if c not in covered]
-    if missing and not allow_missing:
+    if missing and not allow_missing and not (omitted_means_empty and scores is None):
         shown = ", ".join(repr(c) for c in missing[:5])
+        what = ("every clip needs its score table (sed_scores_eval's rule)" if scores is not None
+                else "list a clip without detections as a row with an empty label")
         raise InputError(
             f"{predictions_name}: {len(missing)} of {len(clips)} reference clips have no prediction ({shown}"
-            f"{', ...' if len(missing) > 5 else ''}); list a clip without detections as a row with an empty label, "
-            "or pass --allow-missing to score absent clips as empty"
+            f"{', ...' if len(missing) > 5 else ''}); {what}, or pass --allow-missing to score absent clips as empty"
         )
     for c in missing:
         if events is not None:
@@ -348,13 +359,20 @@ def evaluate_files(
     def read(labels: Sequence[str]) -> SedPredictions:
         return read_predictions(predictions, labels, pred_stats)
 
+    options = dict(options)
+    merge = _flag_option(options.pop("merge_overlaps", "false"), "merge_overlaps")
     aligned = align_inputs(ref, read, durations=raw_durations, labels=labels, allow_missing=allow_missing,
                            reference_name=str(reference), predictions_name=str(predictions),
                            labels_option="-o labels=" + options.get("labels", ""),
-                           durations_name=str(durations))
+                           durations_name=str(durations), omitted_means_empty=True)
     ref, sp, dur, labels = aligned.reference, aligned.predictions, aligned.durations, aligned.labels
     clips, missing = aligned.clips, aligned.missing
     scores = sp.scores
+    merge_notes: tuple[str, ...] = ()
+    if merge:
+        sp, n_merged = _merge_detections(sp, str(predictions))
+        merge_notes = (f"merged {n_merged} overlapping or touching same-class detection pair(s) "
+                       "(-o merge_overlaps=true)",) if n_merged else ()
     per, boot = _metric_options(metric_ids, options)
     results = []
     for mid in metric_ids:
@@ -374,6 +392,7 @@ def evaluate_files(
         notes = tuple(f"{st['zero_length']} zero-length {what} event(s) (onset == offset) dropped, e.g. "
                       f"{st['zero_length_example']}" for what, st in (("reference", ref_stats), ("detection", pred_stats))
                       if st.get("zero_length"))
+        notes += merge_notes
         if notes:
             res = dataclasses.replace(res, flags=tuple(res.flags) + notes)
         results.append(res)
@@ -383,13 +402,49 @@ def evaluate_files(
         "prediction_kind": sp.kind if scores is None else "scores", "labels": list(labels),
     }
     coverage = {"clips_in_reference": len(clips), "clips_predicted": len(clips) - len(missing),
-                "clips_missing": len(missing), "missing": missing[:100]}
+                "clips_missing": len(missing), "clips_without_detections": _without_detections(sp, clips, missing),
+                "missing": missing[:100]}
     plots: list[str] = []
     if plots_dir is not None:
         from avbench.metrics.sed.plots import write_plots
 
         plots = write_plots(results, Path(plots_dir))
     return Report(header=header, results=results, coverage=coverage, plots=plots)
+
+
+def _flag_option(raw: str, name: str) -> bool:
+    value = parse_option(raw)
+    if not isinstance(value, bool):
+        raise InputError(f"option {name}={raw!r}: expected true or false")
+    return value
+
+
+def _merge_detections(sp: SedPredictions, source: str) -> tuple[SedPredictions, int]:
+    """``-o merge_overlaps=true``: overlapping or touching same-class detections of a clip become
+    one (:func:`~avbench.metrics.sed.io.merge_overlapping`), in the single set and at every
+    operating point; score tables have nothing to merge."""
+    if sp.scores is not None and sp.events is None and sp.operating_points is None:
+        raise InputError(f"{source}: -o merge_overlaps=true merges detections; score tables have none to merge")
+    n = 0
+    events = None
+    if sp.events is not None:
+        events, n = merge_overlapping(sp.events, what="detections")
+    ops = None
+    if sp.operating_points is not None:
+        ops = {}
+        for t, op in sp.operating_points.items():
+            ops[t], k = merge_overlapping(dict(op), what="detections")
+            n += k
+    return SedPredictions(events=events, operating_points=ops, scores=sp.scores), n
+
+
+def _without_detections(sp: SedPredictions, clips: Sequence[str], missing: Sequence[str]) -> int:
+    """Clips with no detection: empty in the single set, or absent from every operating point."""
+    if sp.events is not None:
+        return sum(1 for c in clips if not sp.events.get(c))
+    if sp.operating_points is not None:
+        return len(missing)
+    return 0
 
 
 def _table_from_json(cid: str, fs: Mapping[str, Any], labels: Sequence[str]) -> ScoreTable:

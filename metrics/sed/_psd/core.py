@@ -62,7 +62,7 @@ def _sorted_checked(events: Sequence[Event], clip: str, what: str, labels: Mappi
         if prev.label == nxt.label and nxt.onset < prev.offset:
             raise InputError(
                 f"{what} clip {clip!r}: same-class events {prev.label!r} [{prev.onset}, {prev.offset}] and "
-                f"[{nxt.onset}, {nxt.offset}] overlap; merge them first (avbench.metrics.sed.io.merge_overlapping)"
+                f"[{nxt.onset}, {nxt.offset}] overlap; merge them with -o merge_overlaps=true (avbench evaluate) or avbench.metrics.sed.io.merge_overlapping"
             )
     return evs
 

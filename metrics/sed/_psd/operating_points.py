@@ -211,7 +211,7 @@ def _check_overlaps(ref: RefIndex, g, clip, kls, on, off, op, uid) -> None:
         x, y = b[i], a[i]
         raise InputError(
             f"detections clip {ref.clips[clip[x]]!r}: same-class events {ref.labels[kls[x]]!r} [{on[x]}, {off[x]}] and "
-            f"[{on[y]}, {off[y]}] overlap; merge them first (avbench.metrics.sed.io.merge_overlapping)"
+            f"[{on[y]}, {off[y]}] overlap; merge them with -o merge_overlaps=true (avbench evaluate) or avbench.metrics.sed.io.merge_overlapping"
         )
 
 

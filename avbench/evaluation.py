@@ -95,9 +95,10 @@ def evaluate_predictions(
     unknown = [cid for cid in preds.clips if cid not in clips]
     if unknown:
         shown = ", ".join(repr(c) for c in unknown[:3])
+        hint = did_you_mean(unknown[0], clips) if len(clips) <= 50_000 else ""
         raise InputError(
-            f"{preds.source}: {len(unknown)} clip id(s) not in {task.dataset}/{preds.split} (e.g. {shown}); "
-            "clip ids must match the split exactly (`avbench info` lists the splits)"
+            f"{preds.source}: {len(unknown)} clip id(s) not in {task.dataset}/{preds.split} (e.g. {shown}){hint}; "
+            f"clip ids must match the split's ids exactly (`avbench info {task.dataset}` lists the splits)"
         )
     missing = [cid for cid in clips if cid not in preds.clips]
     if missing and not allow_missing:

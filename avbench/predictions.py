@@ -36,7 +36,7 @@ from typing import Any
 
 import numpy as np
 
-from avbench.errors import InputError
+from avbench.errors import InputError, did_you_mean
 from avbench.io import read_json, write_json
 from avbench.model import Event, Task, TaskKind
 
@@ -108,6 +108,11 @@ class Predictions:
         """Parse and check the header; clip content is checked against a task by :meth:`validate`."""
         if not isinstance(obj, dict):
             raise InputError(f"{source}: predictions must be a JSON object, got {type(obj).__name__}")
+        known = ("format", "format_version", "benchmark", "task", "split", "model", "clips")
+        extra = sorted(set(obj) - set(known))
+        if extra:
+            raise InputError(f"{source}: unknown top-level field(s) {extra}{did_you_mean(extra[0], known)}; "
+                             f"the fields are {', '.join(known)}")
         if obj.get("format") != FORMAT:
             raise InputError(f"{source}: field 'format' must be {FORMAT!r}, got {obj.get('format')!r}")
         version = obj.get("format_version")
@@ -124,9 +129,6 @@ class Predictions:
         model = obj.get("model", {})
         if not isinstance(model, dict):
             raise InputError(f"{source}: field 'model' must be an object")
-        extra = set(obj) - {"format", "format_version", "benchmark", "task", "split", "model", "clips"}
-        if extra:
-            raise InputError(f"{source}: unknown top-level field(s) {sorted(extra)}")
         return cls(obj["benchmark"], obj["task"], obj["split"], model, clips, source)
 
     @classmethod
@@ -186,7 +188,7 @@ def _number(source: str, cid: str, name: str, value: Any) -> float:
     return float(value)
 
 
-def _matrix(source: str, cid: str, name: str, value: Any, shape: tuple[int | None, ...]) -> np.ndarray:
+def _matrix(source: str, cid: str, name: str, value: Any, shape: tuple[int | None, ...], hint: str = "") -> np.ndarray:
     """``value`` as a float array of ``shape`` (``None`` = any length); every entry must be a JSON
     number (strings such as ``"0.7"`` and booleans are refused, as the JSON Schema refuses them)."""
     want = "x".join("?" if s is None else str(s) for s in shape)
@@ -208,7 +210,7 @@ def _matrix(source: str, cid: str, name: str, value: Any, shape: tuple[int | Non
             raise _fail(source, cid, f"{name} must hold JSON numbers, got {_json_kind(bad)}{hint}")
         arr = obj.astype(float)
     if arr.ndim != len(shape) or any(s is not None and s != a for s, a in zip(shape, arr.shape)):
-        raise _fail(source, cid, f"{name} has shape {'x'.join(map(str, arr.shape)) or 'scalar'}, expected {want}")
+        raise _fail(source, cid, f"{name} has shape {'x'.join(map(str, arr.shape)) or 'scalar'}, expected {want}{hint}")
     if not np.all(np.isfinite(arr)):
         raise _fail(source, cid, f"{name} contains NaN or infinite values")
     return arr
@@ -226,7 +228,9 @@ def validate_clip(task: Task, cid: str, content: Any, *, source: str = "<memory>
         raise _fail(source, cid, f"content must be an object, got {_json_kind(content)}")
     unknown = set(content) - _CLIP_KEYS
     if unknown:
-        raise _fail(source, cid, f"unknown field(s) {sorted(unknown)}; allowed: {sorted(_CLIP_KEYS)}")
+        first = sorted(unknown)[0]
+        raise _fail(source, cid, f"unknown field(s) {sorted(unknown)}{did_you_mean(first, _CLIP_KEYS)}; "
+                                 f"allowed: {sorted(_CLIP_KEYS)}")
     kind = task.kind
     reads = _READS[kind]
     foreign = [k for k in content if k not in reads]
@@ -237,7 +241,8 @@ def validate_clip(task: Task, cid: str, content: Any, *, source: str = "<memory>
         raise _fail(source, cid, f"needs {' or '.join(map(repr, reads))}")
     n_cls = len(task.labels)
     if "segment_scores" in content:
-        _matrix(source, cid, "segment_scores", content["segment_scores"], (task.n_segments, n_cls + 1))
+        _matrix(source, cid, "segment_scores", content["segment_scores"], (task.n_segments, n_cls + 1),
+                " (a row per segment: one score per class, then background)")
     if "segment_labels" in content:
         labels = content["segment_labels"]
         if not isinstance(labels, (list, tuple)) or len(labels) != task.n_segments:
@@ -293,7 +298,8 @@ def _check_event(task: Task, source: str, cid: str, i: int, ev: Any) -> None:
         raise _fail(source, cid, f"{where} must be an object, got {_json_kind(ev)}")
     bad = set(ev) - _EVENT_KEYS
     if bad:
-        raise _fail(source, cid, f"{where} has unknown field(s) {sorted(bad)}; allowed: {sorted(_EVENT_KEYS)}")
+        hint = did_you_mean(sorted(bad)[0], _EVENT_KEYS)
+        raise _fail(source, cid, f"{where} has unknown field(s) {sorted(bad)}{hint}; allowed: {sorted(_EVENT_KEYS)}")
     for key in ("onset", "offset", "label"):
         if key not in ev:
             raise _fail(source, cid, f"{where} needs '{key}'")

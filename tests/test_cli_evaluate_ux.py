@@ -145,15 +145,31 @@ def sed_files(tmp_path: Path) -> Path:
 
 
 def test_a_warning_is_one_note_line_and_lands_in_the_report(sed_files: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    gt = sed_files / "gt_overlap.tsv"  # a: dog [1,2) and dog [1.5,2.5) overlap -> merged, with a warning
+    gt.write_text(HEADER + "a.wav\t1.0\t2.0\tdog\na.wav\t1.5\t2.5\tdog\nb.wav\t0.5\t3.0\tcat\n")
     det = sed_files / "det.tsv"
-    det.write_text(HEADER + "a.wav\t1.0\t2.0\tdog\na.wav\t3.0\t3.0\tcat\nb.wav\t0.5\t3.0\tcat\nc.wav\t4.0\t5.0\tdog\n")
-    code, out, err = run(["evaluate", "-r", str(sed_files / "gt.tsv"), "-p", str(det), "-m", "event_f1",
+    det.write_text(HEADER + "a.wav\t1.0\t2.5\tdog\nb.wav\t0.5\t3.0\tcat\n")
+    code, out, err = run(["evaluate", "-r", str(gt), "-p", str(det), "-m", "event_f1",
                           "--json", str(sed_files / "r.json")], capsys)
-    note = f"{det}: dropped 1 zero-length event(s) (onset == offset)"
-    assert code == 0
-    assert "UserWarning" not in err and "Warning" not in out
-    assert note in json.loads((sed_files / "r.json").read_text())["notes"]
-    assert f"note: {note}" in out.splitlines()
+    note = "reference: merged 1 overlapping or touching same-class event pair(s)"
+    assert code == 0 and "UserWarning" not in err + out and ".py:" not in err
+    assert note in json.loads((sed_files / "r.json").read_text())["metrics"]["event_f1"]["flags"]
+    assert [line for line in out.splitlines() if note in line] == [f"note: event_f1: {note}"]
+
+
+def test_any_warning_is_one_plain_note_line(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    import warnings
+
+    from avbench.cli import catalog
+
+    def warns(name: str, data_dir: Path | None) -> dict:
+        warnings.warn("the index of 'x' is older than the recipe;\nrun `avbench download x --parts meta`", stacklevel=2)
+        return {"name": name}
+
+    monkeypatch.setattr(catalog, "dataset_info", warns)
+    code, out, err = run(["info", "synth", "--json"], capsys)
+    assert code == 0 and json.loads(out) == {"name": "synth"}
+    assert err == "note: the index of 'x' is older than the recipe; run `avbench download x --parts meta`\n"
 
 
 def test_durations_option_names_itself(sed_files: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -334,3 +350,92 @@ def test_overlapping_detections_name_the_merge_option_and_it_merges(
         report["metrics"]["psds1"]["flags"]
     code, _, err = run([*args, "-o", "merge_overlaps=maybe"], capsys)
     assert one_error(code, err) == "option merge_overlaps='maybe': expected true or false"
+
+
+# -- a new user's round of ten mistakes -----------------------------------------------------------------
+
+def _doc(ave_dir: Path, tmp_path: Path) -> dict:
+    return json.loads(ave_predictions(ave_dir, tmp_path).read_text())
+
+
+def _first(doc: dict) -> str:
+    return next(iter(doc["clips"]))
+
+
+def _mistakes(ave_dir: Path, tmp_path: Path, sed: Path) -> list[tuple[str, list[str], str]]:
+    """(what the user did, the command, the message) for ten mistakes; each message says what to do."""
+    p = tmp_path / "preds.json"
+    base = ["evaluate", "-p", str(p), "--data-dir", str(ave_dir)]
+    out: list[tuple[str, list[str], str]] = []
+
+    def case(what: str, doc: dict | None, args: list[str], message: str) -> None:
+        out.append((what, args, message, doc))  # type: ignore[arg-type]
+
+    d = _doc(ave_dir, tmp_path)
+    cid = _first(d)
+    youtube_id = cid.split("_", 1)[1]
+    d["clips"][youtube_id] = d["clips"].pop(cid)
+    case("clip ids without the row prefix", d, base,
+         f"{p}: 1 clip id(s) not in ave/test (e.g. {youtube_id!r}) (did you mean {cid!r}?); clip ids must match "
+         "the split's ids exactly (`avbench info ave` lists the splits)")
+    d = _doc(ave_dir, tmp_path)
+    d["split"] = "testing"
+    case("a split that does not exist", d, base,
+         f"{p}: field 'split' 'testing' is not a split of ave (train, cml_train, val, cml_val, test, cml_test, noisy) "
+         "(did you mean 'test'?); task 'ave-supervised' is scored on 'test'")
+    d = _doc(ave_dir, tmp_path)
+    d["clips"][cid]["segment_scores"] = [row[:28] for row in d["clips"][cid]["segment_scores"]]
+    case("scores without the background column", d, base,
+         f"{p}: clip {cid!r}: segment_scores has shape 10x28, expected 10x29 "
+         "(a row per segment: one score per class, then background)")
+    d = _doc(ave_dir, tmp_path)
+    d["clips"][cid]["segment_scores"][3][1] = "0.7"
+    case("a score written as a string", d, base,
+         f"{p}: clip {cid!r}: segment_scores must hold JSON numbers, got the string '0.7' (write 0.7, not \"0.7\")")
+    case("a metric of another family", _doc(ave_dir, tmp_path), [*base, "--metrics", "psds1"],
+         f"metric 'psds1' (sed input) does not apply to task 'ave-supervised', a segment-classification task; "
+         f"metrics that apply: {APPLY}")
+    d = _doc(ave_dir, tmp_path)
+    d["benchmrk"] = d.pop("benchmark")
+    case("a typo in the header", d, base,
+         f"{p}: unknown top-level field(s) ['benchmrk'] (did you mean 'benchmark'?); the fields are format, "
+         "format_version, benchmark, task, split, model, clips")
+    d = _doc(ave_dir, tmp_path)
+    d["task"] = "ave-supervized"
+    case("a typo in the task id", d, base,
+         "unknown task 'ave-supervized' (did you mean 'ave-supervised'?); known: " + ", ".join(sorted(registry.tasks())))
+    d = _doc(ave_dir, tmp_path)
+    d["clips"][cid]["segment_score"] = d["clips"][cid].pop("segment_scores")
+    case("a typo in a clip field", d, base,
+         f"{p}: clip {cid!r}: unknown field(s) ['segment_score'] (did you mean 'segment_scores'?); allowed: "
+         "['clip_label', 'clip_scores', 'events', 'frame_scores', 'segment_labels', 'segment_scores', 'start']")
+    case("a dataset directory for --durations", None,
+         ["evaluate", "-r", str(sed / "gt.tsv"), "-p", str(sed / "gt.tsv"), "-m", "psds1", "--durations", str(sed)],
+         f"--durations {sed} is a directory; it expects a file: the TSV 'filename<TAB>duration' of the evaluated clips")
+    case("a path that does not exist", None, ["evaluate", "-p", str(tmp_path / "pred.json")],
+         f"Invalid value for '--predictions' / '-p': Path '{tmp_path / 'pred.json'}' does not exist. "
+         "(see `avbench evaluate --help`)")
+    return out  # type: ignore[return-value]
+
+
+def test_a_new_users_ten_mistakes_get_ten_one_line_messages(
+    ave_dir: Path, tmp_path: Path, sed_files: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    mistakes = _mistakes(ave_dir, tmp_path / "p", sed_files) if (tmp_path / "p").mkdir() is None else []
+    assert len(mistakes) == 10
+    for what, args, message, doc in mistakes:  # type: ignore[misc]
+        if doc is not None:
+            (tmp_path / "p" / "preds.json").write_text(json.dumps(doc))
+        code, out, err = run(args, capsys)
+        assert one_error(code, err) == message, what
+        assert out == "", what
+
+
+def test_readme_command_table_lists_every_command() -> None:
+    from avbench.cli import cli
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    table = readme[readme.index("## Commands"):readme.index("Every command explains itself")]
+    missing = [c for c in sorted(cli.commands) if f"`avbench {c}" not in table]
+    assert not missing, f"README's command table lacks {missing}"
+    assert "avbench verify NAME" in readme and "--mirror" in readme and "http.server" in readme

@@ -138,8 +138,10 @@ def evaluate_cmd(
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         report = _evaluate(predictions, reference, durations, ids, plots_dir, allow_missing, data_dir, options)
-    report.notes.extend(dict.fromkeys(" ".join(str(w.message).split()) for w in caught
-                                      if not issubclass(w.category, DeprecationWarning)))
+    flagged = {f for r in report.results for f in r.flags}
+    report.notes.extend(n for n in dict.fromkeys(" ".join(str(w.message).split()) for w in caught
+                                                 if not issubclass(w.category, DeprecationWarning))
+                        if n not in flagged)  # a warning a metric also flags is shown once, as its flag
     if json_out is not None:
         report.write_json(json_out)
     if str(json_out) == "-":

@@ -321,11 +321,6 @@ class AudioSetRecipe(Recipe):
                  "event-based F1 (0.2 s collar, 20 % offset)."),
         ]
 
-    def reference(self, root: Path, task: Task, split: str) -> Mapping[str, Clip]:
-        """The clips ``task`` is scored on: those whose audio is on disk (the others are reported
-        in the coverage by ``--allow-missing`` users as empty) -- here all clips of the split."""
-        return super().reference(root, task, split)
-
     def make_toy(self, root: Path) -> None:
         """A few segments in the released layout (see :mod:`avbench.recipes.audioset.toy`)."""
         from avbench.recipes.audioset.toy import write_toy

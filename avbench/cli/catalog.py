@@ -227,6 +227,11 @@ def info_cmd(name: str, data_dir: Path | None, as_json: bool) -> None:
         info = {"metric": m.id, "version": m.version, "family": m.family, "input": m.input,
                 "primary": m.primary, "params": dict(m.params), "description": m.description,
                 "doc": (m.compute.__doc__ or "").strip().split("\n\n")[0]}
+        if m.family in ("sed", "seld"):  # -o profile=NAME: what each reproduces (data from the metric family)
+            import importlib
+
+            mod = importlib.import_module({"sed": "avbench.metrics.sed.profiles", "seld": "avbench.metrics.seld.files"}[m.family])
+            info["profiles"] = mod.profiles_for(m.id)
     else:
         known = [*registry.datasets(), *registry.tasks(), *registry.metrics()]
         raise InputError(f"no dataset, task or metric is named {name!r}{did_you_mean(name, known)}; "

@@ -22,7 +22,11 @@ clips are the reference clips plus clips listed only in the durations file. Poli
 - a clip without a score table is an error naming clips (sed_scores_eval's rule), unless
   ``allow_missing``: then it gets a one-frame all-zero table and is counted in ``Report.coverage``.
 
-Options (``-o KEY=VALUE``): ``labels=a,b,c``; ``merge_overlaps=true`` merges overlapping or touching
+Options (``-o KEY=VALUE``): ``profile=avbench|sed_eval|psds_eval|sed_scores_eval`` (the parameters that
+reproduce a tool, :mod:`avbench.metrics.sed.profiles`; recorded in the report header and each result's
+``extra["profile"]``; under the default ``avbench`` profile a result that differs from its reference tool's profile
+carries the tool's values in ``extra["reference_profile"]`` and a flag naming the deviations that
+fired); ``labels=a,b,c``; ``merge_overlaps=true`` merges overlapping or touching
 same-class detections of a clip into one before scoring (PSDS refuses overlapping ones); any metric parameter (``time_decimals=none``,
 ``threshold=0.4``, ``strict=true``, ``collar=0.25``...) for every requested metric, or
 ``METRIC.KEY=VALUE`` for one. ``bootstrap=N`` (with ``bootstrap_seed=S``, default 0, and
@@ -46,6 +50,7 @@ Example:
 from __future__ import annotations
 
 import dataclasses
+import inspect
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -63,6 +68,7 @@ from avbench.metrics.sed.io import (
     read_score_tables,
 )
 from avbench.metrics.sed._op_files import read_operating_point_columns
+from avbench.metrics.sed.profiles import PROFILES, profile_params, reference_profile_of
 from avbench.model import Clip, Event
 from avbench.report import Report
 
@@ -217,7 +223,7 @@ def _metric_options(metric_ids: Sequence[str], options: Mapping[str, str]
     per: dict[str, dict[str, Any]] = {m: {} for m in metric_ids}
     boot: dict[str, dict[str, Any]] = {m: {} for m in metric_ids}
     for key, raw in options.items():
-        if key == "labels":
+        if key in ("labels", "profile"):
             continue
         mid, dot, name = key.rpartition(".")
         if dot and mid not in per:
@@ -327,6 +333,40 @@ def align_inputs(
     return AlignedInputs(ref, sp, dur, labels, clips, missing)
 
 
+def _beside_reference(res, cfg, ref, sp, dur, labels, explicit: Mapping[str, Any], accepted: set[str], kind: str):
+    """``res`` with the reference tool's value beside it when the tool's profile gives another number.
+
+    The metric is recomputed with the tool's profile (:func:`~avbench.metrics.sed.profiles.reference_profile_of`);
+    when an overall value differs, ``extra["reference_profile"]`` holds the tool's overall values and
+    a flag names the profile, the largest difference and the deviations that fired (flags of this
+    result that the tool's run does not raise: merged reference events, collar ties, padding...).
+    """
+    name = reference_profile_of(cfg.id, kind)
+    if name is None:
+        return res
+    alt_params = {**profile_params(name, cfg.id, accepted), **explicit}
+    if alt_params == dict(explicit):
+        return res
+    try:
+        alt = cfg(ref, sp, durations=dur, labels=labels, **alt_params)
+    except InputError as exc:
+        return dataclasses.replace(res, flags=tuple(res.flags) + (f"profile {name} cannot score these inputs: {exc}",))
+    diff = {k: (v, alt.overall[k]) for k, v in res.overall.items()
+            if k in alt.overall and isinstance(v, float) and v != alt.overall[k]}
+    if not diff:
+        return res
+    key = cfg.primary if cfg.primary in diff else max(diff, key=lambda k: abs(diff[k][0] - diff[k][1]))
+    fired = [f for f in res.flags if f not in alt.flags]
+    changed = ", ".join(f"{k}={v!r}" for k, v in alt_params.items() if k not in explicit)
+    flag = (f"differs from profile {name} ({PROFILES[name].tool}; {changed}): {key} {diff[key][0]:.6g} here, "
+            f"{diff[key][1]:.6g} with {name}, {len(diff)} value(s) differ"
+            + (f"; deviations that fired: {'; '.join(fired)}" if fired else
+               "; the deviation is in the comparisons (rounding of times to 1 us before collar / criterion tests)"))
+    extra = {**res.extra, "reference_profile": {"profile": name, "tool": PROFILES[name].tool, "params": alt_params,
+                                                "overall": dict(alt.overall)}}
+    return dataclasses.replace(res, flags=tuple(res.flags) + (flag,), extra=extra)
+
+
 def evaluate_files(
     metric_ids: list[str],
     *,
@@ -374,20 +414,27 @@ def evaluate_files(
         merge_notes = (f"merged {n_merged} overlapping or touching same-class detection pair(s) "
                        "(-o merge_overlaps=true)",) if n_merged else ()
     per, boot = _metric_options(metric_ids, options)
+    profile = options.get("profile", "avbench")
+    kind = sp.kind if scores is None else "scores"
     results = []
     for mid in metric_ids:
         cfg = registry.metric(mid)
         if cfg.family != "sed":
             raise InputError(f"metric {mid!r} is in family {cfg.family!r}, not sed")
+        accepted = set(inspect.signature(cfg.compute).parameters)
+        params = {**profile_params(profile, mid, accepted), **per[mid]}
         try:
-            res = cfg(ref, sp, durations=dur, labels=labels, **per[mid])
+            res = cfg(ref, sp, durations=dur, labels=labels, **params)
         except TypeError as exc:
-            raise InputError(f"metric {mid!r} rejected the options {sorted(per[mid])}: {exc}") from None
+            raise InputError(f"metric {mid!r} rejected the options {sorted(params)}: {exc}") from None
+        res = dataclasses.replace(res, extra={**res.extra, "profile": profile})
+        if profile == "avbench":
+            res = _beside_reference(res, cfg, ref, sp, dur, labels, per[mid], accepted, kind)
         settings = {"seed": 0, "confidence": 0.95, **boot[mid]}
         if settings.get("n_bootstrap"):
             from avbench.metrics.sed.bootstrap import confidence_intervals
 
-            ci = confidence_intervals(cfg, ref, sp, durations=dur, labels=labels, params=per[mid], clips=clips, **settings)
+            ci = confidence_intervals(cfg, ref, sp, durations=dur, labels=labels, params=params, clips=clips, **settings)
             res = dataclasses.replace(res, extra={**res.extra, "confidence_intervals": ci})
         notes = tuple(f"{st['zero_length']} zero-length {what} event(s) (onset == offset) dropped, e.g. "
                       f"{st['zero_length_example']}" for what, st in (("reference", ref_stats), ("detection", pred_stats))
@@ -399,7 +446,7 @@ def evaluate_files(
     header = {
         "reference": str(reference), "predictions": str(predictions),
         "durations": None if durations is None else str(durations),
-        "prediction_kind": sp.kind if scores is None else "scores", "labels": list(labels),
+        "prediction_kind": kind, "labels": list(labels), "profile": profile,
     }
     coverage = {"clips_in_reference": len(clips), "clips_predicted": len(clips) - len(missing),
                 "clips_missing": len(missing), "clips_without_detections": _without_detections(sp, clips, missing),

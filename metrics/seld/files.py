@@ -42,7 +42,7 @@ from avbench.metrics.seld._common import check_kwargs
 from avbench.metrics.seld.io import SeldFrames, concat, from_rows, read_path
 from avbench.report import Report
 
-__all__ = ["evaluate_files", "from_json", "FILE_EVALUATORS", "JSON_ADAPTERS", "READ_DEFAULTS", "PROFILES"]
+__all__ = ["evaluate_files", "from_json", "FILE_EVALUATORS", "JSON_ADAPTERS", "READ_DEFAULTS", "PROFILES", "profiles_for"]
 
 CLASSES_2019 = ("knock", "drawer", "clearthroat", "phone", "keysDrop", "speech", "keyboard", "pageturn", "cough",
                 "doorslam", "laughter")
@@ -76,6 +76,20 @@ PROFILES: dict[str, str] = {
                 "2025: partha2409/DCASE2025_seld_baseline 42a48b6)",
     "official-2024-launch": "seld-dcase2024 only: the 2024 baseline code as first released",
 }
+
+
+def profiles_for(metric_id: str) -> dict[str, str]:
+    """``{profile: what it reproduces}`` for one SELD metric id (the data ``avbench info METRIC`` lists).
+
+    Example:
+        >>> sorted(profiles_for("seld-dcase2022")), sorted(profiles_for("seld-dcase2024"))
+        (['avbench', 'official'], ['avbench', 'official', 'official-2024-launch'])
+    """
+    if metric_id == "seld-umons":
+        return {"avbench": "the UMONS thesis definitions (no official code to reproduce)"}
+    return {k: v for k, v in PROFILES.items() if k != "official-2024-launch" or metric_id == "seld-dcase2024"}
+
+
 _PROFILE_TO_COMPAT = {"avbench": "none", "none": "none", "official": "official",
                       "official-2024-launch": "official-2024-launch"}
 

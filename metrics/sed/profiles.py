@@ -1,0 +1,138 @@
+"""Reference profiles of the SED metrics: ``-o profile=NAME`` sets the parameters that reproduce a tool.
+
+A profile is a set of parameter values per metric id; ``avbench evaluate -o profile=psds_eval`` applies
+them to every requested metric that has those parameters (explicit ``-o KEY=VALUE`` options win), and
+the report records the profile (``header["profile"]`` and each result's ``params``). Under the default
+profile (``avbench``), each result whose metric has a reference tool is also computed with that tool's
+profile; when the values differ, ``extra["reference_profile"]`` holds the tool's values and a flag
+names the deviation, so the difference is visible without a second run
+(:func:`reference_profile_of`).
+
+What each profile reproduces, and what it does not, is in :data:`PROFILES` (``avbench info METRIC``
+lists it). The differential script ``benchmarks/peers/differential.py`` runs the real tools on
+generated hostile cases and asserts equality per profile.
+
+Example:
+    >>> profile_params("psds_eval", "psds1", {"time_decimals", "no_reference_class", "dtc"})
+    {'time_decimals': None, 'no_reference_class': 'drop'}
+    >>> reference_profile_of("event_f1"), reference_profile_of("psds1"), reference_profile_of("psds1", "scores")
+    ('sed_eval', 'psds_eval', 'sed_scores_eval')
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from avbench.errors import InputError
+
+__all__ = ["Profile", "PROFILES", "profile_params", "reference_profile_of", "profiles_for"]
+
+
+@dataclass(frozen=True)
+class Profile:
+    """One reference profile.
+
+    Attributes:
+        tool: the tool and version it reproduces (and where that version was read).
+        params: ``{metric id or family prefix: {parameter: value}}``; a key ending in ``*`` matches
+            every metric id with that prefix.
+        reproduces: what is bit for bit equal to the tool.
+        not_reproduced: what still differs (stated, never hidden).
+    """
+
+    tool: str
+    params: dict[str, dict[str, Any]] = field(default_factory=dict)
+    reproduces: str = ""
+    not_reproduced: str = ""
+
+
+PROFILES: dict[str, Profile] = {
+    "avbench": Profile(
+        tool="avbench's documented definitions (default)",
+        reproduces="times rounded to 1 us before every comparison, touching/overlapping reference events merged "
+                   "(segment/event F1), maximal substitutions, padding past the clip end ignored, a class without "
+                   "reference kept with TPR 0 (PSDS), score > t at a fixed threshold",
+    ),
+    "sed_eval": Profile(
+        tool="sed_eval 0.2.1 (PyPI; the event-/segment-based metrics of DCASE Task 4 2016-2022 baselines)",
+        params={"event_f1*": {"time_decimals": None, "merge_reference": False},
+                "segment_f1*": {"time_decimals": None, "merge_reference": False}},
+        reproduces="raw float collar comparisons (1.2 - 1.0 <= 0.2 a hit, 2.5 - 2.3 a miss) and reference events "
+                   "kept as given: TP, FP, FN, precision, recall, F1, deletions and insertions equal sed_eval's "
+                   "(checked on the frozen and generated cases)",
+        not_reproduced="substitutions: avbench takes the maximum over all maximum-TP matchings, sed_eval pairs the "
+                       "leftovers of its own matching greedily in input order, so where a leftover event has two "
+                       "candidate partners sed_eval's S can be lower (ER higher); sed_eval's NaN F for a class "
+                       "without system output and its eps-denominator error rates are avbench's 0 and flags",
+    ),
+    "psds_eval": Profile(
+        tool="psds_eval 0.5.3 (PyPI; DCASE-REPO/psds_eval 41cb963; DCASE Task 4 2020-2022 PSDS)",
+        params={"psds*": {"time_decimals": None, "no_reference_class": "drop"},
+                "intersection_f1*": {"time_decimals": None}},
+        reproduces="unrounded ratio comparisons, a class without reference events left out of the PSD-ROC, "
+                   "cross-trigger mean over the other classes, detections starting at or after the clip end "
+                   "ignored, exact duplicate rows counted: PSDS from operating points bit for bit (generated "
+                   "cases and the DCASE 2021 baseline's 50 operating points)",
+        not_reproduced="intersection_f1: psds_eval's compute_macro_f_score gives NaN for a class with TP = 0 and "
+                       "drops it with nanmean (DESED_task#80); avbench gives 0 and keeps it, so the two agree only "
+                       "when every class has a true positive",
+    ),
+    "sed_scores_eval": Profile(
+        tool="sed_scores_eval 0.0.4 (PyPI; fgnt/sed_scores_eval)",
+        params={"psds*": {"time_decimals": 6}},
+        reproduces="exact PSDS from score tables (every threshold, 6-decimal rounding) bit for bit on the frozen "
+                   "and generated cases; F1 at a fixed threshold uses score > t as sed_scores_eval does",
+        not_reproduced="score-table frames that start at or after the clip's duration: sed_scores_eval counts their "
+                       "detections, avbench ignores them (one policy for all SED metrics); sed_scores_eval 0.0.4 "
+                       "refuses a class without reference events, avbench scores it",
+    ),
+}
+"""Every SED profile, by ``-o profile=`` name."""
+
+
+def _matches(key: str, metric_id: str) -> bool:
+    return metric_id.startswith(key[:-1]) if key.endswith("*") else metric_id == key
+
+
+def profile_params(name: str, metric_id: str, accepted: Iterable[str]) -> dict[str, Any]:
+    """The parameters profile ``name`` sets for ``metric_id`` (only those the metric accepts).
+
+    Raises:
+        InputError: an unknown profile name (lists the known ones).
+    """
+    if name not in PROFILES:
+        raise InputError(f"-o profile={name}: unknown SED profile; known: {', '.join(PROFILES)}")
+    acc = set(accepted)
+    out: dict[str, Any] = {}
+    for key, params in PROFILES[name].params.items():
+        if _matches(key, metric_id):
+            out.update({k: v for k, v in params.items() if k in acc})
+    return out
+
+
+def reference_profile_of(metric_id: str, prediction_kind: str = "events") -> str | None:
+    """The tool profile whose number a metric is usually compared with (``None``: no reference tool).
+
+    PSDS from score tables is compared with sed_scores_eval, from detections with psds_eval.
+    """
+    if metric_id.startswith(("event_f1", "segment_f1")) and not metric_id.endswith("best"):
+        return "sed_eval"
+    if metric_id.startswith("psds"):
+        return "sed_scores_eval" if prediction_kind == "scores" else "psds_eval"
+    if metric_id.startswith("intersection_f1"):
+        return "psds_eval"
+    return None
+
+
+def profiles_for(metric_id: str) -> dict[str, str]:
+    """``{profile: what it reproduces for metric_id}``: the data ``avbench info METRIC`` lists."""
+    out = {"avbench": PROFILES["avbench"].reproduces}
+    for name, prof in PROFILES.items():
+        if name != "avbench" and any(_matches(k, metric_id) for k in prof.params):
+            text = f"{prof.tool}: {prof.reproduces}"
+            if prof.not_reproduced:
+                text += f". Not reproduced: {prof.not_reproduced}"
+            out[name] = text
+    return out

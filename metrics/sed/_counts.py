@@ -84,10 +84,25 @@ def _div(num: np.ndarray, den: np.ndarray) -> np.ndarray:
     return np.divide(num, den, out=np.zeros_like(num), where=den > 0)
 
 
-def prf(tp: Any, n_ref: Any, n_sys: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """F1, precision, recall (0 where undefined) and a bool mask of classes with an undefined part."""
+F_FORMULAS = ("counts", "sed_eval")
+
+
+def prf(tp: Any, n_ref: Any, n_sys: Any, f_formula: str = "counts"
+        ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """F1, precision, recall (0 where undefined) and a bool mask of classes with an undefined part.
+
+    ``f_formula="counts"``: ``F1 = 2 TP / (Nref + Nsys)``; ``"sed_eval"``: ``F1 = 2 P R / (P + R)`` in
+    sed_eval's order of float operations (equal in exact arithmetic, can differ in the last bit).
+    """
     tp, n_ref, n_sys = (np.atleast_1d(np.asarray(x, dtype=np.float64)) for x in (tp, n_ref, n_sys))
-    return _div(2 * tp, n_ref + n_sys), _div(tp, n_sys), _div(tp, n_ref), (n_ref == 0) | (n_sys == 0)
+    p, r = _div(tp, n_sys), _div(tp, n_ref)
+    if f_formula == "sed_eval":
+        f = _div(2.0 * p * r, p + r)
+    elif f_formula == "counts":
+        f = _div(2 * tp, n_ref + n_sys)
+    else:
+        raise InputError(f"f_formula must be one of {', '.join(F_FORMULAS)}, got {f_formula!r}")
+    return f, p, r, (n_ref == 0) | (n_sys == 0)
 
 
 def rates(n_ref: Any, *counts: Any) -> list[np.ndarray]:
@@ -105,16 +120,17 @@ def counts_to_result(
     flags: Sequence[str] = (),
     unit: str = "events",
     extra: Mapping[str, Any] | None = None,
+    f_formula: str = "counts",
 ) -> MetricResult:
     """Derive overall (micro), macro and class-wise values from ``counts`` (module policies)."""
     c = counts
     fn = c.n_ref - c.tp
     fp = c.n_sys - c.tp
-    f1, p, r, undefined = prf(c.tp, c.n_ref, c.n_sys)
+    f1, p, r, undefined = prf(c.tp, c.n_ref, c.n_sys, f_formula)
     er_d, er_i = rates(c.n_ref, fn, fp)
     cw_er = er_d + er_i
     tp_all, ref_all, sys_all = int(c.tp.sum()), int(c.n_ref.sum()), int(c.n_sys.sum())
-    of1, op, orr, _ = prf(tp_all, ref_all, sys_all)
+    of1, op, orr, _ = prf(tp_all, ref_all, sys_all, f_formula)
     s_r, d_r, i_r = rates(ref_all, c.subs, c.dels, c.ins)
     overall: dict[str, float] = {
         "f1": float(of1[0]),

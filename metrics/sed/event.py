@@ -103,6 +103,7 @@ def event_based(
     strict: bool = False,
     merge_reference: bool = True,
     allow_missing: bool = False,
+    f_formula: str = "counts",
     metric_id: str = "event_based",
 ) -> MetricResult:
     """Event-based P / R / F1 / ER (micro and macro) and class-wise values.
@@ -122,6 +123,8 @@ def event_based(
         strict: refuse overlapping / touching same-class reference events.
         merge_reference: merge them (default) or keep them as given (sed_eval).
         allow_missing: score reference clips absent from the predictions as empty.
+        f_formula: ``"counts"`` (``F1 = 2 TP / (Nref + Nsys)``) or ``"sed_eval"`` (``2 P R / (P + R)`` in
+            sed_eval's float order; the sed_eval profile sets it so values equal sed_eval's to the bit).
         metric_id: id written into the result.
 
     Returns:
@@ -153,7 +156,10 @@ def event_based(
     }
     if isinstance(predictions, SedPredictions) and predictions.kind != "events":
         params["threshold"] = float(threshold)
-    return counts_to_result(counts, metric_id=metric_id, version=VERSION, params=params, flags=prep.flags)
+    if f_formula != "counts":
+        params["f_formula"] = f_formula
+    return counts_to_result(counts, metric_id=metric_id, version=VERSION, params=params, flags=prep.flags,
+                            f_formula=f_formula)
 
 
 def _config(metric_id: str, params: dict, description: str, primary: str) -> MetricConfig:

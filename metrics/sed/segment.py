@@ -114,6 +114,7 @@ def segment_based(
     strict: bool = False,
     merge_reference: bool = True,
     allow_missing: bool = False,
+    f_formula: str = "counts",
     metric_id: str = "segment_based",
 ) -> MetricResult:
     """Segment-based P / R / F1 / ER (micro and macro) and class-wise values.
@@ -130,6 +131,8 @@ def segment_based(
         strict: refuse overlapping / touching same-class reference events instead of merging.
         merge_reference: merge them (no effect on segment values; kept for the shared policy).
         allow_missing: score reference clips absent from the predictions as empty.
+        f_formula: ``"counts"`` (``F1 = 2 TP / (Nref + Nsys)``) or ``"sed_eval"`` (``2 P R / (P + R)`` in
+            sed_eval's float order; the sed_eval profile sets it so values equal sed_eval's to the bit).
         metric_id: id written into the result.
 
     Returns:
@@ -158,7 +161,10 @@ def segment_based(
     params = {"time_resolution": float(time_resolution), "time_decimals": time_decimals}
     if isinstance(predictions, SedPredictions) and predictions.kind != "events":
         params["threshold"] = float(threshold)
-    return counts_to_result(counts, metric_id=metric_id, version=VERSION, params=params, flags=flags, unit="segments")
+    if f_formula != "counts":
+        params["f_formula"] = f_formula
+    return counts_to_result(counts, metric_id=metric_id, version=VERSION, params=params, flags=flags, unit="segments",
+                            f_formula=f_formula)
 
 
 def _config(metric_id: str, resolution: float, description: str) -> MetricConfig:

@@ -163,8 +163,8 @@ def read_operating_point_columns(path: str | Path, *, labels: Iterable[str] | No
         path: a directory of ``*_<threshold>.tsv`` files, or a ``threshold<TAB>path`` list.
         labels: the allowed class names (then ``cls`` indexes them); a label outside them is an
             error naming file and line.
-        stats: when given, dropped zero-length detections are counted in it (``zero_length``,
-            ``zero_length_example``) instead of a warning, as in
+        stats: when given, dropped zero-length detections are also counted in it (``zero_length``,
+            ``zero_length_example``), as in
             :func:`~avbench.metrics.sed.io.read_events_tsv`.
 
     Raises:
@@ -175,9 +175,9 @@ def read_operating_point_columns(path: str | Path, *, labels: Iterable[str] | No
     for o, (_, f) in enumerate(entries):
         reader.dropped = 0
         reader.add(o, f)
-        if reader.dropped and stats is not None:
-            stats["zero_length"] = stats.get("zero_length", 0) + reader.dropped
-            stats.setdefault("zero_length_example", str(f))
-        elif reader.dropped:
+        if reader.dropped:
+            if stats is not None:
+                stats["zero_length"] = stats.get("zero_length", 0) + reader.dropped
+                stats.setdefault("zero_length_example", str(f))
             warnings.warn(f"{f}: dropped {reader.dropped} zero-length event(s) (onset == offset)", stacklevel=2)
     return reader.columns(tuple(th for th, _ in entries))

@@ -197,9 +197,9 @@ def read_events_tsv(
     Args:
         path: the TSV (see the module docstring for the accepted layouts).
         labels: the allowed class names; a label outside them is an error naming the line.
-        stats: when given, zero-length events (``onset == offset``, dropped) are counted here
+        stats: when given, zero-length events (``onset == offset``, dropped) are also counted here
             (``stats["zero_length"]``, ``stats["zero_length_example"]`` = ``"file, line N"``) for
-            the caller's report flags instead of a warning.
+            the caller's report flags (the warning, a report note, is issued either way).
 
     Returns:
         ``{clip id as written: events}``; clips declared by a row holding only the file name (the
@@ -270,9 +270,9 @@ def read_events_tsv(
         except InputError as exc:
             raise InputError(f"{p}, line {line}: {exc}") from None
         out.setdefault(clip, []).append(ev)
-    if dropped and stats is not None:
-        stats["zero_length"] = stats.get("zero_length", 0) + dropped
-    elif dropped:
+    if dropped:
+        if stats is not None:
+            stats["zero_length"] = stats.get("zero_length", 0) + dropped
         warnings.warn(f"{p}: dropped {dropped} zero-length event(s) (onset == offset)", stacklevel=2)
     return out
 

@@ -360,10 +360,11 @@ def _beside_reference(res, cfg, ref, sp, dur, labels, explicit: Mapping[str, Any
     changed = ", ".join(f"{k}={v!r}" for k, v in alt_params.items() if k not in explicit)
     flag = (f"differs from profile {name} ({PROFILES[name].tool}; {changed}): {key} {diff[key][0]:.6g} here, "
             f"{diff[key][1]:.6g} with {name}, {len(diff)} value(s) differ"
-            + (f"; deviations that fired: {'; '.join(fired)}" if fired else
+            + (f"; {len(fired)} deviation(s) fired, each flagged with its count (extra.reference_profile.deviations)"
+               if fired else
                "; the deviation is in the comparisons (rounding of times to 1 us before collar / criterion tests)"))
     extra = {**res.extra, "reference_profile": {"profile": name, "tool": PROFILES[name].tool, "params": alt_params,
-                                                "overall": dict(alt.overall)}}
+                                                "overall": dict(alt.overall), "deviations": fired}}
     return dataclasses.replace(res, flags=tuple(res.flags) + (flag,), extra=extra)
 
 

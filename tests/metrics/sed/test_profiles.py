@@ -51,7 +51,8 @@ def test_default_shows_the_tool_value_and_the_deviations_that_fired(tmp_path: Pa
     assert beside["profile"] == "sed_eval" and beside["overall"]["f1"] == pytest.approx(SED_EVAL["f1"], abs=1e-15)
     flag = next(f for f in r.flags if f.startswith("differs from profile sed_eval"))
     assert "f1_macro 1 here, 0.25 with sed_eval" in flag  # the primary value: mean of cat 0 and dog 0.5
-    assert "deviations that fired: reference: merged 1 overlapping or touching same-class event pair(s)" in flag
+    assert "1 deviation(s) fired, each flagged with its count" in flag
+    assert beside["deviations"] == ["reference: merged 1 overlapping or touching same-class event pair(s)"]
 
 
 def test_explicit_options_win_over_the_profile(tmp_path: Path) -> None:

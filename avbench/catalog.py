@@ -39,7 +39,7 @@ from typing import Any
 __all__ = ["Catalog", "load", "build", "fingerprint", "SHIPPED"]
 
 SHIPPED = Path(__file__).with_name("catalog.json")
-FORMAT = 1
+FORMAT = 2
 _PLUGINS = ("avbench.metrics", "avbench.recipes", "avbench.baselines")
 _CORE = ("model.py", "dataset.py", "results.py", "registry.py", "catalog.py", "baseline.py")
 _SKIP_DIRS = {"__pycache__", "_moved"}
@@ -114,8 +114,15 @@ def build() -> dict[str, Any]:
         name: {"name": name, "tasks": list(getattr(b, "tasks", ())), "description": getattr(b, "description", "")}
         for name, b in sorted(registry.baselines().items())
     }
+    from avbench.cli.catalog import info_data
+
+    absent = Path("/nonexistent/avbench-catalog")  # ``info`` as it reads with nothing on disk
+    info = {}
+    for name in [*datasets, *tasks, *metrics]:
+        kind, rec = info_data(name, absent)
+        info[name] = {"kind": kind, "info": json.loads(json.dumps(rec, default=str))}
     return {"format": FORMAT, "avbench_version": __version__, "fingerprint": fingerprint(),
-            "datasets": datasets, "tasks": tasks, "metrics": metrics, "baselines": baselines}
+            "datasets": datasets, "tasks": tasks, "metrics": metrics, "baselines": baselines, "info": info}
 
 
 @dataclass(frozen=True)
@@ -129,6 +136,7 @@ class Catalog:
         tasks: ``{id: avbench.model.Task}`` (the same records the recipes define).
         metrics: ``{id: {version, family, input, params, description, primary, doc}}``.
         baselines: ``{name: {tasks, description}}``.
+        info: ``{name: {"kind", "info"}}``, what ``avbench info NAME`` shows with nothing on disk.
         fingerprint: what the records were built from (:func:`fingerprint`).
         source: ``"shipped"``, ``"cache"`` or ``"discovery"``.
     """
@@ -139,6 +147,7 @@ class Catalog:
     baselines: dict[str, dict[str, Any]]
     fingerprint: str
     source: str
+    info: dict[str, dict[str, Any]]
 
     @classmethod
     def from_data(cls, data: dict[str, Any], source: str) -> Catalog:
@@ -150,7 +159,8 @@ class Catalog:
                       segment_length=t["segment_length"], n_segments=t["n_segments"], description=t["description"])
             for tid, t in data["tasks"].items()
         }
-        return cls(data["datasets"], tasks, data["metrics"], data["baselines"], data["fingerprint"], source)
+        return cls(data["datasets"], tasks, data["metrics"], data["baselines"], data["fingerprint"], source,
+                   data.get("info", {}))
 
 
 def _cache_path(fp: str) -> Path:

@@ -74,3 +74,20 @@ def test_shipped_catalogue_is_current() -> None:
         "avbench/catalog.json is stale: run `python -m avbench.catalog --write` and commit it")
     fresh = catalog.build()
     assert data == json.loads(json.dumps(fresh)), "avbench/catalog.json differs from discovery: regenerate it"
+
+
+@pytest.mark.parametrize("name", ["ave", "synth", "synth-sed", "psds1", "seld-dcase2024", "accuracy"])
+def test_info_from_the_catalogue_equals_the_live_answer(name: str, tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    from avbench.cli import catalog as cli_catalog
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    data_dir = tmp_path / "data"  # nothing on disk: the catalogue answers for datasets too
+    cached = cli_catalog._cached_info(name, data_dir)
+    assert cached is not None
+    live = cli_catalog.info_data(name, data_dir)
+    assert cached[0] == live[0]
+    assert cached[1] == json.loads(json.dumps(live[1], default=str))
+    (data_dir / name).mkdir(parents=True)
+    if live[0] == "dataset":  # something on disk: the recipe is asked
+        assert cli_catalog._cached_info(name, data_dir) is None

@@ -167,6 +167,7 @@ def test_any_warning_is_one_plain_note_line(monkeypatch: pytest.MonkeyPatch, cap
         return {"name": name}
 
     monkeypatch.setattr(catalog, "dataset_info", warns)
+    monkeypatch.setattr(catalog, "_cached_info", lambda name, data_dir: None)  # the live path, which warns
     code, out, err = run(["info", "synth", "--json"], capsys)
     assert code == 0 and json.loads(out) == {"name": "synth"}
     assert err == "note: the index of 'x' is older than the recipe; run `avbench download x --parts meta`\n"

@@ -200,19 +200,19 @@ def _render_mapping(info: dict[str, Any]) -> None:
     wide_console().print(table)
 
 
-@click.command("info")
-@click.argument("name")
-@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), help="avbench data directory.")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-def info_cmd(name: str, data_dir: Path | None, as_json: bool) -> None:
-    """Describe a dataset (classes, splits with clip counts, tasks with their primary metric,
-    license, citation, what is on disk per part), a task or a metric."""
+def info_data(name: str, data_dir: Path | None = None) -> tuple[str, dict[str, Any]]:
+    """``(kind, info)`` of what ``avbench info NAME`` shows, by live discovery; kind is
+    ``"dataset"``, ``"task"`` or ``"metric"``.
+
+    Raises:
+        InputError: no dataset, task or metric has that name (with the closest one).
+    """
     if name in registry.datasets():
-        info = dataset_info(name, data_dir)
-    elif name in registry.tasks():
+        return "dataset", dataset_info(name, data_dir)
+    if name in registry.tasks():
         t = registry.task(name)
         first = registry.metric(t.metrics[0].id)
-        info = {
+        return "task", {
             "task": t.id,
             "dataset": t.dataset,
             "kind": t.kind.value,
@@ -222,7 +222,7 @@ def info_cmd(name: str, data_dir: Path | None, as_json: bool) -> None:
             "metrics": [{"id": m.id, "params": dict(m.params)} for m in t.metrics],
             "description": t.description,
         }
-    elif name in registry.metrics():
+    if name in registry.metrics():
         m = registry.metric(name)
         info = {"metric": m.id, "version": m.version, "family": m.family, "input": m.input,
                 "primary": m.primary, "params": dict(m.params), "description": m.description,
@@ -232,13 +232,42 @@ def info_cmd(name: str, data_dir: Path | None, as_json: bool) -> None:
 
             mod = importlib.import_module({"sed": "avbench.metrics.sed.profiles", "seld": "avbench.metrics.seld.files"}[m.family])
             info["profiles"] = mod.profiles_for(m.id)
-    else:
-        known = [*registry.datasets(), *registry.tasks(), *registry.metrics()]
-        raise InputError(f"no dataset, task or metric is named {name!r}{did_you_mean(name, known)}; "
-                         "`avbench list` shows them all")
+        return "metric", info
+    known = [*registry.datasets(), *registry.tasks(), *registry.metrics()]
+    raise InputError(f"no dataset, task or metric is named {name!r}{did_you_mean(name, known)}; "
+                     "`avbench list` shows them all")
+
+
+def _cached_info(name: str, data_dir: Path | None) -> tuple[str, dict[str, Any]] | None:
+    """The catalogue's record of ``info NAME`` (built with nothing on disk), when it applies: always
+    for tasks and metrics, for a dataset only while its directory does not exist."""
+    import copy
+
+    from avbench import catalog
+
+    rec = catalog.load().info.get(name)
+    if rec is None:
+        return None
+    kind, info = rec["kind"], copy.deepcopy(rec["info"])
+    if kind == "dataset":
+        root = dataset_dir(name, data_dir)
+        if root.exists():
+            return None  # what is on disk: ask the recipe
+        info["root"] = str(root)
+    return kind, info
+
+
+@click.command("info")
+@click.argument("name")
+@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), help="avbench data directory.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def info_cmd(name: str, data_dir: Path | None, as_json: bool) -> None:
+    """Describe a dataset (classes, splits with clip counts, tasks with their primary metric,
+    license, citation, what is on disk per part), a task or a metric."""
+    kind, info = _cached_info(name, data_dir) or info_data(name, data_dir)
     if as_json:
         click.echo(json.dumps(info, indent=2, default=str))
-    elif "name" in info and name in registry.datasets():
+    elif kind == "dataset":
         _render_dataset(info)
     else:
         _render_mapping(info)

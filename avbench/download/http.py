@@ -291,9 +291,9 @@ def _reader(resp: http.client.HTTPResponse) -> Callable[[memoryview], int]:
     ``readinto1``; otherwise it falls back to the response's own ``readinto``.
     """
     fp = getattr(resp, "fp", None)
-    left = resp.length
-    if resp.chunked or left is None or not hasattr(fp, "readinto1"):
-        return resp.readinto
+    left = getattr(resp, "length", None)  # a file:// response (a local mirror) has no length or chunking
+    if getattr(resp, "chunked", False) or left is None or not hasattr(fp, "readinto1"):
+        return resp.readinto if hasattr(resp, "readinto") else fp.readinto
 
     def readinto(view: memoryview) -> int:
         nonlocal left

@@ -20,6 +20,7 @@ Example:
 from __future__ import annotations
 
 import urllib.parse
+from pathlib import Path
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -55,7 +56,10 @@ class Remote:
 def mirror_remote(source: Source, base: str) -> Remote:
     """The mirror copy of ``source`` under ``base``."""
     if not base.startswith(("http://", "https://", "file://")):
-        raise DownloadError(f"--mirror must be an http(s) URL, got {base!r}")
+        local = Path(base).expanduser()
+        if not local.is_dir():
+            raise DownloadError(f"--mirror must be an http(s) URL, a file:// URL or a local directory, got {base!r}")
+        base = local.resolve().as_uri()  # a local directory: the same verified copy, from disk
     path = urllib.parse.quote(source.mirror_path, safe="/")
     return Remote(url=base.rstrip("/") + "/" + path, version=f"mirror:{base}")
 

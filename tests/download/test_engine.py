@@ -253,3 +253,23 @@ def test_multivolume_archive_through_the_engine(loopback, tmp_path):
     n = len(_file_gets(loopback))
     assert fetch_resources(res, root, quiet=True).fetched == [] and len(_file_gets(loopback)) == n
     assert verify_resources(res, root).ok
+
+
+@pytest.mark.parametrize("form", ["directory", "file-url"])
+def test_mirror_from_a_local_directory(tmp_path, form):
+    # a copy of the hosts' files on disk (a lab's NFS share): same layout as an http mirror, same checks
+    data = b"local mirror copy\n" * 40
+    mirror = tmp_path / "share"
+    (mirror / "zenodo" / "77").mkdir(parents=True)
+    (mirror / "zenodo" / "77" / "meta.zip").write_bytes(data)
+    base = str(mirror) if form == "directory" else mirror.as_uri()
+    out = tmp_path / "out"
+    res = [Resource("meta.zip", ZenodoSource(77, "meta.zip"), size=len(data), md5=hashlib.md5(data).hexdigest())]
+    fetch_resources(res, out, quiet=True, mirror=base)
+    assert (out / "meta.zip").read_bytes() == data
+    bad = [Resource("meta2.zip", ZenodoSource(77, "meta.zip"), size=len(data), md5="0" * 32)]
+    with pytest.raises(DownloadError, match="md5 expected 0{32}"):
+        fetch_resources(bad, out, quiet=True, mirror=base)
+    assert not (out / "meta2.zip").exists()
+    with pytest.raises(DownloadError, match="a local directory"):
+        fetch_resources(res, tmp_path / "out2", quiet=True, mirror=str(tmp_path / "no-such-share"))

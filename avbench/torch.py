@@ -72,10 +72,11 @@ class ClipDataset:
     """
 
     def __init__(self, name: str, root: Path, clips: Sequence[Any], *, audio: str | None, video: str | None,
-                 channels: str, n_segments: int | None, cache: bool, features: Any = None) -> None:
+                 channels: str, n_segments: int | None, cache: bool, features: Any = None,
+                 stride: tuple[int, int] = (1, 1)) -> None:
         self.name, self.root, self.clips = name, Path(root), list(clips)
         self.audio_kind, self.video_kind, self.channels = audio, video, channels
-        self.n_segments, self.cache = n_segments, cache
+        self.n_segments, self.cache, self.stride = n_segments, cache, stride
         self._features = features
         self._memo: dict[int, dict[str, Any]] = {}
         self.clip_ids = [c.id for c in self.clips]
@@ -103,9 +104,10 @@ class ClipDataset:
             x = x.mean(axis=0, keepdims=True)
         if self.audio_kind == "waveform":
             return np.ascontiguousarray(x)
+        sf_, sb = self.stride
         if self.audio_kind == "logmel":
-            return logmel(x, fs=fs).astype(np.float32)
-        return spectrogram(x, fs=fs)
+            return np.ascontiguousarray(logmel(x, fs=fs).astype(np.float32)[:, ::sf_, ::sb])
+        return np.ascontiguousarray(spectrogram(x, fs=fs)[:, ::sf_, ::sb])
 
     def _read_video(self, i: int) -> np.ndarray | None:
         clip = self.clips[i]
@@ -167,7 +169,7 @@ class ClipDataset:
 def dataset(
     name: str, split: str, *, data_dir: str | Path | None = None, root: str | Path | None = None,
     audio: str | None = "waveform", video: str | None = "frames", channels: str = "all",
-    n_segments: int | None = None, cache: bool = False,
+    n_segments: int | None = None, cache: bool = False, stride: Sequence[int] = (1, 1),
 ) -> ClipDataset:
     """The clips of ``split`` of dataset ``name`` as tensors with availability masks (module docstring).
 
@@ -181,6 +183,9 @@ def dataset(
             else the mean of the channels).
         n_segments: segments of ``video_mask`` (default: the clip's own segmentation, else 1 per s).
         cache: keep computed items in memory.
+        stride: keep every ``stride[0]``-th frame and ``stride[1]``-th bin of ``"logmel"`` and
+            ``"spectrogram"`` audio (before caching: a model that subsamples its input anyway
+            then copies only what it uses).
 
     Raises:
         InputError: an unknown dataset, split or representation.
@@ -210,8 +215,11 @@ def dataset(
         clips = [by_id[cid] for cid in features.ids]
     else:
         clips = list(recipe.load(base, split=split).values())
+    st = tuple(int(x) for x in stride)
+    if len(st) != 2 or min(st) < 1:
+        raise InputError(f"avbench.torch.dataset: stride must be two positive integers (frames, bins), got {stride!r}")
     return ClipDataset(name, base, clips, audio=audio, video=video, channels=channels, n_segments=n_segments,
-                       cache=cache, features=features)
+                       cache=cache, features=features, stride=(st[0], st[1]))
 
 
 def _pad_stack(torch: Any, values: Sequence[Any], axis: int) -> tuple[Any, Any]:

@@ -52,7 +52,7 @@ class TrainConfig:
     Args:
         epochs, batch_size, lr, weight_decay: the optimiser (Adam) and schedule.
         patience: stop after this many epochs without a better validation value (``None``: never).
-        audio, video, channels: input representations (:func:`avbench.torch.dataset`).
+        audio, video, channels, stride: input representations (:func:`avbench.torch.dataset`).
         supervision: ``strong`` or ``weak`` (segment tasks: train on the clip's classes only).
         doa_weight: weight of the direction loss of dict-output localization models.
         select: ``metric_id`` or ``metric_id.key`` for model selection on the validation split.
@@ -74,6 +74,7 @@ class TrainConfig:
     audio: str | None = "logmel"
     video: str | None = None
     channels: str = "mono"
+    stride: list[int] = field(default_factory=lambda: [1, 1])
     supervision: str = "strong"
     doa_weight: float = 50.0
     select: str | None = None
@@ -186,7 +187,8 @@ def _spec_and_data(task: Task, cfg: TrainConfig, root: Path, split: str, hear: A
 
     audio = "waveform" if hear is not None else cfg.audio
     ds = dataset(task.dataset, split, root=root, audio=audio, video=None if hear is not None else cfg.video,
-                 channels="mono" if hear is not None else cfg.channels, n_segments=task.n_segments, cache=cfg.cache)
+                 channels="mono" if hear is not None else cfg.channels, n_segments=task.n_segments, cache=cfg.cache,
+                 stride=(1, 1) if hear is not None else tuple(cfg.stride))
     if len(ds) == 0:
         raise InputError(f"{task.dataset}: split {split!r} under {root} has no clips")
     if hear is not None:

@@ -111,3 +111,12 @@ def test_ave_released_features_feed_the_ave_baselines(tmp_path: Path) -> None:
         out = model(batch)
         assert tuple(out.shape) == (len(data), 10, len(task.labels) + 1)
         _loss(torch, task, cfg, out, data.clips).backward()
+
+
+def test_stride_subsamples_frames_and_bins_before_caching(synth_small: Path) -> None:
+    full = dataset("synth", "test", root=synth_small, audio="spectrogram", video=None)[0]["audio"]
+    ds = dataset("synth", "test", root=synth_small, audio="spectrogram", video=None, stride=(5, 4), cache=True)
+    assert torch.equal(ds[0]["audio"], full[:, ::5, ::4])
+    assert ds.arrays(0)["audio"].shape == (14, 100, 81)
+    with pytest.raises(InputError, match="stride must be two positive integers"):
+        dataset("synth", "test", root=synth_small, stride=(0, 1))

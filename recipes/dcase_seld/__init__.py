@@ -232,6 +232,14 @@ class SeldRecipe(Recipe):
         overlap = tuple((a, b) for a in rules if rules[a].get("setup") for b in rules if not rules[b].get("setup"))
         return SplitManifest(self.name, self.version, self._membership(self.scan(Path(root))), allow_overlap=overlap)
 
+    def split_sizes(self, root: Path | None = None) -> dict[str, int] | None:
+        """Recordings per split: counted under ``root`` when the release is there, else the
+        released counts in the packaged index (``counts``: the DCASE task pages' figures)."""
+        if root is not None and self.is_prepared(Path(root)):
+            return super().split_sizes(root)
+        counts = self.idx.get("counts")
+        return {k: int(counts[k]) for k in self.idx["splits"] if k in counts} if counts else None
+
     def load(self, root: Path, *, split: str | None = None) -> dict[str, Clip]:
         """The clips of ``split`` (every clip found when ``None``) in split order.
 

@@ -133,6 +133,19 @@ def load(
         >>> len(clip.segment_labels), clip.duration
         (10, 10.0)
     """
+    rec, root = resolve(name, split, data_dir=data_dir)
+    return rec.load(root, split=split)
+
+
+def resolve(
+    name: str, split: str | None = None, *, data_dir: str | os.PathLike[str] | None = None
+) -> tuple[Recipe, Path]:
+    """The recipe and on-disk root of ``name``, with ``split`` checked, before any clip is read.
+
+    Raises:
+        InputError: unknown dataset or split; DataNotFoundError: nothing on disk.
+    """
+    from avbench.errors import did_you_mean
     from avbench.paths import dataset_dir
 
     rec = recipe(name)
@@ -141,12 +154,9 @@ def load(
     if split is not None:
         known = rec.splits(root).splits
         if split not in known:
-            import difflib
-
-            close = difflib.get_close_matches(split, list(known), n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
-            raise InputError(f"dataset {name!r} has no split {split!r}{hint}; its splits: {', '.join(known)}")
-    return rec.load(root, split=split)
+            raise InputError(f"dataset {name!r} has no split {split!r}{did_you_mean(split, list(known))}; "
+                             f"its splits: {', '.join(known)}")
+    return rec, root
 
 
 def evaluate(

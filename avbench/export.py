@@ -23,7 +23,11 @@ Example:
     >>> import tempfile, pathlib, avbench
     >>> root = pathlib.Path(tempfile.mkdtemp())
     >>> avbench.recipe("ave").make_toy(root / "ave")
-    >>> out = export_hf("ave", "test", root / "hf", data_dir=root)  # doctest: +SKIP
+    >>> out = export_hf("ave", "test", root / "hf", data_dir=root)
+    >>> import datasets
+    >>> d = datasets.load_from_disk(str(out))
+    >>> d.num_rows, d[0]["segment_labels"], d[0]["has_video"], d[0]["audio"]["path"]
+    (2, [28, 28, 2, 2, 2, 28, 28, 28, 28, 28], True, 'toyAAAAAAA3.mp4')
 """
 
 from __future__ import annotations
@@ -154,10 +158,13 @@ def export_hf(
         InputError: ``out_dir`` exists and is not empty; unknown dataset or split.
         MissingExtraError: ``datasets`` is not installed (extra ``[hf]``).
     """
-    ds = require("datasets", "hf")
+    from avbench.api import resolve
+
+    resolve(name, split, data_dir=data_dir)  # a wrong name or split is said first, whatever is installed
     out = Path(out_dir)
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise InputError(f"{out}: exists and is not an empty directory; choose a new directory for the export")
+    ds = require("datasets", "hf")
     cols, classes = rows(name, split, data_dir=data_dir)
     features = _features(ds, classes)
     # the Arrow table is built directly: the columns already hold what the features store (audio

@@ -57,7 +57,7 @@ def _family_page(family: str, configs: list[Any], modules: list[str]) -> str:
     return "\n".join(lines)
 
 
-_MAPPED = {"metrics": "metrics", "recipes": "recipes", "baselines": "baselines"}
+_MAPPED = ("metrics", "recipes", "baselines")  # top-level folders installed as avbench.<name>
 
 
 def _installed_layout(repo: Path) -> Path:
@@ -70,8 +70,8 @@ def _installed_layout(repo: Path) -> Path:
     for entry in (repo / "avbench").iterdir():
         if entry.name != "__pycache__":
             os.symlink(entry, pkg / entry.name)
-    for name, folder in _MAPPED.items():
-        os.symlink(repo / folder, pkg / name)
+    for name in _MAPPED:
+        os.symlink(repo / name, pkg / name)
     return tmp
 
 

@@ -79,3 +79,18 @@ def test_push_to_hub_is_called_with_the_repository_and_token(synth_root: Path, t
 
     export_hf("synth", "test", tmp_path / "hf", data_dir=synth_root, push_to_hub="me/synth", token="t0k")
     assert calls == [("me/synth", {"token": "t0k", "split": "test"}, len(avbench.load("synth", "test", data_dir=synth_root)))]
+
+
+def test_a_wrong_split_is_said_before_a_missing_extra(synth_root: Path, tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    from avbench import export
+    from avbench.errors import InputError, MissingExtraError
+
+    def missing(module: str, extra: str):  # noqa: ANN202 - what a machine without [hf] answers
+        raise MissingExtraError(f"needs {module} [{extra}]")
+
+    monkeypatch.setattr(export, "require", missing)
+    with pytest.raises(InputError, match="has no split 'tset'"):
+        export.export_hf("synth", "tset", tmp_path / "x", data_dir=synth_root)
+    with pytest.raises(MissingExtraError):
+        export.export_hf("synth", "test", tmp_path / "x", data_dir=synth_root)

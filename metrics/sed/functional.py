@@ -19,8 +19,8 @@ Accepted inputs (clip ids are matched exactly, else by stem: ``a.wav`` ~ ``a``):
   in seconds and ``values`` ``[T, C]`` in the order of ``labels``, ``{clip: ScoreTable}``, or the path
   of a score-table directory / file.
 - ``detections`` (F1 and error-rate metrics; also accepted by ``psds`` as one operating point): the
-  same forms as ``ground_truth``, or scores (binarised with ``score > threshold``... see the
-  metric's own ``threshold`` rule in :mod:`avbench.metrics.sed.io`).
+  same forms as ``ground_truth``, or scores (binarised at the metric's ``threshold`` with
+  ``score > threshold``, the one rule of every SED metric; :mod:`avbench.metrics.sed.io`).
 - ``durations``: ``{clip: seconds}``, a DataFrame with ``filename duration``, or the path of a
   durations TSV; clips listed only here are evaluated as clips without events.
 
@@ -255,10 +255,6 @@ class RegisteredFunction:
         return f"<avbench SED metric {self.metric_id}{self.__signature__}>"
 
 
-def _functional(metric_id: str, first: str, doc: str) -> RegisteredFunction:
-    return RegisteredFunction(metric_id, first, doc)
-
-
 _COMMON = """
     Args:
         {first}: {what} (module docstring for the forms).
@@ -277,7 +273,7 @@ _COMMON = """
         InputError: malformed inputs, unknown clips or labels, clips without prediction.
 """
 
-psds = _functional("psds1", "scores", """PSDS with the DCASE scenario-1 parameters by default (registered ``psds1``).
+psds = RegisteredFunction("psds1", "scores", """PSDS with the DCASE scenario-1 parameters by default (registered ``psds1``).
 
     ``PSDS = (1 / max_efpr) * integral_0^max_efpr eTPR d(eFPR)`` with ``eTPR = max(mean_c TPR_c -
     alpha_st * std_c TPR_c, 0)`` and ``eFPR_c = (FP_c / D + alpha_ct * mean_{k != c} CT_ck / T_k) *
@@ -287,25 +283,25 @@ psds = _functional("psds1", "scores", """PSDS with the DCASE scenario-1 paramete
     :func:`psds2`.
 """ + _COMMON.format(first="scores", what="frame-wise score tables", mid="psds1"))
 
-psds1 = _functional("psds1", "scores", "PSDS scenario 1 (registered ``psds1``): ``dtc = gtc = 0.7, alpha_st = 1, max_efpr = 100``.\n"
+psds1 = RegisteredFunction("psds1", "scores", "PSDS scenario 1 (registered ``psds1``): ``dtc = gtc = 0.7, alpha_st = 1, max_efpr = 100``.\n"
                     + _COMMON.format(first="scores", what="frame-wise score tables", mid="psds1"))
 
-psds2 = _functional("psds2", "scores", "PSDS scenario 2 (registered ``psds2``): ``dtc = gtc = 0.1, cttc = 0.3, alpha_ct = 0.5, "
+psds2 = RegisteredFunction("psds2", "scores", "PSDS scenario 2 (registered ``psds2``): ``dtc = gtc = 0.1, cttc = 0.3, alpha_ct = 0.5, "
                     "alpha_st = 1, max_efpr = 100``.\n" + _COMMON.format(first="scores", what="frame-wise score tables", mid="psds2"))
 
-event_f1 = _functional("event_f1", "detections", """DCASE event-based F1 (registered ``event_f1``): 200 ms onset collar, offset tolerance 20 % of the reference length.
+event_f1 = RegisteredFunction("event_f1", "detections", """DCASE event-based F1 (registered ``event_f1``): 200 ms onset collar, offset tolerance 20 % of the reference length.
 
     ``F1 = 2 TP / (2 TP + FP + FN)``, micro and macro (``f1``, ``f1_macro``), with ``ER = (S + D + I) /
     N`` and class-wise values; optimal one-to-one matching per clip and class.
 """ + _COMMON.format(first="detections", what="detected events, or scores binarised at ``threshold``", mid="event_f1"))
 
-segment_f1 = _functional("segment_f1", "detections", """Segment-based F1 on 1 s segments (registered ``segment_f1``).
+segment_f1 = RegisteredFunction("segment_f1", "detections", """Segment-based F1 on 1 s segments (registered ``segment_f1``).
 
     A class is active in a segment when any event of it overlaps the segment; ``F1 = 2 TP / (2 TP +
     FP + FN)`` over (segment, class) cells, micro and macro, with the segment-based error rate.
 """ + _COMMON.format(first="detections", what="detected events, or scores binarised at ``threshold``", mid="segment_f1"))
 
-intersection_f1 = _functional("intersection_f1", "detections", """Intersection-based F1 (registered ``intersection_f1``, DCASE Task 4 ``dtc = gtc = 0.5``).
+intersection_f1 = RegisteredFunction("intersection_f1", "detections", """Intersection-based F1 (registered ``intersection_f1``, DCASE Task 4 ``dtc = gtc = 0.5``).
 
     A detection is a TP when at least ``dtc`` of it overlaps reference events of its class and a
     reference event is found when at least ``gtc`` of it is covered; ``F1 = 2 TP / (2 TP + FP + FN)``.

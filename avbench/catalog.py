@@ -41,7 +41,7 @@ __all__ = ["Catalog", "load", "build", "fingerprint", "SHIPPED"]
 SHIPPED = Path(__file__).with_name("catalog.json")
 FORMAT = 2
 _PLUGINS = ("avbench.metrics", "avbench.recipes", "avbench.baselines")
-_CORE = ("model.py", "dataset.py", "results.py", "registry.py", "catalog.py", "baseline.py")
+_CORE = ("model.py", "dataset.py", "results.py", "registry.py", "catalog.py", "baseline.py", "info.py")
 _SKIP_DIRS = {"__pycache__", "_moved"}
 
 
@@ -114,7 +114,7 @@ def build() -> dict[str, Any]:
         name: {"name": name, "tasks": list(getattr(b, "tasks", ())), "description": getattr(b, "description", "")}
         for name, b in sorted(registry.baselines().items())
     }
-    from avbench.cli.catalog import info_data
+    from avbench.info import info_data
 
     absent = Path("/nonexistent/avbench-catalog")  # ``info`` as it reads with nothing on disk
     info = {}

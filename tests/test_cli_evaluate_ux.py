@@ -160,13 +160,14 @@ def test_a_warning_is_one_note_line_and_lands_in_the_report(sed_files: Path, cap
 def test_any_warning_is_one_plain_note_line(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     import warnings
 
+    from avbench import info
     from avbench.cli import catalog
 
     def warns(name: str, data_dir: Path | None) -> dict:
         warnings.warn("the index of 'x' is older than the recipe;\nrun `avbench download x --parts meta`", stacklevel=2)
         return {"name": name}
 
-    monkeypatch.setattr(catalog, "dataset_info", warns)
+    monkeypatch.setattr(info, "dataset_info", warns)
     monkeypatch.setattr(catalog, "_cached_info", lambda name, data_dir: None)  # the live path, which warns
     code, out, err = run(["info", "synth", "--json"], capsys)
     assert code == 0 and json.loads(out) == {"name": "synth"}

@@ -11,6 +11,23 @@ SHARED = REPO.parent / "shared"
 REFERENCE = SHARED / "reference"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _own_data_and_cache_dirs(tmp_path_factory: pytest.TempPathFactory):
+    """The suite never reads or writes the user's avbench data or cache directory: a dataset a user
+    generated there (``avbench demo``) must not change what a test sees. Subprocesses inherit it."""
+    import os
+
+    saved = {k: os.environ.get(k) for k in ("AVBENCH_DATA", "XDG_CACHE_HOME")}
+    os.environ["AVBENCH_DATA"] = str(tmp_path_factory.mktemp("avbench-data"))
+    os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("cache"))
+    yield
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+
+
 @pytest.fixture(scope="session")
 def reference_dir() -> Path:
     """``../shared/reference`` (the real metadata files); skips when this checkout has none."""

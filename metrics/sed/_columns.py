@@ -59,6 +59,8 @@ class EventColumns:
         labels: class names; ``cls`` indexes into it.
         clip, cls: int64 ``[N]``.
         onset, offset: float64 ``[N]`` seconds.
+        rank: int64 ``[N]``, each event's position among its clip's events as they were given (input
+            order, which sed_eval's greedy substitution count depends on); ``None`` when unknown.
     """
 
     clips: tuple[str, ...]
@@ -67,6 +69,7 @@ class EventColumns:
     cls: np.ndarray
     onset: np.ndarray
     offset: np.ndarray
+    rank: np.ndarray | None = None
 
     @classmethod
     def from_events(
@@ -95,7 +98,9 @@ class EventColumns:
         o = np.asarray(on, dtype=np.float64)
         f = np.asarray(off, dtype=np.float64)
         order = np.lexsort((k, f, o, c))
-        return cls(tuple(clips), tuple(labels), c[order], k[order], o[order], f[order])
+        start = np.searchsorted(c, c, side="left")  # c is non-decreasing: events were appended clip by clip
+        rank = np.arange(c.size, dtype=np.int64) - start
+        return cls(tuple(clips), tuple(labels), c[order], k[order], o[order], f[order], rank[order])
 
     def bounds(self) -> np.ndarray:
         """int64 ``[n_clips + 1]``: events of clip ``i`` are ``bounds[i]:bounds[i+1]``."""

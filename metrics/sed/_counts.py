@@ -105,9 +105,16 @@ def prf(tp: Any, n_ref: Any, n_sys: Any, f_formula: str = "counts"
     return f, p, r, (n_ref == 0) | (n_sys == 0)
 
 
-def rates(n_ref: Any, *counts: Any) -> list[np.ndarray]:
-    """Each count divided by ``n_ref``, or by 1 where ``n_ref == 0``."""
-    den = np.maximum(np.asarray(n_ref, dtype=np.float64), 1.0)
+def rates(n_ref: Any, *counts: Any, f_formula: str = "counts") -> list[np.ndarray]:
+    """Each count divided by ``n_ref``, or by 1 where ``n_ref == 0``.
+
+    ``f_formula="sed_eval"`` divides by ``n_ref + 2.2e-16`` (sed_eval's ``numpy.spacing(1)`` guard)
+    where ``n_ref > 0``: the same number except in the last bit when ``n_ref == 1``.
+    """
+    n = np.asarray(n_ref, dtype=np.float64)
+    den = np.maximum(n, 1.0)
+    if f_formula == "sed_eval":
+        den = np.where(n > 0, n + np.spacing(1.0), den)
     return [np.asarray(c, dtype=np.float64) / den for c in counts]
 
 
@@ -127,11 +134,11 @@ def counts_to_result(
     fn = c.n_ref - c.tp
     fp = c.n_sys - c.tp
     f1, p, r, undefined = prf(c.tp, c.n_ref, c.n_sys, f_formula)
-    er_d, er_i = rates(c.n_ref, fn, fp)
+    er_d, er_i = rates(c.n_ref, fn, fp, f_formula=f_formula)
     cw_er = er_d + er_i
     tp_all, ref_all, sys_all = int(c.tp.sum()), int(c.n_ref.sum()), int(c.n_sys.sum())
     of1, op, orr, _ = prf(tp_all, ref_all, sys_all, f_formula)
-    s_r, d_r, i_r = rates(ref_all, c.subs, c.dels, c.ins)
+    s_r, d_r, i_r = rates(ref_all, c.subs, c.dels, c.ins, f_formula=f_formula)
     overall: dict[str, float] = {
         "f1": float(of1[0]),
         "precision": float(op[0]),

@@ -26,7 +26,8 @@ Differences from sed_eval 0.2.1, by design: ``time_decimals`` (default 6) rounds
 exactly equal to the collar is a hit on every machine (sed_eval compares raw floats: 1.2 - 1.0 is
 a hit, 2.5 - 2.3 a miss); overlapping / touching same-class reference events are merged
 (``merge_reference=False`` keeps them); zero-length events are dropped when files are read;
-substitutions are the maximum possible (see :mod:`avbench.metrics.sed.matching`).
+substitutions are the maximum possible (see :mod:`avbench.metrics.sed.matching`;
+``substitutions="sed_eval"`` gives sed_eval's greedy count).
 
 Example:
     >>> from avbench.model import Event
@@ -65,6 +66,7 @@ def event_counts(
     evaluate_onset: bool = True,
     evaluate_offset: bool = True,
     time_decimals: int | None = 6,
+    substitutions: str = "maximum",
 ) -> SedCounts:
     """Event-based :class:`SedCounts` of prepared inputs (see :func:`event_based`)."""
     if not (isinstance(collar, (int, float)) and collar >= 0):
@@ -76,7 +78,7 @@ def event_counts(
     ref, est = prep.reference, prep.predicted
     tp, subs = match(
         ref, est, collar=float(collar), rate=float(percentage_of_length), evaluate_onset=evaluate_onset,
-        evaluate_offset=evaluate_offset, time_decimals=time_decimals,
+        evaluate_offset=evaluate_offset, time_decimals=time_decimals, substitutions=substitutions,
     )
     n_cls = len(ref.labels)
     n_ref = np.bincount(ref.cls, minlength=n_cls).astype(np.int64)
@@ -104,6 +106,7 @@ def event_based(
     merge_reference: bool = True,
     allow_missing: bool = False,
     f_formula: str = "counts",
+    substitutions: str = "maximum",
     metric_id: str = "event_based",
 ) -> MetricResult:
     """Event-based P / R / F1 / ER (micro and macro) and class-wise values.
@@ -124,7 +127,11 @@ def event_based(
         merge_reference: merge them (default) or keep them as given (sed_eval).
         allow_missing: score reference clips absent from the predictions as empty.
         f_formula: ``"counts"`` (``F1 = 2 TP / (Nref + Nsys)``) or ``"sed_eval"`` (``2 P R / (P + R)`` in
-            sed_eval's float order; the sed_eval profile sets it so values equal sed_eval's to the bit).
+            sed_eval's float order, and rates divided by ``Nref + 2.2e-16`` where ``Nref > 0``, as sed_eval
+            does; the sed_eval profile sets it so values equal sed_eval's to the bit).
+        substitutions: ``"maximum"`` (default: the most substitutions any maximum-TP matching allows) or
+            ``"sed_eval"`` (sed_eval 0.2.1's count: its own maximum matching, then a greedy pass in input
+            order; :mod:`avbench.metrics.sed.matching`). Only S, D, I and the overall error rates change.
         metric_id: id written into the result.
 
     Returns:
@@ -143,7 +150,7 @@ def event_based(
     )
     counts = event_counts(
         prep, collar=collar, percentage_of_length=percentage_of_length, evaluate_onset=evaluate_onset,
-        evaluate_offset=evaluate_offset, time_decimals=time_decimals,
+        evaluate_offset=evaluate_offset, time_decimals=time_decimals, substitutions=substitutions,
     )
     params = {
         "collar": float(collar),
@@ -158,6 +165,8 @@ def event_based(
         params["threshold"] = float(threshold)
     if f_formula != "counts":
         params["f_formula"] = f_formula
+    if substitutions != "maximum":
+        params["substitutions"] = substitutions
     return counts_to_result(counts, metric_id=metric_id, version=VERSION, params=params, flags=prep.flags,
                             f_formula=f_formula)
 

@@ -10,10 +10,17 @@ A *hit* is a compatible pair of the same class. True positives are a maximum-car
 matching of hits (sed_eval ``event_matching_type='optimal'``); the number is independent of which
 maximum matching is taken, so TP (and P, R, F1) equal sed_eval's. Substitutions are compatible
 pairs of different classes among the events left unmatched; avbench takes the maximum number of
-them **among all maximum-TP matchings** (a lexicographic optimum). sed_eval instead pairs the
-leftovers of one particular matching greedily in input order, so its substitution count can be
-lower, never higher: avbench ``S >= sed_eval S`` and ``ER <= sed_eval ER``, equal whenever
-no leftover event has two candidate partners.
+them **among all maximum-TP matchings** (a lexicographic optimum, ``substitutions="maximum"``).
+
+sed_eval 0.2.1 (``substitutions="sed_eval"``, set by the ``sed_eval`` profile) counts them another
+way, reproduced here to the count: per clip it takes the one maximum matching that its Hopcroft-Karp
+routine (``util.bipartite_match``) finds, with system events as the left side in order of their first
+hit (reference events in input order, system events in input order within each) and reference events
+as the right side in input order; then, for each unmatched reference event in input order, it takes the
+first unmatched system event in input order that passes the collars and is not taken yet (one greedy
+pass, no backtracking). That count can be lower, never higher: avbench ``S >= sed_eval S`` and
+``ER <= sed_eval ER``, equal whenever no leftover event has two candidate partners. It depends on the
+order the events were given in (:attr:`EventColumns.rank`).
 
 Speed: all same-clip pairs are tested at once with numpy; only clips where some event has two or
 more candidates are solved one by one (``scipy.optimize.linear_sum_assignment``).
@@ -26,6 +33,14 @@ Example:
     >>> tp, subs = match(ref, est, collar=0.2, rate=0.2)
     >>> tp.tolist(), subs
     ([1, 0], 1)
+
+    sed_eval's greedy count: reference a[1, 2] and b[1.1, 2.1], system c[1.05, 2.05] then c[0.85, 1.85]:
+    the first unmatched reference takes the first system event, which was the only partner of the second
+
+    >>> ref = EventColumns.from_events({"k": [Event(1.0, 2.0, "a"), Event(1.1, 2.1, "b")]}, ["k"], ["a", "b", "c"])
+    >>> est = EventColumns.from_events({"k": [Event(1.05, 2.05, "c"), Event(0.85, 1.85, "c")]}, ["k"], ["a", "b", "c"])
+    >>> match(ref, est, collar=0.2, rate=0.2)[1], match(ref, est, collar=0.2, rate=0.2, substitutions="sed_eval")[1]
+    (2, 1)
 """
 
 from __future__ import annotations
@@ -33,9 +48,13 @@ from __future__ import annotations
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
+from avbench.errors import InputError
 from avbench.metrics.sed._columns import EventColumns, ticks
 
-__all__ = ["match", "compatible_pairs"]
+__all__ = ["match", "compatible_pairs", "SUBSTITUTIONS"]
+
+SUBSTITUTIONS = ("maximum", "sed_eval")
+"""Accepted values of ``substitutions`` (module docstring)."""
 
 
 def compatible_pairs(
@@ -94,8 +113,15 @@ def match(
     evaluate_onset: bool = True,
     evaluate_offset: bool = True,
     time_decimals: int | None = 6,
+    substitutions: str = "maximum",
 ) -> tuple[np.ndarray, int]:
-    """True positives per class (int64 ``[C]``) and the total substitutions (module docstring)."""
+    """True positives per class (int64 ``[C]``) and the total substitutions (module docstring).
+
+    Raises:
+        InputError: ``substitutions`` is not one of :data:`SUBSTITUTIONS`.
+    """
+    if substitutions not in SUBSTITUTIONS:
+        raise InputError(f"substitutions must be one of {', '.join(SUBSTITUTIONS)}, got {substitutions!r}")
     n_cls = len(ref.labels)
     nr, ne = ref.clip.size, est.clip.size
     pi, pj = compatible_pairs(
@@ -129,6 +155,8 @@ def match(
                                ref.cls[rb[clip]:rb[clip + 1]], n_cls)
             tp += t
             subs += s
+    if substitutions == "sed_eval":
+        subs = _sed_eval_substitutions(ref, est, pi, pj, same)
     return tp, subs
 
 
@@ -144,3 +172,94 @@ def _solve_clip(
     hit_rows = rows[chosen == big]
     tp = np.bincount(ref_cls[hit_rows], minlength=n_cls).astype(np.int64)
     return tp, int((chosen == 1.0).sum())
+
+
+def _sed_eval_substitutions(ref: EventColumns, est: EventColumns, pi: np.ndarray, pj: np.ndarray,
+                            same: np.ndarray) -> int:
+    """sed_eval 0.2.1's substitution count (module docstring), summed over the clips that can have one.
+
+    ``pi, pj`` are the compatible pairs (global sorted indices), ``same`` marks the same-class ones;
+    only clips with a compatible cross-class pair can count a substitution.
+    """
+    if ref.rank is None or est.rank is None:
+        raise InputError("sed_eval substitutions need the events' input order (EventColumns.rank)")
+    clip_of = ref.clip[pi]
+    total = 0
+    for clip in np.unique(clip_of[~same]):
+        sel = clip_of == clip
+        ri, ej, hit = ref.rank[pi[sel]], est.rank[pj[sel]], same[sel]
+        neighbours: dict[int, list[int]] = {}  # system event -> its hit reference events, in sed_eval's order
+        for r, e in sorted(zip(ri[hit].tolist(), ej[hit].tolist())):
+            neighbours.setdefault(e, []).append(r)
+        matched = _layered_matching(neighbours)
+        matched_sys = set(matched.values())
+        partners: dict[int, list[int]] = {}
+        for r, e in sorted(zip(ri[~hit].tolist(), ej[~hit].tolist())):
+            if r not in matched and e not in matched_sys:
+                partners.setdefault(r, []).append(e)
+        taken: set[int] = set()
+        for r in sorted(partners):
+            e = next((x for x in partners[r] if x not in taken), None)
+            if e is not None:
+                taken.add(e)
+        total += len(taken)
+    return total
+
+
+def _layered_matching(neighbours: dict[int, list[int]]) -> dict[int, int]:
+    """The maximum matching that sed_eval 0.2.1's Hopcroft-Karp routine returns, as ``{right: left}``.
+
+    ``neighbours`` maps each left vertex to its right vertices; the iteration orders of the dict and
+    of the lists decide which of several maximum matchings comes out, as in sed_eval:
+
+    1. a first-fit pass: each left vertex, in order, takes its first right vertex not yet taken;
+    2. phases until no augmenting path is left: a breadth-first layering from the free left vertices
+       (in order; a right vertex joins the first layer that reaches it and remembers every left vertex
+       of that layer that reached it, in order; a matched right vertex leads on to its partner), which
+       stops at the first layer holding free right vertices; then, for each free right vertex of that
+       layer in order, a depth-first search back through the remembered left vertices, each vertex used
+       at most once per phase, flipping the first path that ends at a free left vertex.
+
+    Example:
+        >>> _layered_matching({0: [0, 1], 1: [0]})  # first fit gives 0-0, the one phase moves it to 0-1
+        {0: 1, 1: 0}
+    """
+    mate: dict[int, int] = {}
+    for left, rights in neighbours.items():
+        free = next((r for r in rights if r not in mate), None)
+        if free is not None:
+            mate[free] = left
+    while True:
+        matched_left = set(mate.values())
+        came_from: dict[int, int | None] = {u: None for u in neighbours if u not in matched_left}
+        reached_by: dict[int, list[int]] = {}
+        frontier = list(came_from)
+        ends: list[int] = []
+        while frontier and not ends:
+            layer: dict[int, list[int]] = {}
+            for u in frontier:
+                for r in neighbours[u]:
+                    if r not in reached_by:
+                        layer.setdefault(r, []).append(u)
+            frontier = []
+            for r, us in layer.items():
+                reached_by[r] = us
+                if r in mate:
+                    frontier.append(mate[r])
+                    came_from[mate[r]] = r
+                else:
+                    ends.append(r)
+        if not ends:
+            return mate
+
+        def augment(r: int) -> bool:
+            for u in reached_by.pop(r, ()):
+                if u in came_from:
+                    back = came_from.pop(u)
+                    if back is None or augment(back):
+                        mate[r] = u
+                        return True
+            return False
+
+        for r in ends:
+            augment(r)

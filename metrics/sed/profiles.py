@@ -57,15 +57,19 @@ PROFILES: dict[str, Profile] = {
     ),
     "sed_eval": Profile(
         tool="sed_eval 0.2.1 (PyPI; the event-/segment-based metrics of DCASE Task 4 2016-2022 baselines)",
-        params={"event_f1*": {"time_decimals": None, "merge_reference": False, "f_formula": "sed_eval"},
+        params={"event_f1*": {"time_decimals": None, "merge_reference": False, "f_formula": "sed_eval",
+                              "substitutions": "sed_eval"},
                 "segment_f1*": {"time_decimals": None, "merge_reference": False, "f_formula": "sed_eval"}},
-        reproduces="raw float collar comparisons (1.2 - 1.0 <= 0.2 a hit, 2.5 - 2.3 a miss) and reference events "
-                   "kept as given, F = 2PR/(P+R) in sed_eval's float order: TP, FP, FN, precision, recall and F1 "
-                   "(overall and class-wise) bit for bit equal to sed_eval's on the frozen and generated cases",
-        not_reproduced="substitutions: avbench takes the maximum over all maximum-TP matchings, sed_eval pairs the "
-                       "leftovers of its own matching greedily in input order, so where a leftover event has two "
-                       "candidate partners sed_eval's S can be lower (ER higher); sed_eval's NaN F for a class "
-                       "without system output and its eps-denominator error rates are avbench's 0 and flags",
+        reproduces="raw float collar comparisons (1.2 - 1.0 <= 0.2 a hit, 2.5 - 2.3 a miss), reference events "
+                   "kept as given, F = 2PR/(P+R) and rates over Nref + 2.2e-16 in sed_eval's float order, and "
+                   "sed_eval's greedy substitution count (its own Hopcroft-Karp matching, then leftovers paired "
+                   "in input order): TP, FP, FN, S, D, I, precision, recall, F1 and error rates (overall and "
+                   "class-wise where Nref > 0) bit for bit equal to sed_eval's on the frozen and generated cases "
+                   "(benchmarks/peers/differential.py, crowded cases included)",
+        not_reproduced="sed_eval's NaN F for a class without system output or reference, and its ~4.5e15 error "
+                       "rate for a class without reference events, are avbench's 0 / raw counts with a flag; "
+                       "zero-length events are dropped when files are read (sed_eval keeps them); detections "
+                       "starting at or after a known clip end are ignored (sed_eval has no durations)",
     ),
     "psds_eval": Profile(
         tool="psds_eval 0.5.3 (PyPI; DCASE-REPO/psds_eval 41cb963; DCASE Task 4 2020-2022 PSDS)",

@@ -132,7 +132,8 @@ def segment_based(
         merge_reference: merge them (no effect on segment values; kept for the shared policy).
         allow_missing: score reference clips absent from the predictions as empty.
         f_formula: ``"counts"`` (``F1 = 2 TP / (Nref + Nsys)``) or ``"sed_eval"`` (``2 P R / (P + R)`` in
-            sed_eval's float order; the sed_eval profile sets it so values equal sed_eval's to the bit).
+            sed_eval's float order, and rates divided by ``Nref + 2.2e-16`` where ``Nref > 0``, as sed_eval
+            does; the sed_eval profile sets it so values equal sed_eval's to the bit).
         metric_id: id written into the result.
 
     Returns:

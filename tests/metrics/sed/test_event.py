@@ -81,6 +81,41 @@ def test_substitutions_are_maximal_not_greedy() -> None:
     assert close(case["sed_eval"]["event_dcase"]["overall"]["error_rate"]["error_rate"], 1.5)
 
 
+def test_sed_eval_substitutions_reproduce_its_greedy_count() -> None:
+    """substitutions="sed_eval" gives sed_eval's S = 1 and ER 1.5 on the case above (frozen sed_eval 0.2.1)."""
+    case = CASES["substitution_order"]
+    for setting in SETTINGS:
+        theirs = case["sed_eval"][f"event_{setting}"]
+        ours = _ours(case, setting, substitutions="sed_eval", f_formula="sed_eval")
+        assert ours.extra["counts"]["substitutions"] == theirs["counts"]["Nsubs"] == 1
+        assert ours.overall["error_rate"] == theirs["overall"]["error_rate"]["error_rate"]
+        assert ours.params["substitutions"] == "sed_eval"
+
+
+@pytest.mark.parametrize("ref_order, subs, er", [("near first", 0, 1.0), ("far first", 1, 0.5)])
+def test_sed_eval_substitutions_follow_its_matching_and_input_order(ref_order: str, subs: int, er: float) -> None:
+    """References a[1.1, 2.1] ("near") and a[1.0, 2.0] ("far"); system a[1.05, 2.05], b[1.25, 2.25].
+
+    Both references can take the system 'a' event; 'b' is within the collars of "near" only. sed_eval's
+    matching gives 'a' to the reference listed first, so S is 0 (ER 1.0) when "near" comes first and 1
+    (ER 0.5) otherwise: sed_eval 0.2.1 gave (0, 1.0) and (1, 0.5) when the test was written. avbench's
+    default counts the maximum, 1, in both orders.
+    """
+    near, far = Event(1.1, 2.1, "a"), Event(1.0, 2.0, "a")
+    ref = {"k": [near, far] if ref_order == "near first" else [far, near]}
+    est = {"k": [Event(1.05, 2.05, "a"), Event(1.25, 2.25, "b")]}
+    kw = dict(labels=["a", "b"], durations=None, collar=0.2, percentage_of_length=0.2, time_decimals=None,
+              merge_reference=False, f_formula="sed_eval")
+    ours = event_based(ref, est, substitutions="sed_eval", **kw)
+    assert (ours.extra["counts"]["substitutions"], ours.overall["error_rate"]) == (subs, er)
+    assert event_based(ref, est, **kw).extra["counts"]["substitutions"] == 1
+
+
+def test_unknown_substitution_rule_is_refused() -> None:
+    with pytest.raises(InputError, match="^substitutions must be one of maximum, sed_eval, got 'greedy'$"):
+        event_based({"k": []}, {"k": []}, labels=["a"], durations=None, substitutions="greedy")
+
+
 def test_empty_class_policies_are_zero_and_flagged() -> None:
     """'b' never predicted, 'c' never in the reference: F1 0 (sed_eval NaN), both flagged, both in the macro."""
     case = CASES["empty_classes"]

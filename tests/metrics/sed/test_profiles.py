@@ -67,7 +67,7 @@ def test_unknown_profile_is_refused(tmp_path: Path) -> None:
 
 def test_profiles_say_what_they_reproduce_and_what_not() -> None:
     listed = profiles_for("event_f1")
-    assert set(listed) == {"avbench", "sed_eval"} and "Not reproduced: substitutions" in listed["sed_eval"]
+    assert set(listed) == {"avbench", "sed_eval"} and "greedy substitution count" in listed["sed_eval"]
     assert set(profiles_for("psds1")) == {"avbench", "psds_eval", "sed_scores_eval"}
     assert all(p.tool for p in PROFILES.values())
 
@@ -82,3 +82,16 @@ def test_info_lists_the_profiles(capsys) -> None:
             main(["info", metric, "--json"])
         assert ok.value.code in (0, None)
         assert set(json.loads(capsys.readouterr().out)["profiles"]) == names
+
+
+def test_sed_eval_profile_counts_substitutions_as_sed_eval_in_file_order(tmp_path: Path) -> None:
+    """Rows in file order; sed_eval 0.2.1 on them: S = 0, ER 1.0 (avbench keeping both references: S = 1, ER 0.5)."""
+    (tmp_path / "gt.tsv").write_text(HEAD + "k.wav\t1.1\t2.1\ta\nk.wav\t1.0\t2.0\ta\n")
+    (tmp_path / "det.tsv").write_text(HEAD + "k.wav\t1.05\t2.05\ta\nk.wav\t1.25\t2.25\tb\n")
+    kw = dict(reference=tmp_path / "gt.tsv", predictions=tmp_path / "det.tsv", durations=None, allow_missing=False,
+              plots_dir=None)
+    r = evaluate_files(["event_f1"], options={"profile": "sed_eval", "labels": "a,b"}, **kw).results[0]
+    assert (r.extra["counts"]["substitutions"], r.overall["error_rate"]) == (0, 1.0)
+    d = evaluate_files(["event_f1"], options={"labels": "a,b", "merge_reference": "false"}, **kw).results[0]
+    assert (d.extra["counts"]["substitutions"], d.overall["error_rate"]) == (1, 0.5)
+    assert d.extra["reference_profile"]["overall"]["error_rate"] == 1.0

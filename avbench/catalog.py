@@ -15,7 +15,10 @@ parameters, tasks, split sizes), read from JSON when it describes exactly the pl
   is skipped.
 
 So a stale file is never used: at worst one listing pays for discovery. Everything that computes
-(evaluation, downloads, loaders) uses the live registries (:mod:`avbench.registry`).
+(evaluation, downloads, loaders) uses the live registries (:mod:`avbench.registry`); with a current
+catalogue, :func:`avbench.registry.metric` and :func:`avbench.registry.file_evaluator` import only
+the module that declares the metric or the family's file evaluator (``declared_in``, ``hooks``), so
+``avbench evaluate`` on DCASE files does not import every plug-in.
 
 Example:
     >>> cat = load()
@@ -36,10 +39,10 @@ from importlib import util
 from pathlib import Path
 from typing import Any
 
-__all__ = ["Catalog", "load", "build", "fingerprint", "SHIPPED"]
+__all__ = ["Catalog", "load", "current", "build", "fingerprint", "SHIPPED"]
 
 SHIPPED = Path(__file__).with_name("catalog.json")
-FORMAT = 2
+FORMAT = 3
 _PLUGINS = ("avbench.metrics", "avbench.recipes", "avbench.baselines")
 _CORE = ("model.py", "dataset.py", "results.py", "registry.py", "catalog.py", "baseline.py", "info.py")
 _SKIP_DIRS = {"__pycache__", "_moved"}
@@ -104,12 +107,16 @@ def build() -> dict[str, Any]:
                "segment_length": t.segment_length, "n_segments": t.n_segments, "description": t.description}
         for t in registry.tasks().values()
     }
+    declared = {cfg.id: mod.__name__ for mod in registry.plugin_modules("avbench.metrics", recursive=True)
+                for cfg in getattr(mod, "METRICS", ())}
     metrics = {
         m.id: {"id": m.id, "version": m.version, "family": m.family, "input": m.input, "params": dict(m.params),
                "description": m.description, "primary": m.primary, "doc": _first_paragraph(m.compute.__doc__),
-               "module": getattr(m.function, "__module__", None) or ""}
+               "module": getattr(m.function, "__module__", None) or "", "declared_in": declared[m.id]}
         for m in registry.metrics().values()
     }
+    hooks = {attr: {key: mod.__name__ for mod in registry.plugin_modules("avbench.metrics", recursive=True)
+                    for key in dict(getattr(mod, attr, {}))} for attr in ("FILE_EVALUATORS", "JSON_ADAPTERS")}
     baselines = {
         name: {"name": name, "tasks": list(getattr(b, "tasks", ())), "description": getattr(b, "description", "")}
         for name, b in sorted(registry.baselines().items())
@@ -122,7 +129,8 @@ def build() -> dict[str, Any]:
         kind, rec = info_data(name, absent)
         info[name] = {"kind": kind, "info": json.loads(json.dumps(rec, default=str))}
     return {"format": FORMAT, "avbench_version": __version__, "fingerprint": fingerprint(),
-            "datasets": datasets, "tasks": tasks, "metrics": metrics, "baselines": baselines, "info": info}
+            "datasets": datasets, "tasks": tasks, "metrics": metrics, "baselines": baselines, "info": info,
+            "hooks": hooks}
 
 
 @dataclass(frozen=True)
@@ -134,7 +142,8 @@ class Catalog:
             (``splits`` = clip count per split from the packaged index, ``None`` where the split
             membership depends on data on disk).
         tasks: ``{id: avbench.model.Task}`` (the same records the recipes define).
-        metrics: ``{id: {version, family, input, params, description, primary, doc}}``.
+        metrics: ``{id: {version, family, input, params, description, primary, doc, declared_in}}``
+            (``declared_in``: the module whose ``METRICS`` holds it).
         baselines: ``{name: {tasks, description}}``.
         info: ``{name: {"kind", "info"}}``, what ``avbench info NAME`` shows with nothing on disk.
         fingerprint: what the records were built from (:func:`fingerprint`).
@@ -176,16 +185,28 @@ def _read(path: Path, fp: str) -> dict[str, Any] | None:
     return data if isinstance(data, dict) and data.get("fingerprint") == fp and data.get("format") == FORMAT else None
 
 
-def load() -> Catalog:
-    """The catalogue of the installed plug-ins: shipped, else cached, else discovered (and cached)."""
+def current() -> tuple[dict[str, Any], str] | None:
+    """``(records, "shipped" | "cache")`` when a stored catalogue matches the installed plug-ins, else ``None``.
+
+    Never discovers: :func:`avbench.registry.metric` uses it to import only the module that declares
+    a metric (``records["metrics"][id]["declared_in"]``, ``records["hooks"]``), falling back to
+    discovery when it is ``None``.
+    """
     fp = fingerprint()
     data = _read(SHIPPED, fp)
     if data is not None:
-        return Catalog.from_data(data, "shipped")
+        return data, "shipped"
+    data = _read(_cache_path(fp), fp)
+    return None if data is None else (data, "cache")
+
+
+def load() -> Catalog:
+    """The catalogue of the installed plug-ins: shipped, else cached, else discovered (and cached)."""
+    found = current()
+    if found is not None:
+        return Catalog.from_data(*found)
+    fp = fingerprint()
     cache = _cache_path(fp)
-    data = _read(cache, fp)
-    if data is not None:
-        return Catalog.from_data(data, "cache")
     data = build()
     try:
         cache.parent.mkdir(parents=True, exist_ok=True)

@@ -44,6 +44,7 @@ __all__ = [
     "tasks",
     "task",
     "file_evaluators",
+    "file_evaluator",
     "json_adapters",
     "plugin_modules",
 ]
@@ -112,8 +113,38 @@ def metrics() -> dict[str, MetricConfig]:
     return out
 
 
+@cache
+def _stored() -> dict[str, Any]:
+    """The current listing catalogue's records (``{}`` when none matches the installed plug-ins)."""
+    from avbench import catalog
+
+    found = catalog.current()
+    return {} if found is None else found[0]
+
+
+def _declared(kind: str, key: str) -> ModuleType | None:
+    """The module the current catalogue names for ``key`` (a metric id, or a hook key), imported; else ``None``.
+
+    Only consulted before full discovery has run: once :func:`metrics` has been called, its answer is used.
+    """
+    if metrics.cache_info().currsize:
+        return None
+    data = _stored()
+    name = (data.get("metrics", {}).get(key, {}).get("declared_in") if kind == "metric"
+            else data.get("hooks", {}).get(kind, {}).get(key))
+    return importlib.import_module(name) if name else None
+
+
 def metric(metric_id: str) -> MetricConfig:
-    """The metric configuration ``metric_id``."""
+    """The metric configuration ``metric_id``.
+
+    With a current listing catalogue (:mod:`avbench.catalog`) only the module that declares it is
+    imported; otherwise (or for an unknown id) every metric module is discovered.
+    """
+    mod = _declared("metric", metric_id)
+    for cfg in getattr(mod, "METRICS", ()):
+        if cfg.id == metric_id:
+            return cfg
     known = metrics()
     if metric_id not in known:
         raise InputError(
@@ -162,6 +193,13 @@ def _family_hooks(attr: str) -> dict[str, Any]:
                 raise RuntimeError(f"{attr}[{key!r}] is defined twice ({mod.__name__})")
             out[key] = fn
     return out
+
+
+def file_evaluator(family: str) -> Any | None:
+    """``file_evaluators().get(family)``, importing only the module that holds it when the catalogue is current."""
+    mod = _declared("FILE_EVALUATORS", family)
+    fn = dict(getattr(mod, "FILE_EVALUATORS", {})).get(family)
+    return fn if fn is not None else file_evaluators().get(family)
 
 
 @cache

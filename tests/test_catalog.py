@@ -91,3 +91,26 @@ def test_info_from_the_catalogue_equals_the_live_answer(name: str, tmp_path: Pat
     (data_dir / name).mkdir(parents=True)
     if live[0] == "dataset":  # something on disk: the recipe is asked
         assert cli_catalog._cached_info(name, data_dir) is None
+
+
+def test_evaluate_on_sed_files_imports_only_the_declaring_modules(tmp_path: Path) -> None:
+    (tmp_path / "gt.tsv").write_text("filename\tonset\toffset\tevent_label\na.wav\t1.0\t2.0\tdog\n")
+    (tmp_path / "det.tsv").write_text("filename\tonset\toffset\tevent_label\na.wav\t1.1\t2.0\tdog\n")
+    code = (
+        "import sys\n"
+        "from avbench.cli import main\n"
+        f"args = ['evaluate', '-r', {str(tmp_path / 'gt.tsv')!r}, '-p', {str(tmp_path / 'det.tsv')!r}, "
+        "'-m', 'event_f1,segment_f1', '-q']\n"
+        "try:\n    main(args)\nexcept SystemExit as exc:\n    assert not exc.code, exc.code\n"
+        "mods = sorted(m for m in sys.modules if m.startswith(('avbench.metrics.', 'avbench.recipes.', "
+        "'avbench.baselines.', 'scipy.optimize', 'scipy.stats')))\n"
+        "print('MODS', mods)\n"
+    )
+    env = {"XDG_CACHE_HOME": str(tmp_path), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    for _ in range(2):  # a stale shipped catalogue in a working tree: the first run discovers and caches
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert out.returncode == 0, out.stderr[-500:]
+    mods = eval(out.stdout.split("MODS", 1)[1])
+    assert mods and all(m.startswith("avbench.metrics.sed") for m in mods), mods
+    assert "avbench.metrics.sed.event" in mods and "avbench.metrics.sed.segment" in mods
+    assert "avbench.metrics.sed.psd" not in mods  # not requested, not imported

@@ -56,10 +56,9 @@ def evaluate_files(
     by_family: dict[str, list[str]] = {}
     for mid in metric_ids:
         by_family.setdefault(registry.metric(mid).family, []).append(mid)
-    evaluators = registry.file_evaluators()
     reports = []
     for family, ids in by_family.items():
-        fn = evaluators.get(family)
+        fn = registry.file_evaluator(family)
         if fn is None:
             raise InputError(
                 f"metrics {', '.join(ids)} ({family}) are not computed from files: "

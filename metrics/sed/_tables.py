@@ -232,6 +232,13 @@ class SedPredictions:
         """
         if self.scores is None or not durations:
             return self, 0
+        key = ("within", tuple(durations.items()))
+        if key in self._cache:  # the same cut object for every metric, so its caches (PSDS trees) are shared
+            return self._cache[key]
+        self._cache[key] = out = self._within(durations)
+        return out
+
+    def _within(self, durations: Mapping[str, float]) -> tuple[SedPredictions, int]:
         cut = {}
         for clip, table in self.scores.items():
             d = durations.get(clip)

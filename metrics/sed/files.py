@@ -345,8 +345,9 @@ def _beside_reference(res, cfg, ref, sp, dur, labels, explicit: Mapping[str, Any
     if name is None:
         return res
     alt_params = {**profile_params(name, cfg.id, accepted), **explicit}
-    if alt_params == dict(explicit):
-        return res
+    defaults = inspect.signature(cfg.compute).parameters
+    if all(k in explicit or (k in defaults and defaults[k].default == v) for k, v in alt_params.items()):
+        return res  # the tool's profile changes no parameter here: the same number, not computed twice
     try:
         alt = cfg(ref, sp, durations=dur, labels=labels, **alt_params)
     except InputError as exc:

@@ -72,6 +72,8 @@ _SPLIT = click.option("--split", help="Only the files this split needs.")
               help="Index an existing copy of the dataset (desed) instead of downloading it.")
 @click.option("--stall-timeout", type=click.FloatRange(min=0, min_open=True),
               help="Seconds without a byte before a connection is retried [60].")
+@click.option("--header-timeout", type=click.FloatRange(min=0, min_open=True),
+              help="Seconds for an answer's status line and headers [the stall timeout].")
 @click.option("--min-rate", type=click.FloatRange(min=0),
               help="Bytes/s a connection must average over 120 s, or it is retried [1024].")
 @click.option("--max-extract-ratio", type=click.FloatRange(min=0, min_open=True),
@@ -84,7 +86,8 @@ def download_cmd(name: str, parts: str | None, split: str | None, data_dir: Path
                  balanced: bool = False, seed: int | None = None, subset_file: Path | None = None,
                  source: str | None = None, repo: str | None = None, revision: str | None = None,
                  from_dir: Path | None = None, stall_timeout: float | None = None,
-                 min_rate: float | None = None, max_extract_ratio: float | None = None) -> None:
+                 min_rate: float | None = None, max_extract_ratio: float | None = None,
+                 header_timeout: float | None = None) -> None:
     """Fetch dataset NAME: resumable, verified, idempotent (re-running fetches only what is
     missing or invalid). Subset, source and --from options are the dataset recipe's (a recipe
     without them says so)."""
@@ -97,7 +100,8 @@ def download_cmd(name: str, parts: str | None, split: str | None, data_dir: Path
     for key, value in (("workers", None if workers == 8 else workers), ("dry_run", dry_run), ("quiet", quiet),
                        ("mirror", mirror), ("retry_unavailable", retry_unavailable),
                        ("executor", None if executor == "local" else executor), ("scheduler", scheduler),
-                       ("remove_archives", remove_archives), ("timeout", stall_timeout), ("min_rate", min_rate),
+                       ("remove_archives", remove_archives), ("timeout", stall_timeout),
+                       ("header_timeout", header_timeout), ("min_rate", min_rate),
                        ("max_extract_ratio", max_extract_ratio)):
         if value or (key == "min_rate" and value is not None):
             options[key] = value

@@ -19,8 +19,9 @@ class Cancelled(Exception):
 
 
 class Progress:
-    def __init__(self, *, total_bytes: int | None, total_files: int, quiet: bool, label: str = "download") -> None:
-        self.cancel = threading.Event()
+    def __init__(self, *, total_bytes: int | None, total_files: int, quiet: bool, label: str = "download",
+                 cancel: threading.Event | None = None) -> None:
+        self.cancel = cancel if cancel is not None else threading.Event()
         self._files = 0
         self._total_files = total_files
         self._label = label

@@ -29,6 +29,8 @@ Options (``**options``; anything else is an :class:`~avbench.errors.InputError`)
 ``scheduler``             None         YouTube: dask scheduler address (``executor="dask"``)
 ``remove_archives``       False        delete archives (and volumes) once extracted
 ``timeout``               60.0         seconds without data before a connection is retried
+``header_timeout``        ``timeout``  seconds for an answer's status line and headers (a server
+                                       sending them a byte at a time is retried)
 ``min_rate``              1024         bytes/s a connection must average over ``rate_window``
 ``rate_window``           120.0        seconds (a trickle below ``min_rate`` is retried)
 ``max_extract_ratio``     200          cap on an archive's declared expansion (zip bombs; also
@@ -45,13 +47,14 @@ Example:
     >>> fetch_resources([], ".", colour=True)
     Traceback (most recent call last):
     ...
-    avbench.errors.InputError: unknown download option(s) colour; known: dry_run, executor, max_extract_ratio, min_rate, mirror, quiet, rate_window, remove_archives, retry_unavailable, scheduler, timeout, workers
+    avbench.errors.InputError: unknown download option(s) colour; known: dry_run, executor, header_timeout, max_extract_ratio, min_rate, mirror, quiet, rate_window, remove_archives, retry_unavailable, scheduler, timeout, workers
 """
 
 from __future__ import annotations
 
 import os
 import sys
+import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -74,7 +77,8 @@ __all__ = ["fetch_resources", "FetchReport", "PlanItem", "OPTIONS"]
 OPTIONS: dict[str, Any] = {"workers": 8, "mirror": None, "dry_run": False, "quiet": False,
                            "retry_unavailable": False, "executor": "local", "scheduler": None,
                            "remove_archives": False, "timeout": http.DEFAULT_TIMEOUT,
-                           "max_extract_ratio": None, "min_rate": 1024.0, "rate_window": 120.0}
+                           "max_extract_ratio": None, "min_rate": 1024.0, "rate_window": 120.0,
+                           "header_timeout": None}
 
 
 def _options(options: dict[str, Any]) -> dict[str, Any]:
@@ -97,7 +101,9 @@ def _options(options: dict[str, Any]) -> dict[str, Any]:
     if not isinstance(ratio, (int, float)) or ratio <= 0:
         raise InputError(f"max_extract_ratio must be a number > 0, got {ratio!r}")
     opts["max_extract_ratio"] = float(ratio)
-    for key in ("timeout", "min_rate", "rate_window"):
+    for key in ("timeout", "min_rate", "rate_window", "header_timeout"):
+        if key == "header_timeout" and opts[key] is None:
+            continue
         if not isinstance(opts[key], (int, float)) or opts[key] < 0 or (key != "min_rate" and opts[key] == 0):
             raise InputError(f"{key} must be a number > 0, got {opts[key]!r}")
     return opts
@@ -163,7 +169,8 @@ def _fetch_locked(item: PlanItem, root: Path, record: DownloadRecord, opts: dict
             return 0
         _quarantine(root, res.path, dest)  # an invalid file found by the plan
     bad: list[str] = []
-    deadlines = http.Deadlines(stall=opts["timeout"], min_rate=opts["min_rate"], window=opts["rate_window"])
+    deadlines = http.Deadlines(stall=opts["timeout"], min_rate=opts["min_rate"], window=opts["rate_window"],
+                               headers=opts["header_timeout"])
     for _attempt in range(2):
         got_ = http.download(remote.url, dest, size=size, algorithms=algos, headers=remote.headers,
                              progress=progress.bytes, deadlines=deadlines, cancel=progress.cancel,
@@ -273,7 +280,7 @@ def fetch_resources(resources: list[Any], root: str | os.PathLike[str], **option
     report = FetchReport(root=root, dry_run=opts["dry_run"])
     record = DownloadRecord(root)
     cache: dict[Any, Any] = {}
-    progress: Progress | None = None
+    cancel = threading.Event()  # set on Ctrl-C: resolver waits, transfers and extraction stop
     with ThreadPoolExecutor(opts["workers"], thread_name_prefix="avbench-dl") as pool:
         try:
             report.plan = list(pool.map(lambda r: local_state(r, root, record), files))
@@ -281,7 +288,7 @@ def fetch_resources(resources: list[Any], root: str | os.PathLike[str], **option
 
             def res_one(p: PlanItem) -> None:
                 try:
-                    resolve_item(p, opts, cache)
+                    resolve_item(p, opts, cache, cancel)
                 except DownloadError as exc:
                     p.error = str(exc)
             list(pool.map(res_one, todo))
@@ -294,7 +301,7 @@ def fetch_resources(resources: list[Any], root: str | os.PathLike[str], **option
                     _check_writable(root)
                 check_space(todo, root)
                 with Progress(total_bytes=sum(p.size or 0 for p in todo) or None, total_files=len(todo),
-                              quiet=opts["quiet"]) as progress:
+                              quiet=opts["quiet"], cancel=cancel) as progress:
                     futures = {pool.submit(_fetch_one, p, root, record, opts, progress): p for p in todo}
                     for fut, p in futures.items():
                         try:
@@ -305,7 +312,6 @@ def fetch_resources(resources: list[Any], root: str | os.PathLike[str], **option
                 archives = [p for p in report.plan if p.resource.extract_to is not None and p.status != "extracted"
                             and p.resource.path not in report.failed
                             and not any(v in report.failed for v in p.resource.volumes)]
-                cancel = progress.cancel if progress is not None else None
                 for p, fut in [(p, pool.submit(_extract_one, p, root, record, opts, cancel)) for p in archives]:
                     try:
                         if fut.result():
@@ -316,8 +322,7 @@ def fetch_resources(resources: list[Any], root: str | os.PathLike[str], **option
                         report.failed[p.resource.path] = (f"cannot extract into {root}: {exc.strerror}; choose a "
                                                           "writable data directory or free space")
         except (KeyboardInterrupt, Cancelled):
-            if progress is not None:
-                progress.cancel.set()
+            cancel.set()
             http.abort_connections()  # threads blocked on a silent server return now
             pool.shutdown(wait=True, cancel_futures=True)
             raise KeyboardInterrupt from None

@@ -26,6 +26,7 @@ from __future__ import annotations
 import html.parser
 import http.cookies
 import os
+import threading
 import urllib.error
 import urllib.parse
 from typing import Any
@@ -64,11 +65,12 @@ class _PageParser(html.parser.HTMLParser):
             self._form = None
 
 
-def _open(url: str, headers: dict[str, str], timeout: float) -> Any:
+def _open(url: str, headers: dict[str, str], timeout: float, header_timeout: float | None,
+          cancel: threading.Event | None) -> Any:
     failures = 0
     while True:
         try:
-            return request(url, headers=headers, timeout=timeout)
+            return request(url, headers=headers, timeout=timeout, header_timeout=header_timeout)
         except Exception as exc:  # noqa: BLE001 - classified
             cond = _classify(exc, url)
             if isinstance(exc, urllib.error.HTTPError):
@@ -76,7 +78,7 @@ def _open(url: str, headers: dict[str, str], timeout: float) -> Any:
             if isinstance(cond, DownloadError):
                 raise cond from None
             failures += 1
-            _wait(_http.DEFAULT_RETRY, failures, cond, url)
+            _wait(_http.DEFAULT_RETRY, failures, cond, url, cancel)
 
 
 def _is_page(resp: Any) -> bool:
@@ -113,13 +115,15 @@ def _next_url(file_id: str, page: str, final_url: str, set_cookies: list[str]) -
                         "link; the id may be wrong or the file removed")
 
 
-def resolve(source: GDriveSource, *, timeout: float) -> Remote:
-    """The direct download URL of ``source`` (after any confirmation page) and its size."""
+def resolve(source: GDriveSource, *, timeout: float, header_timeout: float | None = None,
+            cancel: threading.Event | None = None) -> Remote:
+    """The direct download URL of ``source`` (after any confirmation page) and its size; retry
+    waits end when ``cancel`` is set (:class:`~avbench.download._progress.Cancelled`)."""
     base = os.environ.get("AVBENCH_GDRIVE_URL", DEFAULT_URL)
     url = f"{base}?{urllib.parse.urlencode({'id': source.file_id, 'export': 'download'})}"
     headers: dict[str, str] = {}
     for _ in range(3):
-        resp = _open(url, headers, timeout)
+        resp = _open(url, headers, timeout, header_timeout, cancel)
         with resp:
             if not _is_page(resp):
                 length = resp.headers.get("Content-Length")

@@ -10,6 +10,9 @@ Policy:
   ``max_retry_after``. The attempt counter restarts whenever an attempt made progress, so a long
   download over a flaky link is not abandoned while it advances.
 - Other 4xx are not retried.
+- The status line and headers of an answer must be complete within ``header_timeout`` seconds
+  (default: the stall timeout) of the request: a server sending them a byte at a time never trips
+  the per-read timeout, so a watchdog thread shuts such a connection down (retried, counted).
 - A redirect to another host drops ``Authorization`` and ``Cookie`` (a Hub token never reaches a
   CDN).
 - :func:`download` streams into ``<dest>.part`` (appending to what is already there with
@@ -27,6 +30,8 @@ from __future__ import annotations
 
 import email.utils
 import errno
+import functools
+import heapq
 import http.client
 import json
 import os
@@ -53,7 +58,7 @@ from avbench.download.verify import Hasher, hash_file
 from avbench.errors import DownloadError
 
 __all__ = ["RetryPolicy", "DEFAULT_RETRY", "Deadlines", "Fetched", "request", "get_bytes", "download",
-           "parse_retry_after", "abort_connections", "discard_part", "USER_AGENT"]
+           "parse_retry_after", "abort_connections", "discard_part", "USER_AGENT", "HeaderDeadline"]
 
 USER_AGENT = f"avbench/{__version__} (+https://github.com/avbench/avbench)"
 CHUNK = 1 << 20
@@ -111,6 +116,8 @@ def parse_retry_after(value: str | None) -> float | None:
 class _RedirectHandler(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, req, fp, code, msg, headers, newurl):  # type: ignore[no-untyped-def]
         new = super().redirect_request(req, fp, code, msg, headers, newurl)
+        if new is not None:
+            new.header_timeout = getattr(req, "header_timeout", None)
         if new is not None and urllib.parse.urlsplit(newurl).netloc != urllib.parse.urlsplit(req.full_url).netloc:
             for h in ("Authorization", "Cookie"):
                 new.remove_header(h)
@@ -138,21 +145,120 @@ def abort_connections() -> None:
             pass
 
 
-class _HTTPConnection(http.client.HTTPConnection):
-    def connect(self) -> None:
-        super().connect()
-        _track(self.sock)
+class HeaderDeadline(TimeoutError):
+    """The status line and headers of an answer did not arrive within ``seconds``."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"the response headers were not complete within {seconds:g} s")
+        self.seconds = seconds
 
 
-class _HTTPSConnection(http.client.HTTPSConnection):
+class _Armed:
+    __slots__ = ("sock", "fired", "done")
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock, self.fired, self.done = sock, False, False
+
+
+class _Watchdog:
+    """One daemon thread that shuts down each armed socket whose deadline passes before it is
+    disarmed (a blocked read on it then returns at once)."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._heap: list[tuple[float, int, _Armed]] = []
+        self._seq = 0
+        self._thread: threading.Thread | None = None
+
+    def arm(self, sock: socket.socket, seconds: float) -> _Armed:
+        armed = _Armed(sock)
+        with self._cond:
+            self._seq += 1
+            heapq.heappush(self._heap, (time.monotonic() + seconds, self._seq, armed))
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="avbench-header-deadline", daemon=True)
+                self._thread.start()
+            if self._heap[0][2] is armed:  # the earliest deadline changed
+                self._cond.notify()
+        return armed
+
+    def disarm(self, armed: _Armed) -> bool:
+        """Stop watching; whether the deadline had passed (the socket was shut down)."""
+        with self._cond:
+            armed.done = True
+            return armed.fired
+
+    def _run(self) -> None:
+        with self._cond:
+            while True:
+                while self._heap and self._heap[0][2].done:
+                    heapq.heappop(self._heap)
+                if not self._heap:
+                    self._cond.wait()
+                    continue
+                when, _, armed = self._heap[0]
+                left = when - time.monotonic()
+                if left > 0:
+                    self._cond.wait(left)
+                    continue
+                heapq.heappop(self._heap)
+                armed.fired = True
+                try:
+                    armed.sock.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+    def _after_fork(self) -> None:
+        self._cond, self._heap, self._thread = threading.Condition(), [], None
+
+
+_WATCHDOG = _Watchdog()
+os.register_at_fork(after_in_child=_WATCHDOG._after_fork)
+
+
+class _Deadlined:
+    """Connection mixin: tracks the socket (Ctrl-C aborts it) and puts a deadline on the headers."""
+
+    sock: Any
+    header_timeout: float | None = None
+
     def connect(self) -> None:
-        super().connect()
+        super().connect()  # type: ignore[misc]
         _track(self.sock)
+
+    def getresponse(self) -> http.client.HTTPResponse:
+        limit = self.header_timeout
+        if not limit or self.sock is None:
+            return super().getresponse()  # type: ignore[misc, no-any-return]
+        armed = _WATCHDOG.arm(self.sock, limit)
+        try:
+            resp = super().getresponse()  # type: ignore[misc]
+        except Exception:
+            if _WATCHDOG.disarm(armed):
+                raise HeaderDeadline(limit) from None
+            raise
+        if _WATCHDOG.disarm(armed):  # complete just as the deadline passed: the socket is shut
+            resp.close()
+            raise HeaderDeadline(limit)
+        return resp  # type: ignore[no-any-return]
+
+
+class _HTTPConnection(_Deadlined, http.client.HTTPConnection):
+    def __init__(self, *args: Any, header_timeout: float | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.header_timeout = header_timeout
+
+
+class _HTTPSConnection(_Deadlined, http.client.HTTPSConnection):
+    def __init__(self, *args: Any, header_timeout: float | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.header_timeout = header_timeout
 
 
 class _HTTPHandler(urllib.request.HTTPHandler):
     def http_open(self, req):  # type: ignore[no-untyped-def]
-        return self.do_open(_HTTPConnection, req)
+        return self.do_open(functools.partial(_HTTPConnection, header_timeout=getattr(req, "header_timeout", None)),
+                            req)
 
 
 class _HTTPSHandler(urllib.request.HTTPSHandler):
@@ -161,7 +267,8 @@ class _HTTPSHandler(urllib.request.HTTPSHandler):
         self._ctx = context
 
     def https_open(self, req):  # type: ignore[no-untyped-def]
-        return self.do_open(_HTTPSConnection, req, context=self._ctx)
+        conn = functools.partial(_HTTPSConnection, header_timeout=getattr(req, "header_timeout", None))
+        return self.do_open(conn, req, context=self._ctx)
 
 
 _OPENER: urllib.request.OpenerDirector | None = None
@@ -176,11 +283,16 @@ def _opener() -> urllib.request.OpenerDirector:
 
 
 def request(url: str, *, headers: Mapping[str, str] | None = None, method: str = "GET",
-            timeout: float = DEFAULT_TIMEOUT) -> http.client.HTTPResponse:
-    """Open ``url`` once (no retry); non-2xx answers raise :class:`urllib.error.HTTPError`."""
+            timeout: float = DEFAULT_TIMEOUT, header_timeout: float | None = None) -> http.client.HTTPResponse:
+    """Open ``url`` once (no retry); non-2xx answers raise :class:`urllib.error.HTTPError`.
+
+    ``timeout``: seconds without a byte; ``header_timeout`` (default ``timeout``): seconds for the
+    whole status line and headers (:class:`HeaderDeadline` otherwise).
+    """
     h = {"User-Agent": USER_AGENT, "Accept-Encoding": "identity"}
     h.update(headers or {})
     req = urllib.request.Request(url, headers=h, method=method)
+    req.header_timeout = header_timeout or timeout  # type: ignore[attr-defined]
     return _opener().open(req, timeout=timeout)  # type: ignore[no-any-return]
 
 
@@ -199,6 +311,8 @@ def _classify(exc: BaseException, url: str) -> _Retryable | DownloadError:
             return DownloadError(f"TLS certificate of {url} did not verify ({reason.verify_message}); "
                                  "set SSL_CERT_FILE if you are behind a proxy with its own CA")
         return _Retryable(f"cannot reach {url}: {reason}")
+    if isinstance(exc, HeaderDeadline):
+        return _Retryable(f"{url}: {exc} (the server sends them too slowly)")
     if isinstance(exc, (TimeoutError, socket.timeout)):
         return _Retryable(f"timed out reading {url}")
     if isinstance(exc, (http.client.HTTPException, ConnectionError)):
@@ -225,13 +339,18 @@ def _wait(policy: RetryPolicy, failures: int, cond: _Retryable, url: str,
 
 
 def get_bytes(url: str, *, headers: Mapping[str, str] | None = None, timeout: float = DEFAULT_TIMEOUT,
-              retry: RetryPolicy | None = None, limit: int = 64 << 20) -> tuple[bytes, Any, str]:
-    """GET a small body with retries; returns ``(body, headers, final_url)``."""
+              retry: RetryPolicy | None = None, limit: int = 64 << 20, header_timeout: float | None = None,
+              cancel: threading.Event | None = None) -> tuple[bytes, Any, str]:
+    """GET a small body with retries; returns ``(body, headers, final_url)``.
+
+    Raises:
+        Cancelled: ``cancel`` was set during a retry wait (Ctrl-C).
+    """
     policy = retry or DEFAULT_RETRY
     failures = 0
     while True:
         try:
-            with request(url, headers=headers, timeout=timeout) as resp:
+            with request(url, headers=headers, timeout=timeout, header_timeout=header_timeout) as resp:
                 body = resp.read(limit + 1)
                 if len(body) > limit:
                     raise DownloadError(f"{url}: answer larger than {limit} bytes where metadata was expected")
@@ -243,7 +362,7 @@ def get_bytes(url: str, *, headers: Mapping[str, str] | None = None, timeout: fl
             if isinstance(cond, DownloadError):
                 raise cond from None
             failures += 1
-            _wait(policy, failures, cond, url)
+            _wait(policy, failures, cond, url, cancel)
 
 
 def part_path(dest: Path) -> Path:
@@ -341,13 +460,15 @@ class Deadlines:
     """When a connection counts as failed although it has not broken (seconds, bytes/s).
 
     ``stall``: no byte at all for this long. ``min_rate`` over ``window``: fewer than
-    ``min_rate * window`` bytes in any ``window`` seconds (a trickle). Both failures are retried
-    like a broken connection and count towards the attempts.
+    ``min_rate * window`` bytes in any ``window`` seconds (a trickle). ``headers`` (default
+    ``stall``): the status line and headers not complete this long after the request. All are
+    retried like a broken connection and count towards the attempts.
     """
 
     stall: float = DEFAULT_TIMEOUT
     min_rate: float = 1024.0
     window: float = 120.0
+    headers: float | None = None
 
 
 class _RateGuard:
@@ -451,7 +572,7 @@ def download(url: str, dest: str | os.PathLike[str], *, size: int | None = None,
                 req_headers["If-Range"] = validator
         start_have = have
         try:
-            resp = request(url, headers=req_headers, timeout=dl.stall)
+            resp = request(url, headers=req_headers, timeout=dl.stall, header_timeout=dl.headers)
         except urllib.error.HTTPError as exc:
             if exc.code == 416:
                 _, now_total = _content_range_start(str(exc.headers.get("Content-Range", "")).replace("*", "0-0"))

@@ -19,6 +19,7 @@ Example:
 
 from __future__ import annotations
 
+import threading
 import urllib.parse
 from pathlib import Path
 from dataclasses import dataclass, field
@@ -64,22 +65,24 @@ def mirror_remote(source: Source, base: str) -> Remote:
     return Remote(url=base.rstrip("/") + "/" + path, version=f"mirror:{base}")
 
 
-def resolve(source: Source, *, timeout: float, cache: dict[Any, Any]) -> Remote:
+def resolve(source: Source, *, timeout: float, cache: dict[Any, Any], header_timeout: float | None = None,
+            cancel: threading.Event | None = None) -> Remote:
     """Resolve ``source`` (network access for Zenodo, Drive and the Hub).
 
     ``cache`` is shared by the calls of one engine run (one Zenodo API call per record, one Hub
-    revision lookup per repository).
+    revision lookup per repository). ``header_timeout``: seconds for an answer's headers (default
+    ``timeout``). A set ``cancel`` ends the Zenodo and Drive retry waits at once (Ctrl-C).
     """
     if isinstance(source, HttpSource):
         return Remote(url=source.url)
     if isinstance(source, ZenodoSource):
         from avbench.download import zenodo
 
-        return zenodo.resolve(source, timeout=timeout, cache=cache)
+        return zenodo.resolve(source, timeout=timeout, cache=cache, header_timeout=header_timeout, cancel=cancel)
     if isinstance(source, GDriveSource):
         from avbench.download import gdrive
 
-        return gdrive.resolve(source, timeout=timeout)
+        return gdrive.resolve(source, timeout=timeout, header_timeout=header_timeout, cancel=cancel)
     if isinstance(source, HubSource):
         from avbench.download import hub
 

@@ -36,15 +36,18 @@ def same_title(a: str, b: str) -> bool:
     return " ".join(a.casefold().split()) == " ".join(b.casefold().split())
 
 
-def record_metadata(record: int, *, timeout: float, cache: dict[Any, Any]) -> dict[str, Any]:
-    """The JSON of record ``record`` (fetched once per ``cache``)."""
+def record_metadata(record: int, *, timeout: float, cache: dict[Any, Any], header_timeout: float | None = None,
+                    cancel: threading.Event | None = None) -> dict[str, Any]:
+    """The JSON of record ``record`` (fetched once per ``cache``); retry waits end when ``cancel``
+    is set (:class:`~avbench.download._progress.Cancelled`)."""
     key = ("zenodo", record)
     with _LOCK:
         lock = cache.setdefault(("lock",) + key, threading.Lock())
     with lock:
         if key not in cache:
             url = f"{base_url()}/api/records/{record}"
-            body, _, _ = get_bytes(url, headers={"Accept": "application/json"}, timeout=timeout)
+            body, _, _ = get_bytes(url, headers={"Accept": "application/json"}, timeout=timeout,
+                                   header_timeout=header_timeout, cancel=cancel)
             try:
                 data = json.loads(body)
             except ValueError:
@@ -55,13 +58,14 @@ def record_metadata(record: int, *, timeout: float, cache: dict[Any, Any]) -> di
         return cache[key]  # type: ignore[no-any-return]
 
 
-def resolve(source: ZenodoSource, *, timeout: float, cache: dict[Any, Any]) -> Remote:
+def resolve(source: ZenodoSource, *, timeout: float, cache: dict[Any, Any], header_timeout: float | None = None,
+            cancel: threading.Event | None = None) -> Remote:
     """The content URL, size and md5 of ``source.filename`` in its record.
 
     Raises:
         DownloadError: the record's title differs from the recipe's, or the file is not in it.
     """
-    data = record_metadata(source.record, timeout=timeout, cache=cache)
+    data = record_metadata(source.record, timeout=timeout, cache=cache, header_timeout=header_timeout, cancel=cancel)
     meta = data.get("metadata") or {}
     title = str(meta.get("title", ""))
     if source.title is not None and not same_title(source.title, title):

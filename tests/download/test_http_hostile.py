@@ -14,11 +14,11 @@ import time
 from pathlib import Path
 
 import pytest
-from loopback import (encoded, gzip_body, hang, page, page_as_binary, status, trickle, truncate,
-                      wrong_start)
+from loopback import (encoded, gzip_body, hang, page, page_as_binary, slow_headers, status, trickle,
+                      truncate, wrong_start)
 
 from avbench.download import fetch_resources
-from avbench.download.resource import HttpSource, Resource
+from avbench.download.resource import HttpSource, Resource, ZenodoSource
 from avbench.errors import DownloadError
 from avbench.io import read_json
 
@@ -207,6 +207,99 @@ def test_ctrl_c_with_a_silent_server_exits_at_once(loopback, tmp_path):
     took = time.monotonic() - t0
     assert proc.returncode == 130 and "interrupted" in err
     assert took < 5.0, f"took {took:.1f} s to stop"  # about 0.1 s here; the bound leaves room for a loaded CI
+
+
+def _in_thread(fn, limit: float = 30.0) -> BaseException | None:  # type: ignore[no-untyped-def]
+    """Run ``fn`` in a daemon thread; fail the test when it has not returned after ``limit`` s."""
+    result: list[BaseException | None] = []
+
+    def run() -> None:
+        try:
+            fn()
+            result.append(None)
+        except BaseException as exc:  # noqa: BLE001 - inspected by the caller
+            result.append(exc)
+
+    t = threading.Thread(target=run, daemon=True)
+    t.start()
+    t.join(limit)
+    assert not t.is_alive(), f"still running after {limit:.0f} s"
+    return result[0]
+
+
+@pytest.mark.parametrize("option", ["timeout", "header_timeout"])
+def test_headers_sent_one_byte_at_a_time_hit_the_header_deadline(loopback, tmp_path, option):
+    """Before: a server sending its status line and then one header byte every 50 ms was waited on
+    for as long as it kept sending (every byte came within the stall timeout), here 60 s per
+    attempt. Now the headers must be complete within ``header_timeout`` (default: ``timeout``)."""
+    url, _ = loopback.add_generated("f.bin", SIZE, seed=1)
+    loopback.fail(url, *[slow_headers(0.05, 60)] * 10)
+    t0 = time.monotonic()
+    exc = _in_thread(lambda: fetch_resources([_unhashed(url)], tmp_path, quiet=True, **{option: 0.4}))
+    assert isinstance(exc, DownloadError), exc
+    assert "response headers were not complete within 0.4 s" in str(exc) and "(4 attempts)" in str(exc)
+    assert len(_gets(loopback, url)) == 4 and time.monotonic() - t0 < 15
+    assert not (tmp_path / "f.bin").exists() and not (tmp_path / "f.bin.part").exists()
+
+
+def test_resolver_headers_sent_one_byte_at_a_time_hit_the_header_deadline(loopback, tmp_path):
+    """The Zenodo API call has the same deadline (before: it waited as long as the bytes came)."""
+    loopback.zenodo_record(5, "T", {"a.bin": b"x" * 100})
+    loopback.fail(loopback.base + "/api/records/5", *[slow_headers(0.05, 60)] * 10)
+    exc = _in_thread(lambda: fetch_resources([Resource("a.bin", ZenodoSource(5, "a.bin"))], tmp_path, quiet=True,
+                                             header_timeout=0.3))
+    assert isinstance(exc, DownloadError) and "response headers were not complete within 0.3 s" in str(exc), exc
+
+
+def test_header_deadline_lets_a_normal_answer_through(loopback, tmp_path):
+    url, blob = loopback.add_generated("f.bin", SIZE, seed=1)
+    loopback.latency = 0.1  # well within the deadline
+    fetch_resources([Resource("f.bin", HttpSource(url), sha256=blob.sha256())], tmp_path, quiet=True,
+                    header_timeout=2.0)
+    assert len(_gets(loopback, url)) == 1
+
+
+_RESOLVE_SCRIPT = """
+import sys
+from avbench.download import fetch_resources
+from avbench.download.resource import GDriveSource, Resource, ZenodoSource
+try:
+    fetch_resources([Resource("a.bin", {source})], sys.argv[1], quiet=True)
+except KeyboardInterrupt:
+    sys.stderr.write("interrupted\\n")
+    sys.exit(130)
+"""
+
+
+@pytest.mark.parametrize("kind", ["zenodo", "gdrive"])
+def test_ctrl_c_while_a_resolver_waits_out_a_429_exits_at_once(loopback, tmp_path, kind):
+    """Before: the resolver slept the whole ``Retry-After`` (here 60 s) in a worker thread and
+    Ctrl-C waited for it. Now its retry sleeps wait on the run's cancel event."""
+    if kind == "zenodo":
+        loopback.zenodo_record(7, "T", {"a.bin": b"x" * 100})
+        path, source = "/api/records/7", "ZenodoSource(7, 'a.bin')"
+    else:
+        loopback.gdrive_file("FILE7", b"x" * 100, flow="none")
+        path, source = "/download", "GDriveSource('FILE7')"
+    loopback.fail(loopback.base + path, status(429, {"Retry-After": "60"}))
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    proc = subprocess.Popen([sys.executable, "-c", _RESOLVE_SCRIPT.format(source=source), str(tmp_path)], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and not loopback.requests_for(loopback.base + path):
+            time.sleep(0.02)
+        time.sleep(0.3)  # the 429 has been answered: the resolver is in its Retry-After sleep
+        assert proc.poll() is None
+        t0 = time.monotonic()
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=30)
+        took = time.monotonic() - t0
+    finally:
+        proc.kill()
+    assert proc.returncode == 130 and "interrupted" in err, err
+    assert took < 2.0, f"took {took:.1f} s to stop"  # about 0.05 s here; room for a loaded CI
+    assert len(loopback.requests_for(loopback.base + path)) == 1
 
 
 # -- one writer per output ---------------------------------------------------------------------------

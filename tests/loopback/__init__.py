@@ -16,6 +16,7 @@ from loopback.servers import (
     ignore_range,
     page,
     page_as_binary,
+    slow_headers,
     stall,
     status,
     trickle,
@@ -24,4 +25,4 @@ from loopback.servers import (
 )
 
 __all__ = ["Blob", "LoopbackServer", "corrupt", "encoded", "git_blob_id", "gzip_body", "hang", "ignore_range", "page",
-           "page_as_binary", "stall", "status", "trickle", "truncate", "wrong_start"]
+           "page_as_binary", "slow_headers", "stall", "status", "trickle", "truncate", "wrong_start"]

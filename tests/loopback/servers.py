@@ -23,7 +23,9 @@ elsewhere), ``hang(s)`` (read the request, answer nothing for ``s`` seconds), ``
 (announce the whole body, then send ``n`` bytes every ``s`` seconds), ``page(html)`` (a 200
 ``text/html`` page), ``page_as_binary(html)`` (the page with ``application/octet-stream``),
 ``gzip_body()`` (the body gzip-compressed with ``Content-Encoding: gzip``), ``encoded(name)`` (a
-``Content-Encoding`` the client cannot decode). Every file carries an ``ETag`` and a
+``Content-Encoding`` the client cannot decode), ``slow_headers(every, seconds)`` (the status
+line, then a header one byte every ``every`` seconds, never finished; closes after ``seconds``).
+Every file carries an ``ETag`` and a
 ``Last-Modified`` that change when its content is replaced; ``If-Range`` is honoured unless
 :attr:`honour_if_range` is false. :attr:`latency` delays every answer; :attr:`rate` throttles
 bodies (bytes/s). :attr:`log` lists ``(method, path, headers)``.
@@ -45,7 +47,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 __all__ = ["LoopbackServer", "Blob", "status", "truncate", "stall", "corrupt", "ignore_range", "wrong_start", "hang",
-           "trickle", "page", "page_as_binary", "gzip_body", "encoded", "git_blob_id"]
+           "trickle", "page", "page_as_binary", "gzip_body", "encoded", "slow_headers", "git_blob_id"]
 
 _BLOCK = 1 << 20
 
@@ -96,6 +98,10 @@ def gzip_body() -> tuple[Any, ...]:
 
 def encoded(name: str) -> tuple[Any, ...]:
     return ("encoded", name)
+
+
+def slow_headers(every: float, seconds: float) -> tuple[Any, ...]:
+    return ("slow_headers", every, seconds)
 
 
 def git_blob_id(data: bytes) -> str:
@@ -261,6 +267,8 @@ class LoopbackServer:
         try:
             if fault and fault[0] == "status":
                 return self._send_status(h, fault[1], fault[2])
+            if fault and fault[0] == "slow_headers":
+                return self._send_slow_headers(h, fault[1], fault[2])
             path = url.path
             if path.startswith("/api/records/") and path.count("/") == 3:
                 rec = self._zenodo.get(path.rsplit("/", 1)[1])
@@ -277,6 +285,17 @@ class LoopbackServer:
             self._send_blob(h, blob, head, fault)
         except (BrokenPipeError, ConnectionResetError):
             h.close_connection = True
+
+    def _send_slow_headers(self, h: _Handler, every: float, seconds: float) -> None:
+        """The status line and the start of a header, then one byte every ``every`` s; never the end."""
+        h.close_connection = True
+        h.wfile.write(b"HTTP/1.1 200 OK\r\nX-Slow: ")
+        h.wfile.flush()
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            time.sleep(every)
+            h.wfile.write(b"a")
+            h.wfile.flush()
 
     def _send_status(self, h: _Handler, code: int, headers: dict[str, str] | None = None) -> None:
         body = f"status {code}\n".encode()

@@ -1,10 +1,13 @@
-"""Where received bytes go: hashed and written, in a background thread for large files.
+"""Where received bytes go: written, then hashed, in a background thread for large files.
 
-The receiving thread fills buffers from the socket; a :class:`Sink` hashes and writes each full
-buffer. For large downloads the hashing and writing run in a second thread (``hashlib`` and file
-writes release the GIL), so verification overlaps the network instead of adding to it. Bytes
-received before a failure are still written (:meth:`Sink.close` flushes), so a resume starts
-exactly where the data stopped.
+The receiving thread fills buffers from the socket and writes each full buffer to the part file
+itself (``recv`` and ``write`` are system calls that release the GIL); for large downloads the
+written buffer is then handed to a second thread that hashes it (``hashlib`` releases the GIL for
+large buffers), so SHA-256, the costliest step, overlaps the network and the disk instead of
+adding to them. The hasher sees exactly the bytes written, in the order written: a buffer is
+queued for hashing only after it is on disk, the queue is first-in first-out, and a buffer is
+refilled only after it was hashed. Bytes received before a failure are still written
+(:meth:`Sink.close` flushes), so a resume starts exactly where the data stopped.
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ def _write_all(fh: Any, view: memoryview, part: Path) -> None:
 
 
 class Sink:
-    """Hash and write filled buffers; ``threaded`` moves that work to a helper thread."""
+    """Write filled buffers, then hash them; ``threaded`` moves the hashing to a helper thread."""
 
     def __init__(self, fh: Any, hasher: Any, part: Path, *, threaded: bool, bufsize: int = 1 << 20,
                  depth: int = 4) -> None:
@@ -53,16 +56,12 @@ class Sink:
             self._thread = threading.Thread(target=self._run, name="avbench-sink", daemon=True)
             self._thread.start()
 
-    def _consume(self, view: memoryview) -> None:
-        self._hasher.update(view)
-        _write_all(self._fh, view, self._part)
-
     def _run(self) -> None:
         while (item := self._work.get()) is not None:
             i, n = item
             if self._error is None:
                 try:
-                    self._consume(self._bufs[i][:n])
+                    self._hasher.update(self._bufs[i][:n])
                 except BaseException as exc:  # noqa: BLE001 - handed to the receiving thread
                     self._error = exc
             self._free.put(i)
@@ -77,16 +76,18 @@ class Sink:
         return self._bufs[self._current]
 
     def submit(self, n: int) -> None:
-        """Hand over the first ``n`` bytes of the current buffer."""
+        """Write the first ``n`` bytes of the current buffer, then hand them to the hasher."""
+        view = self._bufs[self._current][:n]
+        _write_all(self._fh, view, self._part)
         if not self._threaded:
-            self._consume(self._bufs[0][:n])
+            self._hasher.update(view)
             return
         self._check()
         self._work.put((self._current, n))
         self._current = self._free.get()
 
     def close(self) -> None:
-        """Wait until everything handed over is hashed and written; re-raise a failure there."""
+        """Wait until everything handed over is hashed; re-raise a failure there."""
         if self._threaded:
             self._work.put(None)
             self._thread.join()

@@ -64,6 +64,7 @@ USER_AGENT = f"avbench/{__version__} (+https://github.com/avbench/avbench)"
 CHUNK = 1 << 20
 DEFAULT_TIMEOUT = 60.0
 PROGRESS_MIN = 1 << 20  # an attempt that brought at least this many bytes resets the failure count
+TICK = 0.05  # seconds between progress reports, Ctrl-C checks and rate checks while streaming
 
 
 @dataclass
@@ -476,15 +477,14 @@ class _RateGuard:
 
     def __init__(self, dl: Deadlines, url: str) -> None:
         self.dl, self.url = dl, url
-        self.t, self.n, self.received = time.monotonic(), 0, 0
+        self.t, self.n = time.monotonic(), 0
 
-    def add(self, n: int) -> None:
-        self.received += n
-        now = time.monotonic()
+    def check(self, received: int, now: float) -> None:
+        """``received``: bytes of this connection so far, at time ``now`` (``time.monotonic``)."""
         if now - self.t >= self.dl.window:
-            if self.received - self.n < self.dl.min_rate * (now - self.t):
+            if received - self.n < self.dl.min_rate * (now - self.t):
                 raise _Retryable(f"{self.url}: slower than {self.dl.min_rate:.0f} bytes/s over {self.dl.window:g} s")
-            self.t, self.n = now, self.received
+            self.t, self.n = now, received
 
 
 class _Attempts:
@@ -639,7 +639,7 @@ def download(url: str, dest: str | os.PathLike[str], *, size: int | None = None,
                         if not n:
                             break
                         got += n
-                        guard.add(n)
+                        guard.check(got, time.monotonic())
                 if not page_ok and looks_like_page(bytes(first[:got]), resp.headers.get("Content-Type")):
                     body = bytes(first[:got]) + resp.read(1 << 16)
                     kept = f"; {part} is kept" if have else ""
@@ -655,6 +655,7 @@ def download(url: str, dest: str | os.PathLike[str], *, size: int | None = None,
                 if not have:
                     _write_state(part, info)
                     started_here = True
+                opened_at = have
                 with open(part, "r+b" if have else "wb", buffering=0) as fh:
                     if have:
                         fh.seek(have)
@@ -666,18 +667,24 @@ def download(url: str, dest: str | os.PathLike[str], *, size: int | None = None,
                         if got:
                             buf[:got] = first[:got]
                             filled, have = got, have + got
-                            report(got)
+                        # The hot loop: per socket read only counters and a clock read; progress,
+                        # the Ctrl-C check (in ``progress``) and the rate deadline every TICK s.
+                        tick = time.monotonic() + TICK
                         while True:
                             n = readinto(buf[filled:])
                             if not n:
                                 break
                             filled += n
                             have += n
-                            report(n)
                             if filled == len(buf):
                                 sink.submit(filled)
                                 buf, filled = sink.buffer(), 0
-                            guard.add(n)
+                            now = time.monotonic()
+                            if now >= tick:
+                                report(have - reported)
+                                guard.check(have - opened_at, now)
+                                tick = now + TICK
+                        report(have - reported)
                     finally:
                         try:
                             if filled:

@@ -1,15 +1,23 @@
 """Download throughput over loopback: avbench vs curl on one large file, concurrent vs sequential
-on many small files. Prints the ratios, the machine's load and the CPU cost of both clients.
+on many small files. Prints the ratios, the machine's load and the CPU cost of every client.
 
 1. One large file (default 1 GiB, generated and streamed by the loopback server, which runs in
-   its own process; never stored server-side) fetched by ``curl -s -f -o`` and by avbench
-   (``fetch_resources`` with its sha256 verified while streaming, the lock, the validator record
-   and the rename included). The two alternate for ``--repeat`` rounds (default 5; the first
-   client of a round alternates too) and the median of each is kept. Ratio = curl median time /
-   avbench median time (throughput ratio; target >= 0.9). CPU seconds per GiB: user+system time
-   of the curl child (``RUSAGE_CHILDREN``) and of the avbench process (``time.process_time``,
-   all its threads), each divided by the GiB fetched. The 1-, 5- and 15-minute load averages are
-   printed before and after, since other work on the machine skews both clients.
+   its own process; never stored server-side) fetched by
+
+   - ``curl -s -f -o`` (raw curl, no hash: the reference of the target),
+   - ``curl -s -f -o`` then ``sha256sum`` of the file (what a user does to verify a download),
+   - avbench (``fetch_resources`` with its sha256 verified while streaming, the lock, the
+     validator record and the rename included),
+
+   and ``hashlib.sha256`` alone over the same number of bytes in memory (no I/O): SHA-256 is
+   sequential, so no client that hashes the stream can beat it; it bounds the ratio. The clients
+   alternate for ``--repeat`` rounds (default 5; the order rotates each round) and the median of
+   each is kept. Ratio = curl median time / avbench median time (throughput ratio; target
+   >= 0.9). CPU seconds per GiB: user+system time of the curl (and sha256sum) children
+   (``RUSAGE_CHILDREN``) and of the avbench process (``time.process_time``, all its threads),
+   each divided by the GiB fetched. The 1-minute load average is printed before, after, and
+   its highest value sampled after each run, since other work on the machine skews every client
+   (a client using two threads suffers most when no second core is free).
 2. ``--files`` small files (default 2,000 of 1-4 KiB) with ``--latency`` seconds added by the
    server to every answer (default 10 ms, a conservative stand-in for a real round trip; Zenodo
    is 50-150 ms away from most users), fetched with ``workers=1`` and with ``--workers``.
@@ -58,17 +66,17 @@ def _serve_large(size: int, conn) -> None:  # type: ignore[no-untyped-def]
 
 @dataclass
 class Large:
-    """Median seconds and CPU seconds of each client over the rounds."""
+    """Median seconds and CPU seconds of each client over the rounds, and the highest 1-minute
+    load average seen after a run."""
 
-    curl_s: float
-    ours_s: float
-    curl_cpu: float
-    ours_cpu: float
+    seconds: dict[str, float]
+    cpu: dict[str, float]
+    peak_load: float
 
 
 def bench_large(size: int, repeat: int, work: Path) -> Large:
-    """curl and avbench against the same server, which runs in a separate process so that neither
-    client shares an interpreter (GIL) with it."""
+    """The clients against the same server, which runs in a separate process so that no client
+    shares an interpreter (GIL) with it."""
     import multiprocessing as mp
 
     parent, child = mp.Pipe()
@@ -88,18 +96,24 @@ def _children_cpu() -> float:
 
 
 def _bench_large(url: str, sha: str, size: int, repeat: int, work: Path) -> Large:
-    curl = shutil.which("curl")
-    if curl is None:
-        raise SystemExit("curl is not installed (apt-get install curl)")
-    times: dict[str, list[float]] = {"curl": [], "ours": []}
-    cpu: dict[str, list[float]] = {"curl": [], "ours": []}
+    curl, sha256sum = shutil.which("curl"), shutil.which("sha256sum")
+    if curl is None or sha256sum is None:
+        raise SystemExit("curl and sha256sum are needed (apt-get install curl coreutils)")
+    times: dict[str, list[float]] = {k: [] for k in ("curl", "curl+sha256sum", "avbench", "sha256")}
+    cpu: dict[str, list[float]] = {k: [] for k in times}
+    loads: list[float] = []
 
-    def run_curl() -> None:
+    def run_curl(verify: bool) -> None:
         out = work / "curl.bin"
         c0, t0 = _children_cpu(), time.perf_counter()
         subprocess.run([curl, "-s", "-f", "-o", str(out), url], check=True)
-        times["curl"].append(time.perf_counter() - t0)
-        cpu["curl"].append(_children_cpu() - c0)
+        if verify:
+            got = subprocess.run([sha256sum, str(out)], check=True, capture_output=True, text=True).stdout.split()[0]
+            if got != sha:
+                raise SystemExit("curl fetched wrong bytes")
+        key = "curl+sha256sum" if verify else "curl"
+        times[key].append(time.perf_counter() - t0)
+        cpu[key].append(_children_cpu() - c0)
         if out.stat().st_size != size:
             raise SystemExit("curl fetched a wrong size")
         out.unlink()
@@ -109,15 +123,26 @@ def _bench_large(url: str, sha: str, size: int, repeat: int, work: Path) -> Larg
         res = Resource("large.bin", HttpSource(url), size=size, sha256=sha)
         c0, t0 = time.process_time(), time.perf_counter()
         fetch_resources([res], root, quiet=True, workers=1)
-        times["ours"].append(time.perf_counter() - t0)
-        cpu["ours"].append(time.process_time() - c0)
+        times["avbench"].append(time.perf_counter() - t0)
+        cpu["avbench"].append(time.process_time() - c0)
         shutil.rmtree(root)
 
+    def run_hash() -> None:
+        block = memoryview(bytearray(4 << 20))
+        h = hashlib.sha256()
+        c0, t0 = time.process_time(), time.perf_counter()
+        for i in range(0, size, len(block)):
+            h.update(block[:min(len(block), size - i)])
+        times["sha256"].append(time.perf_counter() - t0)
+        cpu["sha256"].append(time.process_time() - c0)
+
+    runs = [lambda: run_curl(False), lambda: run_curl(True), run_ours, run_hash]
     for i in range(repeat):
-        for fn in ((run_curl, run_ours) if i % 2 == 0 else (run_ours, run_curl)):
+        for fn in runs[i % len(runs):] + runs[:i % len(runs)]:
             fn()
+            loads.append(os.getloadavg()[0])
     med = statistics.median
-    return Large(med(times["curl"]), med(times["ours"]), med(cpu["curl"]), med(cpu["ours"]))
+    return Large({k: med(v) for k, v in times.items()}, {k: med(v) for k, v in cpu.items()}, max(loads))
 
 
 def _load() -> str:
@@ -157,12 +182,18 @@ def main() -> None:
         r = bench_large(size, args.repeat, work)
         gib = size / 2**30
         with LoopbackServer() as server:
-            print(f"large file {args.size_mib} MiB, median of {args.repeat} interleaved runs: "
-                  f"curl {size / r.curl_s / 2**20:.0f} MiB/s ({r.curl_s:.2f} s), "
-                  f"avbench+sha256 {size / r.ours_s / 2**20:.0f} MiB/s ({r.ours_s:.2f} s); "
-                  f"throughput ratio avbench/curl = {r.curl_s / r.ours_s:.2f} (target >= 0.9)")
-            print(f"CPU seconds per GiB: curl {r.curl_cpu / gib:.2f}, avbench+sha256 {r.ours_cpu / gib:.2f}")
-            print(f"after: {_load()}")
+            print(f"large file {args.size_mib} MiB, median of {args.repeat} interleaved runs "
+                  f"(MiB/s, seconds, CPU seconds per GiB):")
+            for key in ("curl", "curl+sha256sum", "avbench", "sha256"):
+                what = {"avbench": "avbench (sha256 while streaming)", "sha256": "sha256 alone, in memory (bound)"}
+                print(f"  {what.get(key, key):36} {size / r.seconds[key] / 2**20:7.0f} MiB/s  "
+                      f"{r.seconds[key]:6.2f} s  CPU {r.cpu[key] / gib:.2f} s/GiB")
+            t = r.seconds
+            print(f"throughput ratio avbench/curl = {t['curl'] / t['avbench']:.2f} (target >= 0.9: "
+                  f"{'met' if t['curl'] / t['avbench'] >= 0.9 else 'NOT met'}); avbench/(curl+sha256sum) = "
+                  f"{t['curl+sha256sum'] / t['avbench']:.2f}; upper bound on that ratio from sha256 alone: "
+                  f"{t['curl'] / max(t['sha256'], 1e-9):.2f}")
+            print(f"after: {_load()}; highest 1-minute load after a run: {r.peak_load:.2f}")
             seq, conc = bench_small(server, args.files, args.workers, args.latency, work)
             print(f"{args.files} small files, {args.latency * 1000:.0f} ms server latency: sequential {seq:.2f} s, "
                   f"{args.workers} workers {conc:.2f} s; speed-up = {seq / conc:.1f}x (target >= 5)")

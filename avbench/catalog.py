@@ -103,7 +103,7 @@ def build() -> dict[str, Any]:
         }
     tasks = {
         t.id: {"id": t.id, "dataset": t.dataset, "kind": t.kind.value, "labels": list(t.labels),
-               "metrics": [{"id": m.id, "params": dict(m.params)} for m in t.metrics], "split": t.split,
+               "metrics": [{"id": m.id, "params": dict(m.params), "profile": m.profile} for m in t.metrics], "split": t.split,
                "segment_length": t.segment_length, "n_segments": t.n_segments, "description": t.description}
         for t in registry.tasks().values()
     }
@@ -164,7 +164,7 @@ class Catalog:
 
         tasks = {
             tid: Task(t["id"], t["dataset"], TaskKind(t["kind"]), tuple(t["labels"]),
-                      tuple(MetricRef(m["id"], m["params"]) for m in t["metrics"]), split=t["split"],
+                      tuple(MetricRef(m["id"], m["params"], m.get("profile")) for m in t["metrics"]), split=t["split"],
                       segment_length=t["segment_length"], n_segments=t["n_segments"], description=t["description"])
             for tid, t in data["tasks"].items()
         }

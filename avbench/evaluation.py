@@ -56,6 +56,7 @@ def evaluate_predictions(
     allow_missing: bool = False,
     data_dir: str | Path | None = None,
     plots_dir: str | Path | None = None,
+    profile: str | None = None,
 ) -> Report:
     """Validate ``predictions`` and score them; returns a :class:`~avbench.report.Report`.
 
@@ -67,6 +68,10 @@ def evaluate_predictions(
         data_dir: the avbench data directory (default ``$AVBENCH_DATA`` / platform directory).
         plots_dir: write the plots that apply (:mod:`avbench.plots`; per-class F1, PSD-ROC, and the
             confusion matrix of a classification task) there and list them in ``Report.plots``.
+        profile: the reference profile to score with (``"avbench"``: avbench's rules); default: each task
+            metric's own (:attr:`MetricRef.profile`, the tool its published numbers came from), recorded in
+            the header's ``profiles`` and each result's ``extra["profile"]``, with avbench's value in
+            ``extra["avbench_value"]`` where it differs.
 
     Raises:
         InputError: malformed predictions, unknown benchmark/task/clip ids, missing clips,
@@ -77,7 +82,7 @@ def evaluate_predictions(
     task = registry.task(preds.task)
     if preds.benchmark != task.dataset:
         raise InputError(f"{preds.source}: task {task.id!r} belongs to benchmark {task.dataset!r}, not {preds.benchmark!r}")
-    configs = _configs(task, metric_ids)  # before any work: a metric that does not apply is refused here
+    configs = _configs(task, metric_ids, profile)  # before any work: a metric that does not apply is refused here
     preds.validate(task)
     recipe = registry.dataset(task.dataset)
     if reference is not None and not Path(reference).is_dir():
@@ -125,6 +130,7 @@ def evaluate_predictions(
         "predictions": preds.source,
         "model": preds.model,
         "dataset_version": recipe.version,
+        "profiles": {cfg.id: prof or "avbench" for cfg, _, prof in configs},
     }
     coverage = {
         "clips_in_split": len(clips),
@@ -199,29 +205,69 @@ def video_strata(clips: Mapping[str, Clip]) -> dict[str, dict[str, Clip]]:
     return out
 
 
-def _configs(task: Task, metric_ids: Sequence[str] | None) -> list[tuple[MetricConfig, dict[str, Any]]]:
+def _configs(task: Task, metric_ids: Sequence[str] | None, profile: str | None = None
+             ) -> list[tuple[MetricConfig, dict[str, Any], str | None]]:
+    """``(metric, task parameters, profile)`` per metric: the task's profile unless ``profile`` overrides it."""
     task_params = {m.id: dict(m.params) for m in task.metrics}
+    task_profiles = {m.id: m.profile for m in task.metrics}
     ids = list(metric_ids) if metric_ids else list(task_params)
-    configs = [(registry.metric(mid), task_params.get(mid, {})) for mid in ids]
-    for cfg, _ in configs:
+    configs = [(registry.metric(mid), task_params.get(mid, {}), profile or task_profiles.get(mid)) for mid in ids]
+    for cfg, _, prof in configs:
         check_applicable(task, cfg)
+        if prof not in (None, "avbench"):
+            _profile_params(cfg, prof, "events")  # an unknown profile is refused before any work
     return configs
+
+
+_PROFILE_MODULES = {"sed": "avbench.metrics.sed.profiles", "seld": "avbench.metrics.seld.files"}
+
+
+def _profile_params(cfg: MetricConfig, profile: str, kind: str) -> dict[str, Any]:
+    """The parameters ``profile`` sets for ``cfg`` (its family's ``profile_params``); refused for other families."""
+    import importlib
+    import inspect
+
+    if cfg.family not in _PROFILE_MODULES:
+        raise InputError(f"profile {profile!r}: metric {cfg.id!r} ({cfg.family}) has no reference profiles; "
+                         "use profile=avbench")
+    module = importlib.import_module(_PROFILE_MODULES[cfg.family])
+    return module.profile_params(profile, cfg.id, set(inspect.signature(cfg.compute).parameters), kind)
+
+
+def _scored(cfg: MetricConfig, args: Sequence[Any], kwargs: Mapping[str, Any], params: Mapping[str, Any],
+            profile: str | None) -> MetricResult:
+    """One metric under ``profile``, recorded in ``extra["profile"]``, with avbench's value beside where it differs."""
+    import dataclasses
+
+    from avbench.results import with_avbench_beside
+
+    if profile in (None, "avbench"):
+        return cfg(*args, **{**kwargs, **params})
+    sp = args[1] if len(args) > 1 else None
+    kind = "scores" if getattr(sp, "scores", None) is not None else getattr(sp, "kind", "events")
+    chosen = {**_profile_params(cfg, profile, kind), **params}
+    res = cfg(*args, **{**kwargs, **chosen})
+    res = dataclasses.replace(res, extra={**res.extra, "profile": profile})
+    if chosen != dict(params):
+        res = with_avbench_beside(res, cfg(*args, **{**kwargs, **params}), profile=profile, primary=cfg.primary)
+    return res
 
 
 def score_clips(
     task: Task,
     clips: Mapping[str, Clip],
     predicted: Mapping[str, Mapping[str, Any]],
-    configs: Sequence[tuple[MetricConfig, dict[str, Any]]],
+    configs: Sequence[tuple[MetricConfig, dict[str, Any]] | tuple[MetricConfig, dict[str, Any], str | None]],
     *,
     segments: Mapping[str, Sequence[bool]] | None = None,
 ) -> list[MetricResult]:
     """Compute each configured metric on ``clips`` (missing predictions scored as empty); for
-    segment tasks, ``segments`` keeps only the marked segments of each clip."""
+    segment tasks, ``segments`` keeps only the marked segments of each clip. A config's optional third
+    item is its profile (:func:`_scored`)."""
     results = []
-    for cfg, params in configs:
+    for cfg, params, *profile in configs:
         args, kwargs = _inputs(cfg, task, clips, predicted, segments)
-        results.append(cfg(*args, **{**kwargs, **params}))
+        results.append(_scored(cfg, args, kwargs, params, profile[0] if profile else None))
     return results
 
 

@@ -379,10 +379,16 @@ class TaskKind(str, enum.Enum):
 
 @dataclass(frozen=True)
 class MetricRef:
-    """A metric id from the registry with the parameters a task fixes for it."""
+    """A metric id from the registry with the parameters a task fixes for it.
+
+    ``profile``: the reference profile (``-o profile=``) of the tool that the task's published numbers came
+    from (e.g. ``"official"`` for a DCASE SELD edition, ``"dcase2023"`` for DESED); the task is scored with it
+    by default, and avbench's own value is shown beside it where the two differ. ``None``: avbench's rules.
+    """
 
     id: str
     params: Mapping[str, Any] = field(default_factory=dict)
+    profile: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "params", _frozen(self.params))

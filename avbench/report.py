@@ -95,6 +95,9 @@ class Report:
         if any(cis.values()):
             conf = next(iter(v for ci in cis.values() for v in ci.values()), {}).get("confidence", 0.95)
             table.add_column(f"{100 * float(conf):g} % CI (all clips)", justify="right", no_wrap=True)
+        beside = {r.id: _beside(r) for r in self.results}
+        if any(beside.values()):
+            table.add_column("other profile\n(all clips)", justify="right", no_wrap=True)
         for name, stratum in self.strata.items():
             table.add_column(f"{name.replace('_', ' ')}\n(n={stratum.n_clips})", justify="right")
         by_stratum: dict[str, dict[str, MetricResult]] = {
@@ -109,6 +112,10 @@ class Report:
                 if any(cis.values()):
                     ci = cis[r.id].get(key)
                     row.append(f"[{_fmt(ci.get('low'))}, {_fmt(ci.get('high'))}]" if ci else "")
+                if any(beside.values()):
+                    name, other = beside[r.id] or ("", {})
+                    v = other.get(key)
+                    row.append(f"{name}: {_fmt(v)}" if v is not None and v != r.overall.get(key) else "")
                 for name in self.strata:
                     other = by_stratum[name].get(r.id)
                     row.append(_fmt(other.overall.get(key)) if other else "-")
@@ -136,6 +143,17 @@ class Report:
             console.print(f"coverage: {cov}", markup=False, highlight=False)
         for p in self.plots:
             console.print(f"plot: {p}", markup=False, highlight=False)
+
+
+def _beside(r: MetricResult) -> tuple[str, Mapping[str, Any]] | None:
+    """The other profile's overall values carried by ``r`` (the reference tool's, or avbench's own), if any."""
+    ref = r.extra.get("reference_profile") or {}
+    if ref.get("overall"):
+        return str(ref.get("profile", "reference")), ref["overall"]
+    own = r.extra.get("avbench_value") or {}
+    if own.get("overall"):
+        return "avbench", own["overall"]
+    return None
 
 
 def headline(result: MetricResult) -> str:

@@ -26,6 +26,7 @@ Example:
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import math
 from collections.abc import Callable, Mapping
@@ -35,7 +36,7 @@ from typing import Any
 
 from avbench.errors import InputError
 
-__all__ = ["MetricConfig", "MetricResult", "INPUT_KINDS", "jsonable"]
+__all__ = ["MetricConfig", "MetricResult", "INPUT_KINDS", "jsonable", "with_avbench_beside"]
 
 INPUT_KINDS = ("labels", "multilabel", "cml", "sed", "seld")
 
@@ -173,3 +174,29 @@ def _with_params(metric_id: str, fn: Callable[..., Any], params: Mapping[str, An
     compute.__name__ = compute.__qualname__ = f"compute_{metric_id.replace('-', '_')}"
     compute.__module__ = getattr(fn, "__module__", __name__)
     return compute
+
+
+def with_avbench_beside(res: MetricResult, alt: MetricResult, *, profile: str, primary: str = "") -> MetricResult:
+    """``res`` (scored with reference ``profile``) with avbench's own value beside it where the two differ.
+
+    When some overall value of ``alt`` (the same inputs under avbench's documented definitions) differs,
+    ``extra["avbench_value"]`` holds alt's overall values and parameters, and a flag names the primary
+    (or most different) value both ways; otherwise ``res`` is returned unchanged.
+
+    Example:
+        >>> a = MetricResult("m", "1", {"compat": "official"}, {"f1": 0.5}, {}, (), {})
+        >>> b = MetricResult("m", "1", {"compat": "none"}, {"f1": 0.75}, {}, (), {})
+        >>> with_avbench_beside(a, b, profile="official", primary="f1").flags[0]
+        "profile official (the tool's number, as published): f1 0.5 here, 0.75 with avbench's definitions, 1 value(s) differ"
+    """
+    diff = {k: (v, alt.overall[k]) for k, v in res.overall.items()
+            if isinstance(v, (int, float)) and isinstance(alt.overall.get(k), (int, float)) and v != alt.overall[k]
+            and not (v != v and alt.overall[k] != alt.overall[k])}
+    if not diff:
+        return res
+    key = primary if primary in diff else max(diff, key=lambda k: abs(diff[k][0] - diff[k][1]))
+    flag = (f"profile {profile} (the tool's number, as published): {key} {diff[key][0]:.6g} here, "
+            f"{diff[key][1]:.6g} with avbench's definitions, {len(diff)} value(s) differ")
+    extra = {**res.extra, "avbench_value": {"params": dict(alt.params), "overall": dict(alt.overall),
+                                            "flags": [f for f in alt.flags if f not in res.flags]}}
+    return dataclasses.replace(res, flags=tuple(res.flags) + (flag,), extra=extra)

@@ -441,3 +441,17 @@ def test_readme_command_table_lists_every_command() -> None:
     missing = [c for c in sorted(cli.commands) if f"`avbench {c}" not in table]
     assert not missing, f"README's command table lacks {missing}"
     assert "avbench verify NAME" in readme and "--mirror" in readme and "--mirror /data/mirror" in readme  # a local directory as the mirror
+
+
+@pytest.mark.parametrize("option, message", [
+    ("profile=nope", "-o profile=nope: unknown SED profile; known: avbench, sed_eval, psds_eval, sed_scores_eval, "
+                     "dcase2021, dcase2022, dcase2023, dcase2024"),
+    ("threshold=0.3", "-o threshold=...: options apply to file inputs (DCASE TSVs, SELD CSVs); a predictions JSON is "
+                      "scored with its task's fixed parameters (only -o profile=... applies)"),
+])
+def test_a_predictions_json_takes_only_a_profile_option(option: str, message: str, tmp_path: Path,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    preds = tmp_path / "p.json"
+    Predictions(benchmark="desed", task="desed-sed", split="validation").write(preds)
+    code, _, err = run(["evaluate", "-p", str(preds), "--data-dir", str(tmp_path / "none"), "-o", option], capsys)
+    assert one_error(code, err) == message

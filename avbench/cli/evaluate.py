@@ -164,11 +164,15 @@ def _evaluate(predictions: Path, reference: Path | None, durations: Path | None,
     if _is_avbench_predictions(predictions):
         from avbench.evaluation import evaluate_predictions
 
+        options = dict(options)
+        profile = options.pop("profile", None)
         if options:
             raise InputError(f"-o {next(iter(options))}=...: options apply to file inputs (DCASE TSVs, SELD CSVs); "
-                             "a predictions JSON is scored with its task's fixed parameters")
+                             "a predictions JSON is scored with its task's fixed parameters (only -o profile=... "
+                             "applies)")
         report = evaluate_predictions(
             predictions,
+            profile=profile,
             reference=reference,
             metric_ids=ids,
             allow_missing=allow_missing,

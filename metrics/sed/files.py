@@ -26,7 +26,8 @@ Options (``-o KEY=VALUE``): ``profile=avbench|sed_eval|psds_eval|sed_scores_eval
 reproduce a tool, :mod:`avbench.metrics.sed.profiles`; recorded in the report header and each result's
 ``extra["profile"]``; under the default ``avbench`` profile a result that differs from its reference tool's profile
 carries the tool's values in ``extra["reference_profile"]`` and a flag naming the deviations that
-fired); ``labels=a,b,c``; ``merge_overlaps=true`` merges overlapping or touching
+fired; under another profile, avbench's own values are in ``extra["avbench_value"]`` where they differ; the
+DCASE-year profiles ``dcase2021`` ... ``dcase2024`` give each metric the tool that year's recipe used); ``labels=a,b,c``; ``merge_overlaps=true`` merges overlapping or touching
 same-class detections of a clip into one before scoring (PSDS refuses overlapping ones); any metric parameter (``time_decimals=none``,
 ``threshold=0.4``, ``strict=true``, ``collar=0.25``...) for every requested metric, or
 ``METRIC.KEY=VALUE`` for one. ``bootstrap=N`` (with ``bootstrap_seed=S``, default 0, and
@@ -71,6 +72,7 @@ from avbench.metrics.sed._op_files import read_operating_point_columns
 from avbench.metrics.sed.profiles import PROFILES, profile_params, reference_profile_of
 from avbench.model import Clip, Event
 from avbench.report import Report
+from avbench.results import with_avbench_beside
 
 __all__ = ["align_inputs", "AlignedInputs", "evaluate_files", "from_json", "FILE_EVALUATORS", "JSON_ADAPTERS", "parse_option"]
 
@@ -424,7 +426,7 @@ def evaluate_files(
         if cfg.family != "sed":
             raise InputError(f"metric {mid!r} is in family {cfg.family!r}, not sed")
         accepted = set(inspect.signature(cfg.compute).parameters)
-        params = {**profile_params(profile, mid, accepted), **per[mid]}
+        params = {**profile_params(profile, mid, accepted, kind), **per[mid]}
         try:
             res = cfg(ref, sp, durations=dur, labels=labels, **params)
         except TypeError as exc:
@@ -432,6 +434,9 @@ def evaluate_files(
         res = dataclasses.replace(res, extra={**res.extra, "profile": profile})
         if profile == "avbench":
             res = _beside_reference(res, cfg, ref, sp, dur, labels, per[mid], accepted, kind)
+        elif params != per[mid]:
+            res = with_avbench_beside(res, cfg(ref, sp, durations=dur, labels=labels, **per[mid]), profile=profile,
+                                      primary=cfg.primary)
         settings = {"seed": 0, "confidence": 0.95, **boot[mid]}
         if settings.get("n_bootstrap"):
             from avbench.metrics.sed.bootstrap import confidence_intervals

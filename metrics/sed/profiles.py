@@ -27,7 +27,7 @@ from typing import Any
 
 from avbench.errors import InputError
 
-__all__ = ["Profile", "PROFILES", "profile_params", "reference_profile_of", "profiles_for"]
+__all__ = ["Profile", "PROFILES", "profile_params", "reference_profile_of", "profiles_for", "tool_of"]
 
 
 @dataclass(frozen=True)
@@ -40,12 +40,16 @@ class Profile:
             every metric id with that prefix.
         reproduces: what is bit for bit equal to the tool.
         not_reproduced: what still differs (stated, never hidden).
+        tools: for a DCASE-year profile, ``{metric id or prefix*: tool profile}`` (or
+            ``{prediction kind: tool profile}`` where the year's recipe scored score tables and
+            operating points with different tools); the metric then gets that tool profile's params.
     """
 
     tool: str
     params: dict[str, dict[str, Any]] = field(default_factory=dict)
     reproduces: str = ""
     not_reproduced: str = ""
+    tools: dict[str, str | dict[str, str]] = field(default_factory=dict)
 
 
 PROFILES: dict[str, Profile] = {
@@ -95,21 +99,86 @@ PROFILES: dict[str, Profile] = {
                        "refuses a class without reference events, avbench scores it",
     ),
 }
-"""Every SED profile, by ``-o profile=`` name."""
+
+_DESED = "DCASE-REPO/DESED_task at c6bcb45"
+_F1_TOOLS: dict[str, str | dict[str, str]] = {"event_f1*": "sed_eval", "segment_f1*": "sed_eval"}
+PROFILES.update({
+    "dcase2021": Profile(
+        tool=f"DCASE 2021 Task 4 baseline ({_DESED}, recipes/dcase2021_task4_baseline/requirements.txt: "
+             "psds_eval>=0.4.0, sed_eval==0.2.1; reproduced: psds_eval 0.5.3, sed_eval 0.2.1)",
+        tools={**_F1_TOOLS, "psds*": "psds_eval", "intersection_f1*": "psds_eval"},
+        reproduces="what that recipe's local/sed_trainer.py scores with: event/segment F1 with sed_eval "
+                   "(log_sedeval_metrics), PSDS from operating points and intersection F1 with psds_eval "
+                   "(compute_psds_from_operating_points, compute_per_intersection_macro_f1); each metric gets that "
+                   "tool's profile"),
+    "dcase2022": Profile(
+        tool=f"DCASE 2022 Task 4 baseline ({_DESED}, recipes/dcase2022_task4_baseline/requirements.txt: "
+             "psds_eval>=0.4.0, sed_eval==0.2.1; reproduced: psds_eval 0.5.3, sed_eval 0.2.1)",
+        tools={**_F1_TOOLS, "psds*": "psds_eval", "intersection_f1*": "psds_eval"},
+        reproduces="as dcase2021 (recipes/dcase2022_task4_baseline/local/sed_trainer.py): sed_eval for event/"
+                   "segment F1, psds_eval for PSDS from operating points and intersection F1"),
+    "dcase2023": Profile(
+        tool=f"DCASE 2023 Task 4A baseline ({_DESED}: the recipe's requirements.txt pins none, desed_task's "
+             "setup.py asks psds_eval>=0.4.0, sed_eval>=0.2.1, sed_scores_eval>=0.0.0; reproduced: psds_eval "
+             "0.5.3, sed_eval 0.2.1, sed_scores_eval 0.0.4)",
+        tools={**_F1_TOOLS, "psds*": {"scores": "sed_scores_eval", "*": "psds_eval"},
+               "intersection_f1*": "psds_eval"},
+        reproduces="recipes/dcase2023_task4_baseline/local/sed_trainer.py reports PSDS both ways: from score "
+                   "tables with sed_scores_eval (compute_psds_from_scores), from operating points with psds_eval; "
+                   "event/segment F1 with sed_eval, intersection F1 with psds_eval"),
+    "dcase2024": Profile(
+        tool=f"DCASE 2024 Task 4 baseline ({_DESED}, recipes/dcase2024_task4_baseline/requirements.txt: "
+             "sed_scores_eval>=0.0.3; desed_task's setup.py: sed_eval>=0.2.1; reproduced: sed_scores_eval 0.0.4, "
+             "sed_eval 0.2.1)",
+        tools={**_F1_TOOLS, "psds*": "sed_scores_eval", "intersection_f1*": "sed_scores_eval"},
+        reproduces="recipes/dcase2024_task4_baseline/local/sed_trainer_pretrained.py: PSDS from score tables "
+                   "(compute_psds_from_scores) and intersection F1 at 0.5 (intersection_based.fscore) with "
+                   "sed_scores_eval, collar F1 with sed_eval (log_sedeval_metrics)",
+        not_reproduced="the 2024 segment-based mpAUC / best-threshold F1 (sed_scores_eval.segment_based) of the "
+                       "MAESTRO part: avbench has no such metric"),
+})
+"""Every SED profile, by ``-o profile=`` name: the tools, then the DCASE Task 4 years whose official recipe
+named a tool (where the pin was read is in each ``tool``; DCASE 2020's recipe was not read, so there is no
+``dcase2020`` profile)."""
+
+
+def tool_of(name: str, metric_id: str, prediction_kind: str = "events") -> str | None:
+    """The tool profile that profile ``name`` uses for ``metric_id`` (itself for a tool profile).
+
+    Example:
+        >>> tool_of("dcase2023", "psds1", "scores"), tool_of("dcase2023", "psds1"), tool_of("dcase2022", "event_f1")
+        ('sed_scores_eval', 'psds_eval', 'sed_eval')
+    """
+    prof = PROFILES[name]
+    if not prof.tools:
+        return name
+    for key, tool in prof.tools.items():
+        if _matches(key, metric_id):
+            if isinstance(tool, dict):
+                return tool.get(prediction_kind, tool.get("*"))
+            return tool
+    return None
 
 
 def _matches(key: str, metric_id: str) -> bool:
     return metric_id.startswith(key[:-1]) if key.endswith("*") else metric_id == key
 
 
-def profile_params(name: str, metric_id: str, accepted: Iterable[str]) -> dict[str, Any]:
+def profile_params(name: str, metric_id: str, accepted: Iterable[str], prediction_kind: str = "events"
+                   ) -> dict[str, Any]:
     """The parameters profile ``name`` sets for ``metric_id`` (only those the metric accepts).
+
+    A DCASE-year profile gives the parameters of the tool it uses for that metric and prediction kind
+    (:func:`tool_of`; none when the year's recipe did not score that metric).
 
     Raises:
         InputError: an unknown profile name (lists the known ones).
     """
     if name not in PROFILES:
         raise InputError(f"-o profile={name}: unknown SED profile; known: {', '.join(PROFILES)}")
+    if PROFILES[name].tools:
+        tool = tool_of(name, metric_id, prediction_kind)
+        return {} if tool is None else profile_params(tool, metric_id, accepted)
     acc = set(accepted)
     out: dict[str, Any] = {}
     for key, params in PROFILES[name].params.items():
@@ -136,7 +205,7 @@ def profiles_for(metric_id: str) -> dict[str, str]:
     """``{profile: what it reproduces for metric_id}``: the data ``avbench info METRIC`` lists."""
     out = {"avbench": PROFILES["avbench"].reproduces}
     for name, prof in PROFILES.items():
-        if name != "avbench" and any(_matches(k, metric_id) for k in prof.params):
+        if name != "avbench" and any(_matches(k, metric_id) for k in (prof.tools or prof.params)):
             text = f"{prof.tool}: {prof.reproduces}"
             if prof.not_reproduced:
                 text += f". Not reproduced: {prof.not_reproduced}"

@@ -19,6 +19,15 @@ its 10 degree grid (azimuth floored into [-180, 170], elevation into [-40, 40]),
 grid cell merged, each 1 s block built from its first 49 of 50 frames, a fixed 60 s (3000 frames),
 reference files without predictions left out (its driver refuses unequal file counts).
 
+An empty prediction set (no predicted direction in any scored frame, e.g. header-only prediction
+files): the official code divides the summed DOA distance by the number of predicted directions with
+no guard (``SELDMetrics.compute_doa_scores``, ``metrics/evaluation_metrics.py`` at e88c62b), so its DOA
+error is non-finite (0 / 0; issue #10 reports ``inf``) and so is its SELD score. avbench gives instead,
+under both profiles: DOA error 180 degrees (the largest possible error), flagged ``no predicted
+direction: DOA error set to 180 degrees``, so the SELD score stays finite and ranks such a system last
+on DOA; ER, F and frame recall are computed as usual (F = 0; frames without reference directions still
+count as correct in frame recall).
+
 Example:
     >>> from avbench.metrics.seld.io import from_rows
     >>> ref = from_rows(["a"], [0] * 50, range(50), [0] * 50, [10.0] * 50, hop=0.02)

@@ -13,7 +13,11 @@
   error naming both. A reference file without a prediction file is an error naming it unless
   ``--allow-missing``; then it is scored as empty and listed in ``coverage`` (left out under
   ``profile=official``, as the official scripts do, and still listed). An empty or header-only
-  prediction file is a clip without detections.
+  prediction file is a clip without detections. Under the default profile each result is also computed with
+  the official code's rules: the deviations that fired on the data are flagged (rule, count, an example;
+  :mod:`avbench.metrics.seld.deviations`) and, where a value differs, the official values are in
+  ``extra["reference_profile"]`` and shown beside avbench's; under ``profile=official`` avbench's own values are
+  in ``extra["avbench_value"]`` where they differ.
 - ``JSON_ADAPTERS["seld"]`` (:func:`from_json`): avbench clips and predictions JSON entries ->
   ``(reference_table, predicted_table), {"n_classes": len(task.labels)}`` for every SELD ``compute``; events are rasterised to
   frames of ``hop`` = 0.1 s: frame ``k`` is active when ``onset <= k * hop < offset``; an event's
@@ -30,6 +34,7 @@ Example:
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 from collections.abc import Mapping
 from pathlib import Path
@@ -39,10 +44,13 @@ import numpy as np
 
 from avbench.errors import InputError
 from avbench.metrics.seld._common import check_kwargs
+from avbench.metrics.seld.deviations import fired
 from avbench.metrics.seld.io import SeldFrames, concat, from_rows, read_path
 from avbench.report import Report
+from avbench.results import MetricResult, with_avbench_beside
 
-__all__ = ["evaluate_files", "from_json", "FILE_EVALUATORS", "JSON_ADAPTERS", "READ_DEFAULTS", "PROFILES", "profiles_for"]
+__all__ = ["evaluate_files", "from_json", "FILE_EVALUATORS", "JSON_ADAPTERS", "READ_DEFAULTS", "PROFILES", "profiles_for",
+           "profile_params", "beside_official"]
 
 CLASSES_2019 = ("knock", "drawer", "clearthroat", "phone", "keysDrop", "speech", "keyboard", "pageturn", "cough",
                 "doorslam", "laughter")
@@ -76,6 +84,50 @@ PROFILES: dict[str, str] = {
                 "2025: partha2409/DCASE2025_seld_baseline 42a48b6)",
     "official-2024-launch": "seld-dcase2024 only: the 2024 baseline code as first released",
 }
+
+
+def profile_params(name: str, metric_id: str, accepted: set[str] | frozenset[str] = frozenset({"compat"}),
+                   prediction_kind: str = "events") -> dict[str, Any]:
+    """The parameters SELD profile ``name`` sets for ``metric_id``: ``{"compat": ...}`` (``{}`` for UMONS).
+
+    Raises:
+        InputError: an unknown profile name (lists the known ones).
+
+    Example:
+        >>> profile_params("official", "seld-dcase2022"), profile_params("avbench", "seld-dcase2022")
+        ({'compat': 'official'}, {})
+    """
+    if name not in _PROFILE_TO_COMPAT:
+        raise InputError(f"-o profile={name}: unknown SELD profile; known: {', '.join(PROFILES)}")
+    compat = _PROFILE_TO_COMPAT[name]
+    if compat == "none" or metric_id == "seld-umons" or "compat" not in accepted:
+        return {}
+    return {"compat": compat}
+
+
+def beside_official(res: MetricResult, official: MetricResult, deviations: list[dict[str, Any]]) -> MetricResult:
+    """``res`` (avbench's rules) with the deviations that fired listed and, when a value differs, the official value.
+
+    Each fired deviation becomes a flag ``deviation from the official code: RULE (COUNT; e.g. EXAMPLE)`` and an
+    entry of ``extra["reference_profile"]["deviations"]``; when an overall value differs,
+    ``extra["reference_profile"]["overall"]`` holds the official values and a flag names the headline one.
+    """
+    diff = {k: (v, official.overall[k]) for k, v in res.overall.items()
+            if isinstance(v, float) and isinstance(official.overall.get(k), float) and v != official.overall[k]}
+    flags = [f"deviation from the official code: {d['rule']} ({d['count']}; e.g. {d['example']})" for d in deviations]
+    if diff:
+        from avbench import registry
+
+        primary = registry.metric(res.id).primary
+        key = primary if primary in diff else max(diff, key=lambda k: abs(diff[k][0] - diff[k][1]))
+        flags.append(f"differs from profile official: {key} {diff[key][0]:.6g} here, {diff[key][1]:.6g} with the "
+                     f"official code, {len(diff)} value(s) differ; {len(deviations)} deviation(s) fired")
+    if not flags:
+        return res
+    extra = {**res.extra, "reference_profile": {"profile": "official", "tool": PROFILES["official"],
+                                                "overall": dict(official.overall) if diff else {},
+                                                "deviations": deviations}}
+    return dataclasses.replace(res, flags=tuple(res.flags) + tuple(flags), extra=extra)
 
 
 def profiles_for(metric_id: str) -> dict[str, str]:
@@ -162,6 +214,13 @@ def evaluate_files(
                              f"({shown}{', ...' if len(missing) > 5 else ''}); write an empty (header-only) file for a "
                              "clip without detections, or pass --allow-missing to score absent files as empty")
         res = cfg(ref, pred, n_classes=n_classes, **kwargs)
+        if mid != "seld-umons":
+            if kwargs.get("compat", "none") == "none":
+                official = cfg(ref, pred, n_classes=n_classes, **{**kwargs, "compat": "official"})
+                res = beside_official(res, official, fired(mid, ref, pred, official.flags, res.flags))
+            else:
+                res = with_avbench_beside(res, cfg(ref, pred, n_classes=n_classes, **{**kwargs, "compat": "none"}),
+                                          profile=prof or "official", primary=cfg.primary)
         results.append(res)
         coverage = {"n_reference_files": len(ref.files), "n_prediction_files": len(pred.files),
                     "n_missing_predictions": len(missing), "missing_predictions": missing,

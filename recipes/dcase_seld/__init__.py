@@ -335,7 +335,7 @@ class SeldRecipe(Recipe):
                          f"so its duration is unknown; run `avbench download {self.name} --parts foa`")
 
     def tasks(self) -> list[Task]:
-        return [Task(t["id"], self.name, TaskKind.EVENT_LOCALIZATION, self.classes, (MetricRef(t["metric"]),),
+        return [Task(t["id"], self.name, TaskKind.EVENT_LOCALIZATION, self.classes, (MetricRef(t["metric"], profile="official"),),
                      split=t["split"], description=t["description"]) for t in self.idx["tasks"]]
 
     def reference(self, root: Path, task: Task, split: str) -> Mapping[str, Clip]:

@@ -67,8 +67,9 @@ def test_unknown_profile_is_refused(tmp_path: Path) -> None:
 
 def test_profiles_say_what_they_reproduce_and_what_not() -> None:
     listed = profiles_for("event_f1")
-    assert set(listed) == {"avbench", "sed_eval"} and "greedy substitution count" in listed["sed_eval"]
-    assert set(profiles_for("psds1")) == {"avbench", "psds_eval", "sed_scores_eval"}
+    assert set(listed) == {"avbench", "sed_eval"} | {"dcase2021", "dcase2022", "dcase2023", "dcase2024"} and "greedy substitution count" in listed["sed_eval"]
+    assert set(profiles_for("psds1")) == {"avbench", "psds_eval", "sed_scores_eval"} | {"dcase2021", "dcase2022", "dcase2023", "dcase2024"}
+    assert "recipes/dcase2022_task4_baseline/requirements.txt" in listed["dcase2022"] and "c6bcb45" in listed["dcase2022"]
     assert all(p.tool for p in PROFILES.values())
 
 
@@ -77,7 +78,7 @@ def test_info_lists_the_profiles(capsys) -> None:
 
     from avbench.cli import main
 
-    for metric, names in (("event_f1", {"avbench", "sed_eval"}), ("seld-dcase2025", {"avbench", "official"})):
+    for metric, names in (("event_f1", {"avbench", "sed_eval"} | {"dcase2021", "dcase2022", "dcase2023", "dcase2024"}), ("seld-dcase2025", {"avbench", "official"})):
         with pytest.raises(SystemExit) as ok:
             main(["info", metric, "--json"])
         assert ok.value.code in (0, None)
@@ -95,3 +96,50 @@ def test_sed_eval_profile_counts_substitutions_as_sed_eval_in_file_order(tmp_pat
     d = evaluate_files(["event_f1"], options={"labels": "a,b", "merge_reference": "false"}, **kw).results[0]
     assert (d.extra["counts"]["substitutions"], d.overall["error_rate"]) == (1, 0.5)
     assert d.extra["reference_profile"]["overall"]["error_rate"] == 1.0
+
+
+def test_dcase_year_profiles_pick_the_tool_of_that_recipe() -> None:
+    from avbench.metrics.sed.profiles import profile_params, tool_of
+
+    assert [tool_of(y, "psds1", k) for y in ("dcase2022", "dcase2023", "dcase2024") for k in ("events", "scores")] == [
+        "psds_eval", "psds_eval", "psds_eval", "sed_scores_eval", "sed_scores_eval", "sed_scores_eval"]
+    acc = {"time_decimals", "merge_reference", "f_formula", "substitutions", "no_reference_class"}
+    assert profile_params("dcase2022", "event_f1", acc) == profile_params("sed_eval", "event_f1", acc)
+    assert profile_params("dcase2023", "psds2", acc, "operating_points") == {"time_decimals": None,
+                                                                             "no_reference_class": "drop"}
+
+
+def test_year_profile_reproduces_its_tool_and_shows_avbench_beside(tmp_path: Path) -> None:
+    rep = _eval(tmp_path, {"profile": "dcase2022"})
+    r = rep.results[0]
+    assert rep.header["profile"] == "dcase2022" and r.extra["profile"] == "dcase2022"
+    assert r.overall["error_rate"] == SED_EVAL["error_rate"]  # sed_eval's number, as the 2022 recipe got it
+    assert r.extra["avbench_value"]["overall"]["f1"] == 1.0
+    assert ("profile dcase2022 (the tool's number, as published): f1_macro 0.25 here, 1 with avbench's definitions, "
+            "12 value(s) differ") in r.flags
+
+
+def test_task_scores_with_its_profile_by_default_and_avbench_on_request() -> None:
+    from avbench.evaluation import _configs, score_clips
+    from avbench.model import Clip, Event, MetricRef, Task, TaskKind
+
+    task = Task("t", "d", TaskKind.EVENT_DETECTION, ("dog",),
+                (MetricRef("event_f1", {"collar": 0.2, "percentage_of_length": 0.2}, "dcase2022"),))
+    clips = {"a": Clip("a", 10.0, events=(Event(1.0, 2.0, "dog"), Event(2.0, 3.0, "dog")))}
+    pred = {"a": {"events": [{"onset": 1.0, "offset": 3.0, "label": "dog"}]}}
+    r = score_clips(task, clips, pred, _configs(task, None))[0]
+    assert r.extra["profile"] == "dcase2022" and r.overall["f1"] == 0.0  # sed_eval keeps both references
+    assert r.extra["avbench_value"]["overall"]["f1"] == 1.0  # avbench merges the touching pair
+    own = score_clips(task, clips, pred, _configs(task, None, "avbench"))[0]
+    assert own.overall["f1"] == 1.0 and "profile" not in own.extra
+    with pytest.raises(InputError, match="^-o profile=official: unknown SED profile; known: avbench, sed_eval"):
+        _configs(task, None, "official")
+
+
+def test_shipped_tasks_name_their_official_profile() -> None:
+    from avbench import registry
+
+    assert {m.profile for m in registry.task("desed-sed").metrics} == {"dcase2023"}
+    seld = [m for t in registry.tasks().values() if t.dataset != "synth" for m in t.metrics
+            if m.id.startswith("seld-dcase")]
+    assert len(seld) >= 7 and all(m.profile == "official" for m in seld)  # STARSS22/23, TAU-NIGENS, TAU SSE 2019

@@ -107,3 +107,20 @@ def test_quirk_2020_seld_score_uses_localization_f1() -> None:
     er, f = documented.overall["error_rate"], documented.overall["f1"]
     assert documented.overall["seld_score"] == pytest.approx((er + 1 - f + 0 + 0) / 4)
     assert official.overall["seld_score"] == pytest.approx((er + 1 - f + 0 + 1 / 3) / 4)
+
+
+@pytest.mark.parametrize("compat", ["none", "official"])
+def test_2019_empty_prediction_set_gives_180_degrees_not_inf(compat: str) -> None:
+    """The official 2019 code divides by the number of predicted directions unguarded (0 / 0: non-finite DOA
+    error and SELD score); avbench documents 180 degrees with a flag and a finite SELD score instead."""
+    import math
+
+    from avbench.metrics.seld.dcase2019 import compute
+    from avbench.metrics.seld.io import from_rows
+
+    ref = from_rows(["a"], [0] * 100, range(100), [0] * 100, [10.0] * 100, hop=0.02)
+    empty = from_rows(["a"], [], [], [], [], hop=0.02)  # a header-only prediction file
+    r = compute(ref, empty, n_classes=1, compat=compat, jackknife=False)
+    assert r.overall["localization_error"] == 180.0 and r.overall["f1"] == 0.0
+    assert math.isfinite(r.overall["seld_score"])
+    assert "no predicted direction: DOA error set to 180 degrees" in r.flags

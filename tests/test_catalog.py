@@ -114,3 +114,26 @@ def test_evaluate_on_sed_files_imports_only_the_declaring_modules(tmp_path: Path
     assert mods and all(m.startswith("avbench.metrics.sed") for m in mods), mods
     assert "avbench.metrics.sed.event" in mods and "avbench.metrics.sed.segment" in mods
     assert "avbench.metrics.sed.psd" not in mods  # not requested, not imported
+
+
+def test_evaluating_seld_files_imports_one_family_and_no_scipy(tmp_path: Path) -> None:
+    """With a current catalogue ``avbench evaluate --metrics seld-...`` imports the SELD package only."""
+    (tmp_path / "ref").mkdir()
+    (tmp_path / "pred").mkdir()
+    (tmp_path / "ref" / "a.csv").write_text("0,1,0,30,10,150\n1,1,0,31,10,150\n")
+    (tmp_path / "pred" / "a.csv").write_text("0,1,0,28,10,1.4\n")
+    code = (
+        "import sys\n"
+        "from avbench.cli import main\n"
+        f"args = ['evaluate', '-r', {str(tmp_path / 'ref')!r}, '-p', {str(tmp_path / 'pred')!r}, '-m', 'seld-dcase2024', '-q']\n"
+        "try:\n    main(args)\nexcept SystemExit as e:\n    print('EXIT', e.code)\n"
+        "other = sorted(m for m in sys.modules if m.split('.')[0] == 'scipy'\n"
+        "               or (m.startswith(('avbench.metrics.', 'avbench.recipes.', 'avbench.baselines.'))\n"
+        "                   and not m.startswith('avbench.metrics.seld')))\n"
+        "print('OTHER', other[:5])\n"
+    )
+    env = {"XDG_CACHE_HOME": str(tmp_path / "cache"), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    runs = [subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env) for _ in range(2)]
+    assert "EXIT 0" in runs[0].stdout, runs[0].stdout + runs[0].stderr
+    # a stale shipped catalogue (a working tree) makes the first run discover; the second reads the cache
+    assert runs[1].stdout.strip().endswith("OTHER []"), runs[1].stdout[-300:]

@@ -1,13 +1,38 @@
-"""Speed: avbench ``seld-dcase2023`` vs the official DCASE 2023 metric code on STARSS23-scale inputs.
+"""Speed: ``avbench evaluate`` (seld-dcase2022 / seld-dcase2024) vs the official DCASE SELD code, same files, same run.
 
-Inputs (seeded): ``--files`` files (default 100) of ``--frames`` 100 ms frames (6000), up to 3
-simultaneous sources of 13 classes, references in STARSS23 polar CSV (distance in cm), predictions
-in the Cartesian CSV the official scorer reads. Both tools read the same files from disk and score
-them (macro, 1 s segments), in this run; the official code runs in its own old-numpy venv via a
-subprocess and reports its own wall time (interpreter start excluded). Prints times and the ratio,
-and checks the two agree (compat="official").
+Inputs (seeded, written once per size): ``--files`` (default 96) STARSS23-shaped recordings, lengths
+drawn from 450-2,200 frames of 100 ms (45-220 s: the range of the real STARSS22 development files in
+``../shared/reference/seld``; STARSS lengths vary and the index does not list them), up to 3
+simultaneous sources of 13 classes with moving directions. Each edition gets the CSV format its
+official code reads: 2022 references ``frame,class,track,azimuth,elevation`` and Cartesian
+predictions ``frame,class,track,x,y,z``; 2024 references with the distance in cm and polar
+predictions with the distance in m.
 
-    .venv/bin/python benchmarks/bench_seld.py [--files 100 --frames 6000]
+Two measurements per edition, repeated ``--repeat`` times with avbench and the official code
+interleaved, medians reported:
+
+- **end to end**: each tool as a user runs it, a subprocess including interpreter start and imports:
+  ``avbench evaluate -r REF -p PRED -m seld-dcaseYYYY -o profile=official -q`` (default options, so
+  it also computes the jackknife intervals) against a 10-line driver that does what the official
+  ``cls_compute_seld_results.py`` ``__main__`` does (``parameters.get_params()``,
+  ``ComputeSELDResults(params, ref_files_folder=REF).get_SELD_Results(PRED)``, no jackknife), with
+  the official modules' real imports; only packages absent from the peer venv (torch, torchvision,
+  cv2, imported by the 2024 video-feature module) are stubbed, and listed;
+- **in process**: reading + scoring inside a warm interpreter (imports excluded): avbench's
+  :func:`avbench.metrics.seld.files.evaluate_files` vs the official classes' own wall time.
+
+Then the same at STARSS23 scale (``--starss``, one run each): the development test split (78
+recordings, the default split of the ``starss23-seld`` tasks) and the whole development set (168 =
+90 + 78), sizes read from ``recipes/dcase_seld/index/starss23.json`` (the 79 evaluation recordings
+have no released labels, so they cannot be scored). Every line carries the load average: other
+processes share the cores, and only ratios from one run compare. The values of both tools are
+checked equal (max abs difference over the overall values).
+
+Needs the official code checkouts and a venv they run in (see ``benchmarks/peers/make_seld_fixtures.py``;
+``SELD_PEERS`` = folder of the ``owner+repo`` checkouts, ``SELD_PEER_PY`` = that venv's python)::
+
+    SELD_PEERS=/tmp/seldpeers SELD_PEER_PY=/tmp/seldpeers/venv/bin/python \\
+        .venv/bin/python benchmarks/bench_seld.py [--files 96 --repeat 3 --starss --json out.json]
 """
 
 from __future__ import annotations
@@ -15,95 +40,177 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 
-PEER_PY = Path("/work/peers/seld/venv/bin/python")
-PEER_SRC = Path("/work/peers/seld/src/sharathadavanne+seld-dcase2023")
+ROOT = Path(__file__).resolve().parents[1]
+PEERS = Path(os.environ.get("SELD_PEERS", "/work/peers/seld/src"))
+PEER_PY = Path(os.environ.get("SELD_PEER_PY", "/work/peers/seld/venv/bin/python"))
+REPOS = {"2022": "sharathadavanne+seld-dcase2022", "2024": "partha2409+DCASE2024_seld_baseline"}
+KEYS = {"2022": ["error_rate", "f1", "localization_error", "localization_recall", "seld_score"],
+        "2024": ["error_rate", "f1", "localization_error", "distance_error_m", "distance_error",
+                 "localization_recall", "seld_score"]}
 
+# what the official __main__ does, with the two folders as arguments (the scripts hard-code them)
 _OFFICIAL = r"""
 import sys, time, json, types, importlib.abc, importlib.machinery
-from unittest import mock
-class S(importlib.abc.MetaPathFinder, importlib.abc.Loader):
-    def find_spec(self, n, p=None, t=None):
-        return importlib.machinery.ModuleSpec(n, self, is_package=True) if n.split('.')[0] in ('IPython','librosa','sklearn','joblib','matplotlib') else None
+t0 = time.perf_counter()
+stubbed = set()
+class Stub(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    def find_spec(self, name, path=None, target=None):
+        if name.split('.')[0] in ('torch', 'torchvision', 'cv2'):
+            stubbed.add(name.split('.')[0])
+            return importlib.machinery.ModuleSpec(name, self, is_package=True)
     def create_module(self, spec):
+        from unittest import mock
         m = types.ModuleType(spec.name); m.__path__ = []; m.__getattr__ = lambda a: mock.MagicMock(); return m
     def exec_module(self, m): pass
-sys.meta_path.insert(0, S())
+sys.meta_path.insert(0, Stub())
 sys.path.insert(0, sys.argv[1])
-import cls_compute_seld_results as c, parameters
-p = parameters.get_params('1'); p['average'] = 'macro'
-t0 = time.perf_counter()
-r = c.ComputeSELDResults(p, ref_files_folder=sys.argv[2])
-out = r.get_SELD_Results(sys.argv[3])
-print(json.dumps({'seconds': time.perf_counter() - t0, 'values': [float(v) for v in out[:5]]}))
+import cls_compute_seld_results, parameters
+params = parameters.get_params()
+t1 = time.perf_counter()
+out = cls_compute_seld_results.ComputeSELDResults(params, ref_files_folder=sys.argv[2]).get_SELD_Results(sys.argv[3])
+t2 = time.perf_counter()
+print(json.dumps({'import_s': t1 - t0, 'compute_s': t2 - t1, 'values': [float(v) for v in out[:-1]],
+                  'stubbed': sorted(stubbed)}))
 """
 
 
-def make_inputs(root: Path, n_files: int, n_frames: int, seed: int = 0) -> tuple[Path, Path]:
+def _load() -> str:
+    return f"load {os.getloadavg()[0]:.2f}"
+
+
+def make_inputs(root: Path, n_files: int, year: str, seed: int = 0) -> tuple[Path, Path, int]:
+    """Write ``n_files`` reference/prediction CSVs in ``year``'s format; returns (ref dir, pred dir, rows)."""
     rng = np.random.default_rng(seed)
     ref_dir, pred_dir = root / "ref" / "dev-test", root / "pred"
     ref_dir.mkdir(parents=True)
-    pred_dir.mkdir()
+    pred_dir.mkdir(parents=True)
+    n_rows = 0
     for i in range(n_files):
-        ref_lines, pred_lines = [], []
-        for track in range(3):  # each track: a sequence of events with silences
+        n_frames = int(rng.integers(450, 2200))
+        ref, pred = [], []
+        for track in range(3):
             f = int(rng.integers(0, 50))
             while f < n_frames:
-                length = int(rng.integers(10, 120))
-                cls = int(rng.integers(0, 13))
+                length, cls = int(rng.integers(10, 120)), int(rng.integers(0, 13))
                 az, el, dist = rng.uniform(-180, 180), rng.uniform(-50, 50), rng.uniform(50, 400)
                 for k in range(f, min(n_frames, f + length)):
                     a = (az + 0.3 * (k - f) + 180) % 360 - 180
-                    ref_lines.append((k, f"{k},{cls},{track},{a:.1f},{el:.1f},{dist:.0f}\n"))
-                    if rng.random() < 0.85:
-                        pa, pe = np.radians(a + rng.normal(0, 12)), np.radians(el + rng.normal(0, 6))
-                        pred_lines.append((k, f"{k},{cls},0,{np.cos(pe) * np.cos(pa):.5f},"
-                                              f"{np.cos(pe) * np.sin(pa):.5f},{np.sin(pe):.5f},{dist / 100:.2f}\n"))
+                    row = f"{k},{cls},{track},{int(round(a))},{int(round(el))}"
+                    ref.append((k, row + (f",{int(round(dist))}\n" if year == "2024" else "\n")))
+                    if rng.random() < 0.85:  # detected, with direction and distance errors
+                        pa = (a + rng.normal(0, 12) + 180) % 360 - 180
+                        pe = float(np.clip(el + rng.normal(0, 6), -89, 89))
+                        if year == "2022":
+                            ra, re = np.radians(pa), np.radians(pe)
+                            pred.append((k, f"{k},{cls},0,{np.cos(re) * np.cos(ra):.6f},"
+                                            f"{np.cos(re) * np.sin(ra):.6f},{np.sin(re):.6f}\n"))
+                        else:
+                            pred.append((k, f"{k},{cls},0,{pa:.4f},{pe:.4f},{dist * rng.uniform(0.7, 1.3) / 100:.4f}\n"))
                 f += length + int(rng.integers(5, 80))
         name = f"fold4_room{i % 10}_mix{i:03d}.csv"
-        (ref_dir / name).write_text("".join(s for _, s in sorted(ref_lines, key=lambda x: x[0])))
-        (pred_dir / name).write_text("".join(s for _, s in sorted(pred_lines, key=lambda x: x[0])))
-    return ref_dir.parent, pred_dir
+        (ref_dir / name).write_text("".join(s for _, s in sorted(ref, key=lambda x: x[0])))
+        (pred_dir / name).write_text("".join(s for _, s in sorted(pred, key=lambda x: x[0])))
+        n_rows += len(ref)
+    return ref_dir.parent, pred_dir, n_rows
+
+
+def _avbench_cli(year: str, ref: Path, pred: Path) -> float:
+    exe = Path(sys.executable).with_name("avbench")
+    cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "avbench"]
+    t0 = time.perf_counter()
+    subprocess.run(cmd + ["evaluate", "-r", str(ref), "-p", str(pred), "-m", f"seld-dcase{year}",
+                          "-o", "profile=official", "-q"], check=True)
+    return time.perf_counter() - t0
+
+
+def _avbench_inprocess(year: str, ref: Path, pred: Path) -> tuple[float, dict[str, float]]:
+    from avbench.metrics.seld import files as seld_files
+
+    t0 = time.perf_counter()
+    rep = seld_files.evaluate_files([f"seld-dcase{year}"], reference=ref, predictions=pred,
+                                    options={"profile": "official"})
+    return time.perf_counter() - t0, rep.results[0].overall
+
+
+def _official(year: str, ref: Path, pred: Path) -> tuple[float, dict]:
+    t0 = time.perf_counter()
+    proc = subprocess.run([str(PEER_PY), "-c", _OFFICIAL, str(PEERS / REPOS[year]), str(ref), str(pred)],
+                          capture_output=True, text=True, cwd=PEERS / REPOS[year])
+    wall = time.perf_counter() - t0
+    if proc.returncode:
+        raise SystemExit(f"official {year} code failed:\n{proc.stderr[-2000:]}")
+    return wall, json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def measure(year: str, n_files: int, repeat: int, tmp: Path, label: str) -> dict:
+    ref, pred, rows = make_inputs(tmp / f"{label}-{year}", n_files, year)
+    _avbench_inprocess(year, ref, pred)  # warm: imports, as the official in-process time excludes them
+    e2e_a, e2e_o, ip_a, ip_o, imp_o, loads = [], [], [], [], [], []
+    mine: dict[str, float] = {}
+    off: dict = {}
+    for _ in range(repeat):  # interleaved
+        loads.append(os.getloadavg()[0])
+        e2e_a.append(_avbench_cli(year, ref, pred))
+        wall, off = _official(year, ref, pred)
+        e2e_o.append(wall)
+        ip_o.append(off["compute_s"])
+        imp_o.append(off["import_s"])
+        t, mine = _avbench_inprocess(year, ref, pred)
+        ip_a.append(t)
+        loads.append(os.getloadavg()[0])
+    diff = max(abs(mine[k] - v) for k, v in zip(KEYS[year], off["values"]))
+    med = statistics.median
+    res = {"edition": year, "set": label, "files": n_files, "reference_rows": rows, "runs": repeat,
+           "e2e_avbench_s": med(e2e_a), "e2e_official_s": med(e2e_o), "e2e_ratio": med(e2e_o) / med(e2e_a),
+           "inprocess_avbench_s": med(ip_a), "inprocess_official_s": med(ip_o),
+           "inprocess_ratio": med(ip_o) / med(ip_a), "official_import_s": med(imp_o),
+           "official_stubbed": off["stubbed"], "max_abs_diff": diff,
+           "load_min": min(loads), "load_max": max(loads), "cores": os.cpu_count()}
+    print(f"{label:>14} {year}: {n_files} files ({rows} reference rows), median of {repeat}, "
+          f"load {min(loads):.2f}-{max(loads):.2f} on {os.cpu_count()} cores\n"
+          f"    end to end : avbench {res['e2e_avbench_s']:.2f} s, official {res['e2e_official_s']:.2f} s "
+          f"(its imports {res['official_import_s']:.2f} s) -> {res['e2e_ratio']:.1f}x\n"
+          f"    in process : avbench {res['inprocess_avbench_s']:.3f} s, official {res['inprocess_official_s']:.2f} s "
+          f"-> {res['inprocess_ratio']:.0f}x\n"
+          f"    max |avbench - official| {diff:.1e}; stubbed in the official run: {off['stubbed'] or 'nothing'}",
+          flush=True)
+    return res
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--files", type=int, default=100)
-    ap.add_argument("--frames", type=int, default=6000)
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--files", type=int, default=96)
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--editions", default="2022,2024")
+    ap.add_argument("--starss", action="store_true", help="also STARSS23 dev-test (78) and dev (168) sizes, one run each")
+    ap.add_argument("--json", type=Path, help="write the figures as JSON")
     a = ap.parse_args()
-    from avbench import registry
-    from avbench.metrics.seld import files as seld_files
-
-    registry.metrics()  # imports happen before timing, as for the official code
-
+    missing = [str(p) for p in (PEER_PY, *(PEERS / REPOS[y] for y in a.editions.split(","))) if not p.exists()]
+    if missing:
+        raise SystemExit(f"official code or its venv not found: {', '.join(missing)} (set SELD_PEERS / SELD_PEER_PY)")
+    counts = json.loads((ROOT / "recipes" / "dcase_seld" / "index" / "starss23.json").read_text())["counts"]
+    print(f"avbench vs official DCASE SELD code; {_load()} on {os.cpu_count()} cores; peers in {PEERS}", flush=True)
+    out = []
     with tempfile.TemporaryDirectory() as tmp:
-        ref, pred = make_inputs(Path(tmp), a.files, a.frames)
-        rows = sum(1 for p in ref.rglob("*.csv") for _ in p.open())
-        print(f"inputs: {a.files} files x {a.frames} frames, {rows} reference rows; "
-              f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
-        t0 = time.perf_counter()
-        rep = seld_files.evaluate_files(["seld-dcase2023"], reference=ref, predictions=pred,
-                                        options={"compat": "official", "jackknife": "false"})
-        ours = time.perf_counter() - t0
-        mine = rep.results[0].overall
-        print(f"avbench seld-dcase2023 (read + score): {ours:.2f} s")
-        if not PEER_PY.exists():
-            print(f"official code venv not found at {PEER_PY}: ratio not measured")
-            return
-        proc = subprocess.run([str(PEER_PY), "-c", _OFFICIAL, str(PEER_SRC), str(ref), str(pred)],
-                              capture_output=True, text=True, check=True)
-        off = json.loads(proc.stdout.strip().splitlines()[-1])
-        print(f"official DCASE 2023 code (read + score): {off['seconds']:.2f} s")
-        print(f"speed-up: {off['seconds'] / ours:.1f}x (load average now {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores)")
-        keys = ["error_rate", "f1", "localization_error", "localization_recall", "seld_score"]
-        diff = max(abs(mine[k] - v) for k, v in zip(keys, off["values"]))
-        print(f"max |avbench - official| over ER, F, LE, LR, SELD: {diff:.2e}")
+        for year in a.editions.split(","):
+            out.append(measure(year, a.files, a.repeat, Path(tmp), f"{a.files} files"))
+        if a.starss:
+            for label, n in (("STARSS23 dev-test", counts["dev-test"]),
+                             ("STARSS23 dev", counts["dev-train"] + counts["dev-test"])):
+                for year in a.editions.split(","):
+                    out.append(measure(year, n, 1, Path(tmp), label))
+    if a.json:
+        a.json.write_text(json.dumps(out, indent=1) + "\n")
+        print(f"figures written to {a.json}")
 
 
 if __name__ == "__main__":

@@ -39,6 +39,7 @@ __all__ = [
     "match_groups",
     "group_rank",
     "unique_values",
+    "unique_inverse",
     "jackknife",
     "student_t_quantile",
     "check_kwargs",
@@ -150,6 +151,21 @@ def unique_values(keys: np.ndarray) -> np.ndarray:
     return _runs(np.sort(np.asarray(keys)))[0]
 
 
+def unique_inverse(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``np.unique(keys, return_inverse=True, return_counts=True)`` of a 1-D integer array, by sorting.
+
+    Example:
+        >>> [a.tolist() for a in unique_inverse(np.array([7, 3, 7, 9]))]
+        [[3, 7, 9], [1, 0, 1, 2], [1, 2, 1]]
+    """
+    keys = np.asarray(keys)
+    order = np.argsort(keys, kind="stable")
+    values, starts, counts = _runs(keys[order])
+    inverse = np.empty(len(keys), dtype=np.int64)
+    inverse[order] = np.repeat(np.arange(len(values)), counts)
+    return values, inverse, counts
+
+
 def _enumerate_assignments(rr: np.ndarray, pp: np.ndarray, cost: Callable[[np.ndarray, np.ndarray], np.ndarray]):
     """Optimal assignments of ``G`` same-shape groups (rows ``rr [G, r]``, columns ``pp [G, p]``) by
     enumerating every injective map; returns ``(ref rows, pred rows, tied [G])`` where ``tied``
@@ -239,7 +255,7 @@ def match_groups(
     multi = ~(single | (rcount == 1) | (pcount == 1))
     few = multi & (rcount <= _ENUMERATED) & (pcount <= _ENUMERATED)
     solver = list(np.flatnonzero(multi & ~few))
-    for shape in np.unique(rcount[few] * (_ENUMERATED + 1) + pcount[few]).tolist():
+    for shape in unique_values(rcount[few] * (_ENUMERATED + 1) + pcount[few]).tolist():
         n_r, n_p = divmod(shape, _ENUMERATED + 1)
         g = np.flatnonzero(few & (rcount == n_r) & (pcount == n_p))
         rr = ro[rstart[g][:, None] + np.arange(n_r)]

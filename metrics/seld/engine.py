@@ -35,7 +35,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from avbench.metrics.seld._common import ANGLE_FUNCTIONS, group_rank, match_groups, unique_values
+from avbench.metrics.seld._common import ANGLE_FUNCTIONS, _runs, group_rank, match_groups, unique_inverse, unique_values
 from avbench.metrics.seld.io import SeldFrames
 
 __all__ = ["location_counts", "clip_frames"]
@@ -96,11 +96,11 @@ def location_counts(
     # compact segment index over the segments that hold any row
     rseg_u = unique_values(skey_of_fkey(unique_values(rk)))
     pseg_u = unique_values(skey_of_fkey(unique_values(pk)))
-    segs = np.union1d(rseg_u, pseg_u)
+    segs = unique_values(np.concatenate([rseg_u, pseg_u]))
     nseg = len(segs)
 
     def seg_max(keys):  # per frame-group counts -> per segment maxima (nb_gt / nb_pred)
-        u, cnt = np.unique(keys, return_counts=True)
+        u, _, cnt = _runs(np.sort(keys))
         m = np.zeros(nseg)
         np.maximum.at(m, np.searchsorted(segs, skey_of_fkey(u)), cnt)
         return m
@@ -143,7 +143,7 @@ def location_counts(
         pos = group_rank(rk)[ri]
         P = int(pos.max(initial=0)) + 1
         tkey = seg_of_pair * P + pos
-        tu, tinv = np.unique(tkey, return_inverse=True)
+        tu, tinv, _ = unique_inverse(tkey)
         tsum = np.bincount(tinv, weights=dist, minlength=len(tu))
         tcnt = np.bincount(tinv, minlength=len(tu))
         avg = tsum / tcnt
@@ -171,7 +171,7 @@ def location_counts(
     elif mode == "presence":
         # per aligned frame: sum of Hungarian-matched costs; averaged over aligned frames
         fg = rk[ri]
-        fu, finv = np.unique(fg, return_inverse=True)
+        fu, finv, _ = unique_inverse(fg)
         fsum = np.bincount(finv, weights=dist, minlength=len(fu))
         fseg = np.searchsorted(segs, skey_of_fkey(fu))
         nal = _sum_by(fseg, np.ones(len(fu)), nseg)
@@ -189,7 +189,7 @@ def location_counts(
     else:  # pragma: no cover - internal misuse
         raise ValueError(f"unknown association mode {mode!r}")
 
-    fb_u, fb_inv = np.unique(segs // C, return_inverse=True)  # (file, block) of each segment
+    fb_u, fb_inv, _ = unique_inverse(segs // C)  # (file, block) of each segment
     loc_fp = np.bincount(fb_inv, weights=lfp, minlength=len(fb_u))
     loc_fn = np.bincount(fb_inv, weights=lfn, minlength=len(fb_u))
     fb_file = fb_u // B

@@ -33,6 +33,7 @@ Example:
 
 from __future__ import annotations
 
+import io
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
@@ -202,17 +203,14 @@ def _fast_numeric(text: str, n_classes: int):
         if not body:
             return None
     n = body.count("\n") + 1
-    flat = body.replace("\r", "").replace("\n", ",")
-    try:
+    try:  # numpy's C reader (about twice np.fromstring's speed); values are correctly rounded as strtod's
         with warnings.catch_warnings():
             warnings.simplefilter("error")
-            arr = np.fromstring(flat, dtype=float, sep=",")  # text mode
-    except (ValueError, DeprecationWarning):
+            num = np.loadtxt(io.StringIO(body), dtype=float, delimiter=",", comments=None, ndmin=2)
+    except (ValueError, UserWarning, DeprecationWarning):
         return None
-    if arr.size != flat.count(",") + 1 or arr.size % n or not np.isfinite(arr).all():
-        return None
-    num = arr.reshape(n, arr.size // n)
-    if num.shape[1] < 4 or num.shape[1] * n != body.count(",") + n:
+    # blank lines (skipped by loadtxt) would shift the line numbers: only a row per line is accepted
+    if num.shape[0] != n or num.shape[1] < 4 or num.size != body.count(",") + n or not np.isfinite(num).all():
         return None
     c = num[:, 1]
     if np.any(c != np.round(c)) or np.any(c < 0) or np.any(c >= n_classes):

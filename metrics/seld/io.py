@@ -178,8 +178,11 @@ def read_csv(
 
 def _refuse_sed_tsv(path: Path, text: str) -> None:
     """Refuse a TAB-separated file (a DCASE SED detections / reference TSV) with the formats involved."""
-    lines = text.splitlines()
+    lines = text[:4096].splitlines()  # the first line with text is near the top: do not split the whole file
     n = next((i for i, ln in enumerate(lines) if ln.strip()), None)
+    if n is None or n == len(lines) - 1:  # not found, or possibly cut by the prefix: look at every line
+        lines = text.splitlines()
+        n = next((i for i, ln in enumerate(lines) if ln.strip()), None)
     if n is None:
         return
     first = lines[n]

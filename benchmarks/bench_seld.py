@@ -151,6 +151,35 @@ def _official(year: str, ref: Path, pred: Path) -> tuple[float, dict]:
     return wall, json.loads(proc.stdout.strip().splitlines()[-1])
 
 
+def startup(tmp: Path, repeat: int) -> dict[str, float]:
+    """Fixed costs of a run (medians): the interpreter, + numpy, and ``avbench evaluate`` on one tiny file."""
+    (tmp / "one" / "ref").mkdir(parents=True)
+    (tmp / "one" / "pred").mkdir()
+    (tmp / "one" / "ref" / "a.csv").write_text("0,1,0,30,10,150\n1,1,0,31,10,150\n")
+    (tmp / "one" / "pred" / "a.csv").write_text("0,1,0,28.5,10,1.4\n")
+
+    def run(cmd: list[str]) -> float:
+        t0 = time.perf_counter()
+        subprocess.run(cmd, check=True, capture_output=True)
+        return time.perf_counter() - t0
+
+    exe = Path(sys.executable).with_name("avbench")
+    cli = [str(exe)] if exe.exists() else [sys.executable, "-m", "avbench"]
+    out: dict[str, list[float]] = {"python": [], "python + numpy": [], "avbench evaluate, 1 tiny file": [],
+                                   "official 2024 imports (peer venv)": []}
+    for _ in range(repeat):
+        out["python"].append(run([sys.executable, "-c", "pass"]))
+        out["python + numpy"].append(run([sys.executable, "-c", "import numpy"]))
+        out["avbench evaluate, 1 tiny file"].append(run(cli + ["evaluate", "-r", str(tmp / "one" / "ref"), "-p",
+                                                               str(tmp / "one" / "pred"), "-m", "seld-dcase2024", "-q"]))
+        out["official 2024 imports (peer venv)"].append(run([str(PEER_PY), "-c", _OFFICIAL.split("params = ")[0] + "print('{}')",
+                                                              str(PEERS / REPOS["2024"]), "-", "-"]))
+    res = {k: statistics.median(v) for k, v in out.items()}
+    print("start-up (median of %d, %s): " % (repeat, _load()) + ", ".join(f"{k} {v:.2f} s" for k, v in res.items()),
+          flush=True)
+    return res
+
+
 def measure(year: str, n_files: int, repeat: int, tmp: Path, label: str) -> dict:
     ref, pred, rows = make_inputs(tmp / f"{label}-{year}", n_files, year)
     _avbench_inprocess(year, ref, pred)  # warm: imports, as the official in-process time excludes them
@@ -201,6 +230,7 @@ def main() -> None:
     print(f"avbench vs official DCASE SELD code; {_load()} on {os.cpu_count()} cores; peers in {PEERS}", flush=True)
     out = []
     with tempfile.TemporaryDirectory() as tmp:
+        fixed = startup(Path(tmp), a.repeat)
         for year in a.editions.split(","):
             out.append(measure(year, a.files, a.repeat, Path(tmp), f"{a.files} files"))
         if a.starss:
@@ -209,7 +239,7 @@ def main() -> None:
                 for year in a.editions.split(","):
                     out.append(measure(year, n, 1, Path(tmp), label))
     if a.json:
-        a.json.write_text(json.dumps(out, indent=1) + "\n")
+        a.json.write_text(json.dumps({"startup_s": fixed, "runs": out}, indent=1) + "\n")
         print(f"figures written to {a.json}")
 
 

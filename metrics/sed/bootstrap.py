@@ -94,7 +94,7 @@ def _intersection(reference, predictions, durations, labels, kw, w):
     geo = OpGeometry.build(ref, DetectionColumns.from_events({0.0: det}))
     c = geo.counts(dtc=kw["dtc"], gtc=kw["gtc"], cttc=None, time_decimals=kw["time_decimals"], by_clip=True)
     n_ref, _ = _ref_clip_stats(ref)
-    return overall(w @ c.tp[:, 0], w @ c.fp[:, 0], w @ n_ref, kw["beta"])
+    return overall(w @ c.tp[:, 0], w @ c.fp[:, 0], w @ n_ref, kw["beta"], kw.get("f_formula", "counts"))
 
 
 def _psds(reference, predictions, durations, labels, kw, w):

@@ -44,13 +44,30 @@ __all__ = ["intersection_f1", "f_beta", "overall", "METRICS"]
 VERSION = "1.1"  # 1.1: score > t, padding past the clip end ignored (issue #10)
 
 
-def f_beta(tp: np.ndarray, fp: np.ndarray, fn: np.ndarray, beta: float = 1.0) -> np.ndarray:
+F_FORMULAS = ("counts", "sed_scores_eval")
+"""``f_formula`` values: F from the counts, or from P and R in sed_scores_eval 0.0.4's float order."""
+
+
+def f_beta(tp: np.ndarray, fp: np.ndarray, fn: np.ndarray, beta: float = 1.0, formula: str = "counts") -> np.ndarray:
     """``(1 + b^2) TP / ((1 + b^2) TP + b^2 FN + FP)``, 0 where the denominator is 0.
+
+    ``formula="sed_scores_eval"``: ``(1 + b^2) P R / max(b^2 P + R, 1e-15)`` with ``P = TP / max(TP + FP, 1)``,
+    ``R = TP / max(TP + FN, 1)``, in sed_scores_eval 0.0.4's order of float operations (equal in exact
+    arithmetic; the same float as sed_scores_eval).
 
     Example:
         >>> f_beta(np.array([2, 0]), np.array([1, 0]), np.array([1, 0])).tolist()
         [0.6666666666666666, 0.0]
+        >>> f_beta(np.array([2, 0]), np.array([1, 0]), np.array([1, 0]), formula="sed_scores_eval").tolist()
+        [0.6666666666666666, 0.0]
     """
+    if formula == "sed_scores_eval":
+        t, f_p, f_n = (np.asarray(x, dtype=np.float64) for x in (tp, fp, fn))
+        p = t / np.maximum(t + f_p, 1)
+        r = t / np.maximum(t + f_n, 1)
+        return (1 + beta**2) * p * r / np.maximum(beta**2 * p + r, 1e-15)
+    if formula != "counts":
+        raise InputError(f"intersection F: f_formula must be one of {', '.join(F_FORMULAS)}, got {formula!r}")
     k = 1.0 + beta**2
     num = k * np.asarray(tp, dtype=np.float64)
     den = num + beta**2 * np.asarray(fn, dtype=np.float64) + np.asarray(fp, dtype=np.float64)
@@ -62,7 +79,8 @@ def _ratio(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.divide(a, b, out=np.zeros_like(a), where=np.asarray(b) > 0)
 
 
-def overall(tp: np.ndarray, fp: np.ndarray, n_ref: np.ndarray, beta: float = 1.0) -> dict[str, np.ndarray]:
+def overall(tp: np.ndarray, fp: np.ndarray, n_ref: np.ndarray, beta: float = 1.0, formula: str = "counts"
+            ) -> dict[str, np.ndarray]:
     """Overall values from per-class counts ``[..., K]`` (any leading axes, e.g. bootstrap replicates).
 
     Example:
@@ -70,10 +88,10 @@ def overall(tp: np.ndarray, fp: np.ndarray, n_ref: np.ndarray, beta: float = 1.0
         {'f1_macro': 0.3333333333333333, 'precision_macro': 0.25, 'recall_macro': 0.5, 'f1_micro': 0.5}
     """
     fn = n_ref - tp
-    return {"f1_macro": f_beta(tp, fp, fn, beta).mean(axis=-1),
+    return {"f1_macro": f_beta(tp, fp, fn, beta, formula).mean(axis=-1),
             "precision_macro": _ratio(tp, tp + fp).mean(axis=-1),
             "recall_macro": _ratio(tp, np.broadcast_to(n_ref, np.shape(tp))).mean(axis=-1),
-            "f1_micro": f_beta(tp.sum(axis=-1), fp.sum(axis=-1), fn.sum(axis=-1), beta)}
+            "f1_micro": f_beta(tp.sum(axis=-1), fp.sum(axis=-1), fn.sum(axis=-1), beta, formula)}
 
 
 def intersection_f1(
@@ -88,6 +106,7 @@ def intersection_f1(
     beta: float = 1.0,
     threshold: float = 0.5,
     time_decimals: int | None = 6,
+    f_formula: str = "counts",
     metric_id: str = "intersection_f1",
 ) -> MetricResult:
     """Intersection-based P/R/F at one operating point.
@@ -100,6 +119,7 @@ def intersection_f1(
         beta: F weight of recall; threshold: which operating point (see the module docstring).
         time_decimals: rounding of both sides of each criterion comparison; ``None`` compares
             unrounded sums of ratios as psds_eval does.
+        f_formula: ``"counts"`` or ``"sed_scores_eval"`` (:func:`f_beta`; the sed_scores_eval profile sets it).
 
     Returns:
         MetricResult: ``overall`` ``f1_macro`` (primary), ``precision_macro``, ``recall_macro``,
@@ -116,7 +136,7 @@ def intersection_f1(
     det = predictions.single_op_events(threshold=threshold)
     c = op_counts(ref, det, dtc=dtc, gtc=gtc, cttc=cttc, time_decimals=time_decimals)
     fn = ref.n_ref - c.tp
-    f = f_beta(c.tp, c.fp, fn, beta)
+    f = f_beta(c.tp, c.fp, fn, beta, f_formula)
     p = _ratio(c.tp, c.tp + c.fp)
     r = _ratio(c.tp, ref.n_ref)
     flags = [f"score tables of {n_long} clip(s) run past the clip's duration: their frames that start at or after "
@@ -131,8 +151,8 @@ def intersection_f1(
         id=metric_id,
         version=VERSION,
         params={"dtc": dtc, "gtc": gtc, "cttc": cttc, "beta": beta, "threshold": threshold,
-                "time_decimals": time_decimals},
-        overall={name: float(v) for name, v in overall(c.tp, c.fp, ref.n_ref, beta).items()},
+                "time_decimals": time_decimals, **({"f_formula": f_formula} if f_formula != "counts" else {})},
+        overall={name: float(v) for name, v in overall(c.tp, c.fp, ref.n_ref, beta, f_formula).items()},
         class_wise={n: {"f1": float(f[i]), "precision": float(p[i]), "recall": float(r[i]),
                         "tp": int(c.tp[i]), "fp": int(c.fp[i]), "fn": int(fn[i])}
                     for i, n in enumerate(ref.labels)},

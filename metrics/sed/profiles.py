@@ -77,23 +77,24 @@ PROFILES: dict[str, Profile] = {
     ),
     "psds_eval": Profile(
         tool="psds_eval 0.5.3 (PyPI; DCASE-REPO/psds_eval 41cb963; DCASE Task 4 2020-2022 PSDS)",
-        params={"psds*": {"time_decimals": None, "no_reference_class": "drop"},
+        params={"psds*": {"time_decimals": None, "no_reference_class": "drop", "float_order": "psds_eval"},
                 "intersection_f1*": {"time_decimals": None}},
         reproduces="unrounded ratio comparisons, a class without reference events left out of the PSD-ROC, "
                    "cross-trigger mean over the other classes, detections starting at or after the clip end "
-                   "ignored, exact duplicate rows counted: PSDS from operating points bit for bit on the DCASE 2021 "
-                   "baseline's 50 operating points, and on 33 of 40 values of the generated cases "
-                   "(benchmarks/peers/differential.py --seeds 20)",
-        not_reproduced="the other 7 generated PSDS values differ in the last bit (|difference| <= 3e-16: the "
-                       "order of float sums in the area); intersection_f1: psds_eval's compute_macro_f_score gives NaN for a class with TP = 0 and "
+                   "ignored, exact duplicate rows counted, and psds_eval's float order (the area on its grid, "
+                   "class durations Kahan-summed as its pandas tables do): PSDS from operating points bit for bit "
+                   "on the DCASE 2021 baseline's 50 operating points and on every generated case "
+                   "(benchmarks/peers/differential.py --seeds 30: 60 of 60 values equal)",
+        not_reproduced="intersection_f1: psds_eval's compute_macro_f_score gives NaN for a class with TP = 0 and "
                        "drops it with nanmean (DESED_task#80); avbench gives 0 and keeps it, so the two agree only "
                        "when every class has a true positive",
     ),
     "sed_scores_eval": Profile(
         tool="sed_scores_eval 0.0.4 (PyPI; fgnt/sed_scores_eval)",
-        params={"psds*": {"time_decimals": 6}},
+        params={"psds*": {"time_decimals": 6}, "intersection_f1*": {"f_formula": "sed_scores_eval"}},
         reproduces="exact PSDS from score tables (every threshold, 6-decimal rounding) bit for bit on the frozen "
-                   "and generated cases; F1 at a fixed threshold uses score > t as sed_scores_eval does",
+                   "and generated cases; intersection F1 at a fixed threshold with score > t and F = 2PR/(P+R) in "
+                   "sed_scores_eval's float order, class-wise, macro and micro bit for bit on the generated cases",
         not_reproduced="score-table frames that start at or after the clip's duration: sed_scores_eval counts their "
                        "detections, avbench ignores them (one policy for all SED metrics); sed_scores_eval 0.0.4 "
                        "refuses a class without reference events, avbench scores it",

@@ -80,7 +80,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from avbench.errors import InputError
-from avbench.metrics.sed._psd.roc import SECONDS_PER_UNIT, op_efpr, psds_from_counts, psds_from_rates
+from avbench.metrics.sed._psd.roc import FLOAT_ORDERS, SECONDS_PER_UNIT, op_efpr, psds_from_counts, psds_from_rates
 from avbench.metrics.sed._psd.accum import IntersectionAccumulator
 from avbench.metrics.sed._psd.core import RefIndex, check_criteria
 from avbench.metrics.sed._psd.operating_points import OpGeometry
@@ -130,6 +130,7 @@ def psds(
     time_decimals: int | None = 6,
     mode: str = "auto",
     no_reference_class: str = "keep",
+    float_order: str = "avbench",
     metric_id: str = "psds",
 ) -> MetricResult:
     """PSDS of ``predictions`` (a :class:`~avbench.metrics.sed.io.SedPredictions`).
@@ -149,6 +150,12 @@ def psds(
             at every threshold and it counts in the mean and std, flagged) or ``"drop"`` (psds_eval
             0.5.3's rule: the class is left out of the PSD-ROC and its detections are ignored;
             reported with ``psds`` 0 in ``class_wise``). sed_scores_eval 0.0.4 refuses such input.
+        float_order: ``"avbench"`` (the area summed over the classes' ROC envelopes) or ``"psds_eval"``
+            (psds_eval 0.5.3's float operations: the area on its grid,
+            :func:`~avbench.metrics.sed._psd.roc.psds_eval_area`, and, from operating points, each class's
+            reference duration summed with Kahan summation in (file, onset) order and the total duration
+            in file-name order, as its pandas tables do): the same number in exact arithmetic, the same
+            float as psds_eval; the psds_eval profile sets it.
 
     Returns:
         MetricResult with ``overall["psds"]``, per-class single-class PSDS and ``n_ref``, and
@@ -161,6 +168,8 @@ def psds(
     _check(alpha_ct, alpha_st, max_efpr, duration_unit, cross_trigger_mean, mode, cttc)
     check_criteria(dtc, gtc, cttc if alpha_ct > 0 else None)
     use_ct = cttc if alpha_ct > 0 else None
+    if float_order not in FLOAT_ORDERS:
+        raise InputError(f"psds: float_order must be one of {', '.join(FLOAT_ORDERS)}, got {float_order!r}")
     if no_reference_class not in ("keep", "drop"):
         raise InputError(f"psds: no_reference_class must be 'keep' or 'drop', got {no_reference_class!r}")
     ref = RefIndex.build(reference, durations, labels)
@@ -192,7 +201,7 @@ def psds(
         curves = acc.curves()
         res = psds_from_counts(ref, [c.tp for c in curves], [c.fp for c in curves], [c.ct for c in curves],
                                alpha_ct=alpha_ct, alpha_st=alpha_st, max_efpr=max_efpr, duration_unit=duration_unit,
-                               cross_trigger_mean=cross_trigger_mean)
+                               cross_trigger_mean=cross_trigger_mean, area=float_order)
         n_points = int(sum(c.scores.size for c in curves))
         n_miss = len(ref.clips) - len(acc._seen)
         if n_miss:
@@ -211,9 +220,13 @@ def psds(
         if geo is None:  # criterion-free part, kept for the next metric on the same predictions
             geo = predictions._cache[key] = OpGeometry.build(ref, predictions.detection_columns(mode))
         counts = geo.counts(dtc=dtc, gtc=gtc, cttc=use_ct, time_decimals=time_decimals)
-        efpr = op_efpr(counts.fp, counts.ct, duration=float(np.sum(ref.clip_dur)), t_ref=ref.t_ref,
+        total, t_ref = float(np.sum(ref.clip_dur)), ref.t_ref
+        if float_order == "psds_eval":
+            total, t_ref = _psds_eval_durations(reference, durations, ref.labels)
+        efpr = op_efpr(counts.fp, counts.ct, duration=total, t_ref=t_ref,
                        alpha_ct=alpha_ct, duration_unit=duration_unit, cross_trigger_mean=cross_trigger_mean)
-        res = psds_from_rates(ref.n_ref, list(counts.tp.T), list(efpr.T), alpha_st=alpha_st, max_efpr=max_efpr)
+        res = psds_from_rates(ref.n_ref, list(counts.tp.T), list(efpr.T), alpha_st=alpha_st, max_efpr=max_efpr,
+                              area=float_order)
         n_points = geo.n_ops
         if geo.n_pad:
             pad_flag = (f"{geo.n_pad} detection(s) start at or after their clip's end (padding): ignored, as psds_eval does",)
@@ -228,6 +241,8 @@ def psds(
     params = {"dtc": dtc, "gtc": gtc, "cttc": use_ct, "alpha_ct": alpha_ct, "alpha_st": alpha_st,
               "max_efpr": max_efpr, "duration_unit": duration_unit, "cross_trigger_mean": cross_trigger_mean,
               "time_decimals": time_decimals, "mode": mode, "no_reference_class": no_reference_class}
+    if float_order != "avbench":
+        params["float_order"] = float_order
     return MetricResult(
         id=metric_id,
         version=VERSION,
@@ -242,6 +257,20 @@ def psds(
                "class_rocs": {name: {"efpr": r[0].tolist(), "tpr": r[1].tolist()}
                               for name, r in zip(ref.labels, res["class_rocs"])}},
     )
+
+
+def _psds_eval_durations(reference: Mapping[str, Sequence[Event]], durations: Mapping[str, float],
+                         labels: Sequence[str]) -> tuple[float, np.ndarray]:
+    """Total and per-class reference durations summed in psds_eval 0.5.3's order (see ``float_order``)."""
+    from avbench.metrics.sed._psd.roc import kahan_sum
+
+    names = sorted(durations)
+    total = float(np.sum(np.array([float(durations[c]) for c in names])))
+    rows = [(c, float(e.onset), i, float(e.offset) - float(e.onset), e.label)
+            for c in durations for i, e in enumerate(reference.get(c, ())) if e.offset > e.onset]
+    rows.sort(key=lambda r: (r[0], r[1]))  # stable: ties keep the input order
+    t_ref = np.array([kahan_sum(np.array([r[3] for r in rows if r[4] == lab])) for lab in labels])
+    return total, t_ref
 
 
 _DOC = """Registered ``{mid}``: :func:`psds` with {fixed} (other parameters as :func:`psds`).

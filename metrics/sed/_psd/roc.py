@@ -31,6 +31,7 @@ from collections.abc import Sequence
 import numpy as np
 
 __all__ = ["class_roc", "psd_roc", "staircase_area", "op_efpr", "psds_from_counts", "psds_from_rates",
+           "psds_eval_area", "FLOAT_ORDERS", "kahan_sum",
            "SECONDS_PER_UNIT"]
 
 SECONDS_PER_UNIT = {
@@ -120,6 +121,7 @@ def psds_from_counts(
     max_efpr: float,
     duration_unit: str,
     cross_trigger_mean: str,
+    area: str = "avbench",
 ) -> dict:
     """PSDS from per-class point counts ``tp``/``fp``/``ctw`` (lists of ``[P_c]`` arrays).
 
@@ -130,11 +132,76 @@ def psds_from_counts(
     unit = SECONDS_PER_UNIT[duration_unit]
     div = (k - 1 if cross_trigger_mean == "other_classes" else k) if k > 1 else 1
     efpr = [(fp[c] / ref.duration + (alpha_ct * ctw[c] / div if alpha_ct else 0.0)) * unit for c in range(k)]
-    return psds_from_rates(ref.n_ref, tp, efpr, alpha_st=alpha_st, max_efpr=max_efpr)
+    return psds_from_rates(ref.n_ref, tp, efpr, alpha_st=alpha_st, max_efpr=max_efpr, area=area)
 
 
-def psds_from_rates(n_ref: np.ndarray, tp, efpr, *, alpha_st: float, max_efpr: float) -> dict:
-    """PSDS from per-class TP counts and eFPR values (lists of ``[P_c]`` arrays; see :func:`psds_from_counts`)."""
+FLOAT_ORDERS = ("avbench", "psds_eval")
+"""``float_order`` of :func:`avbench.metrics.sed.psd.psds`: avbench's sums (the area over the classes' envelopes),
+or psds_eval 0.5.3's (its grid for the area, its summation of the reference durations)."""
+
+
+def kahan_sum(values: np.ndarray) -> float:
+    """Compensated (Kahan) sum in the given order, as pandas' groupby ``sum`` adds floats (psds_eval's class durations).
+
+    Example:
+        >>> kahan_sum(np.array([0.1] * 10)) == 1.0, sum([0.1] * 10) == 1.0
+        (True, False)
+    """
+    total = comp = 0.0
+    for v in np.asarray(values, dtype=np.float64).tolist():
+        y = v - comp
+        t = total + y
+        comp = (t - total) - y
+        total = t
+    return total
+
+
+def psds_eval_area(n_ref: np.ndarray, tp, efpr, *, alpha_st: float, max_efpr: float
+                   ) -> tuple[float, np.ndarray, np.ndarray]:
+    """PSDS summed the way psds_eval 0.5.3 sums it, so the float result is the same to the last bit.
+
+    The value equals the envelope area in exact arithmetic; only the order and number of float terms
+    differ. psds_eval evaluates every class's staircase (the running maximum of TPR over points with
+    eFPR <= x, a zero point added per class) on the union ``X`` of all classes' eFPR values, takes
+    ``nanmean - alpha_st * nanstd`` over the classes (NaN -> 0, negatives -> 0), adds ``max_efpr`` to ``X``
+    (holding the previous value) when absent, and returns ``sum(diff(X) * eTPR[:-1]) / max_efpr`` over
+    ``X <= max_efpr``.
+
+    Returns:
+        ``(psds, x, etpr)`` with the grid and eTPR as psds_eval builds them.
+
+    Example:
+        >>> psds_eval_area(np.array([2]), [np.array([1.0, 2.0])], [np.array([10.0, 50.0])], alpha_st=0.0,
+        ...                max_efpr=100.0)[0]
+        0.7
+    """
+    tprs = [np.r_[np.asarray(tp[c], dtype=np.float64) / max(int(n_ref[c]), 1), 0.0] for c in range(len(n_ref))]
+    xs_c = [np.r_[np.asarray(efpr[c], dtype=np.float64), 0.0] for c in range(len(n_ref))]
+    grid = np.unique(np.sort(np.concatenate(xs_c)))
+    ys = np.empty((len(tprs), grid.size))
+    for c, (x, y) in enumerate(zip(xs_c, tprs)):
+        order = np.argsort(x, kind="stable")
+        run = np.maximum.accumulate(y[order])
+        ys[c] = run[np.searchsorted(x[order], grid, side="right") - 1]
+    etpr = np.nanmean(ys, axis=0) - alpha_st * np.nanstd(ys, axis=0)
+    etpr = np.nan_to_num(etpr, nan=0.0)
+    etpr = np.where(etpr < 0, 0.0, etpr)
+    x, y = grid, etpr
+    if max_efpr not in x:
+        x = np.sort(np.concatenate([x, [max_efpr]]))
+        i = int(np.flatnonzero(x == max_efpr)[0])
+        y = np.concatenate([y[:i], [y[i - 1]], y[i:]])
+    keep = x <= max_efpr
+    area = np.sum(np.diff(x[keep]) * y[keep][:-1])
+    return float(area / max_efpr), x, y
+
+
+def psds_from_rates(n_ref: np.ndarray, tp, efpr, *, alpha_st: float, max_efpr: float, area: str = "avbench") -> dict:
+    """PSDS from per-class TP counts and eFPR values (lists of ``[P_c]`` arrays; see :func:`psds_from_counts`).
+
+    ``area="psds_eval"`` sums the overall value on psds_eval's grid (:func:`psds_eval_area`); class-wise values
+    and the returned curves stay the envelopes'.
+    """
     rocs, reached = [], 0.0
     for c in range(len(n_ref)):
         tpr = tp[c] / max(int(n_ref[c]), 1)
@@ -142,5 +209,7 @@ def psds_from_rates(n_ref: np.ndarray, tp, efpr, *, alpha_st: float, max_efpr: f
         rocs.append(class_roc(np.r_[0.0, tpr], np.r_[0.0, efpr[c]], max_efpr=max_efpr))
     x, y = psd_roc(rocs, alpha_st=alpha_st, max_efpr=max_efpr)
     cls_psds = [staircase_area(r[0], r[1], max_efpr) / max_efpr for r in rocs]
-    return {"psds": staircase_area(x, y, max_efpr) / max_efpr, "class_psds": cls_psds,
+    value = (psds_eval_area(n_ref, tp, efpr, alpha_st=alpha_st, max_efpr=max_efpr)[0] if area == "psds_eval"
+             else staircase_area(x, y, max_efpr) / max_efpr)
+    return {"psds": value, "class_psds": cls_psds,
             "psd_roc": (x, y), "class_rocs": rocs, "reached": reached}

@@ -114,3 +114,18 @@ def test_chunks_of_clips_sum_to_one_call():
         fp += sum(v["fp"] for v in part.class_wise.values())
         fn += sum(v["fn"] for v in part.class_wise.values())
     assert (tp, fp, fn) == tuple(sum(v[k] for v in whole.class_wise.values()) for k in ("tp", "fp", "fn"))
+
+
+def test_sed_scores_eval_f_formula_gives_its_float() -> None:
+    """TP 21, FP 1, 21 references: F = 42/43 is 0.9767441860465116 from the counts and 0.9767441860465117 from
+    sed_scores_eval 0.0.4's micro_average (2PR / (P + R), value frozen from it); f_formula="sed_scores_eval"
+    gives the latter."""
+    import numpy as np
+
+    from avbench.metrics.sed.intersection import f_beta
+
+    tp, fp, fn = np.array([21]), np.array([1]), np.array([0])
+    assert f_beta(tp, fp, fn)[0] == 0.9767441860465116
+    assert f_beta(tp, fp, fn, formula="sed_scores_eval")[0] == 0.9767441860465117
+    with pytest.raises(InputError, match="^intersection F: f_formula must be one of counts, sed_scores_eval, got 'x'$"):
+        f_beta(tp, fp, fn, formula="x")

@@ -168,3 +168,31 @@ def test_evaluate_files_aligns_column_clip_ids_by_stem(tmp_path):
         direct = psds(ref_w, SedPredictions(operating_points=ops_w), durations=dict.fromkeys(ref_w, 3600.0),
                       labels=sorted(labels), **r.params)
         assert r.overall == direct.overall and r.extra["mode"] == "operating_points"
+
+
+def test_psds_eval_float_order_gives_psds_eval_to_the_last_bit() -> None:
+    """A generated case where avbench's envelope area differs from psds_eval 0.5.3 in the last bit (psds2:
+    0.3379665225615874 vs 0.33796652256158743): ``float_order="psds_eval"`` (the psds_eval profile) sums the area
+    on psds_eval's grid and the reference durations as its pandas tables do, and gives psds_eval's float."""
+    import json
+    from pathlib import Path
+
+    from avbench.metrics.sed.io import SedPredictions
+    from avbench.model import Event
+    from avbench.registry import metric
+
+    case = json.loads((Path(__file__).parent / "data" / "psds" / "float_order_case.json").read_text())
+    ref: dict = {}
+    for f, a, b, lab in case["gt"]:
+        ref.setdefault(f, []).append(Event(a, b, lab))
+    ops: dict = {}
+    for t, rows in case["ops"].items():
+        for f, a, b, lab in rows:
+            ops.setdefault(float(t), {}).setdefault(f, []).append(Event(a, b, lab))
+    pred = SedPredictions(operating_points=ops)
+    kw = dict(labels=case["labels"], durations=case["durations"], time_decimals=None, no_reference_class="drop")
+    got = metric("psds2")(ref, pred, float_order="psds_eval", **kw).overall["psds"]
+    assert got == case["psds_eval"]["psds2"]
+    assert metric("psds1")(ref, pred, float_order="psds_eval", **kw).overall["psds"] == case["psds_eval"]["psds1"]
+    envelope = metric("psds2")(ref, pred, **kw).overall["psds"]
+    assert envelope != got and abs(envelope - got) < 1e-15

@@ -43,6 +43,28 @@ class Baseline(abc.ABC):
     def predict(self, recipe: Recipe, root: Path, task: Task, *, split: str) -> Predictions:
         """Predictions for every clip of ``split`` in the avbench predictions format."""
 
+    def configs(self) -> dict[str, dict[str, Any]]:
+        """``{task id: config mapping}`` from the baseline's YAML file ``configs/<name>.yaml`` (``{}``
+        for a baseline without one)."""
+        import yaml
+
+        from importlib import resources
+
+        path = resources.files("avbench.baselines") / "configs" / f"{self.name}.yaml"
+        if not path.is_file():
+            return {}
+        return dict(yaml.safe_load(path.read_text()) or {})
+
+    def config_for(self, task_id: str) -> dict[str, Any]:
+        """The configuration of ``task_id``; an :class:`InputError` naming the tasks it has otherwise."""
+        from avbench.errors import InputError
+
+        cfgs = self.configs()
+        if task_id not in cfgs:
+            raise InputError(f"baseline {self.name!r} has no configuration for task {task_id!r}; "
+                             f"it has {', '.join(sorted(cfgs))}")
+        return dict(cfgs[task_id])
+
 
 class TorchBaseline(Baseline):
     """A reference baseline that is a torch model trained by :mod:`avbench.training` (extra ``baselines``).
@@ -65,25 +87,6 @@ class TorchBaseline(Baseline):
     @abc.abstractmethod
     def factory(self, spec: Any, **params: Any) -> Any:
         """The ``torch.nn.Module`` for ``spec`` (:class:`avbench.models.ModelSpec`)."""
-
-    def configs(self) -> dict[str, dict[str, Any]]:
-        """``{task id: config mapping}`` from the baseline's YAML file."""
-        import yaml
-
-        from importlib import resources
-
-        path = resources.files("avbench.baselines") / "configs" / f"{self.name}.yaml"
-        return dict(yaml.safe_load(path.read_text()) or {})
-
-    def config_for(self, task_id: str) -> dict[str, Any]:
-        """The configuration of ``task_id``; an :class:`InputError` naming the tasks it has otherwise."""
-        from avbench.errors import InputError
-
-        cfgs = self.configs()
-        if task_id not in cfgs:
-            raise InputError(f"baseline {self.name!r} has no configuration for task {task_id!r}; "
-                             f"it has {', '.join(sorted(cfgs))}")
-        return dict(cfgs[task_id])
 
     def fit(self, recipe: Recipe, root: Path, *, split: str = "train", seed: int = 0,
             config: dict[str, Any] | None = None) -> TorchBaseline:

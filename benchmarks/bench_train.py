@@ -7,7 +7,10 @@ loss, backward, Adam step; no validation), timing separately the time spent wait
 batch from the DataLoader (reading audio/video and computing log-mel or spectrograms; cached in
 memory after the first epoch) and the whole step. Prints, per baseline, clips per second of the
 first (cold) epoch and of the later (warm) epochs, and the loading fraction
-``wait / (wait + compute)`` of each (goal: under 10 % warm).
+``wait / (wait + compute)`` of each (goal: under 10 % warm). The classical baselines
+(``seld-srp``, ``synth-reference``; no training loop) get a second table: clips per second of
+``fit`` on the training split and of ``predict`` on the test split of their first task (reading
+and features included; ``seld-srp``'s predict includes the SRP-PHAT search).
 
     python benchmarks/bench_train.py [--size small] [--epochs 3] [--threads 1] [--baselines ave-avatt,seldnet]
 """
@@ -63,6 +66,21 @@ def _bench(name: str, root: Path, epochs: int, threads: int) -> dict[str, float]
             "warm_clips_s": warm[0] / (warm[1] + warm[2]), "warm_wait": warm[1] / (warm[1] + warm[2])}
 
 
+def _bench_classical(name: str, root: Path) -> dict[str, float]:
+    from avbench import registry
+    from avbench.recipes.synth import RECIPE
+
+    base = registry.baseline(name)
+    task = registry.task(base.tasks[0])
+    t0 = time.perf_counter()
+    fitted = type(base)().fit(RECIPE, root, split="train")
+    t1 = time.perf_counter()
+    fitted.predict(RECIPE, root, task, split="test")
+    t2 = time.perf_counter()
+    return {"fit_clips_s": len(RECIPE.load(root, split="train")) / (t1 - t0),
+            "predict_clips_s": len(RECIPE.load(root, split="test")) / (t2 - t1)}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--size", default="small")
@@ -81,8 +99,9 @@ def main() -> None:
 
     root = args.data_dir or Path(tempfile.mkdtemp()) / "synth"
     RECIPE.prepare(root, size=args.size, quiet=True)
-    names = [n for n in args.baselines.split(",") if n] or sorted(
-        n for n, b in registry.baselines().items() if isinstance(b, TorchBaseline))
+    names = [n for n in args.baselines.split(",") if n] or sorted(registry.baselines())
+    classical = [n for n in names if not isinstance(registry.baseline(n), TorchBaseline)]
+    names = [n for n in names if n not in classical]
     table = Table(title=f"training on synth {args.size} ({len(RECIPE.load(root, split='train'))} clips), "
                         f"CPU, {args.threads} thread(s), {args.epochs} epochs")
     for col in ("baseline", "cold clips/s", "cold loading", "warm clips/s", "warm loading"):
@@ -91,7 +110,16 @@ def main() -> None:
         r = _bench(name, root, args.epochs, args.threads)
         table.add_row(name, f"{r['cold_clips_s']:.1f}", f"{100 * r['cold_wait']:.1f} %", f"{r['warm_clips_s']:.1f}",
                       f"{100 * r['warm_wait']:.1f} %")
-    Console().print(table)
+    if names:
+        Console().print(table)
+    if classical:
+        ct = Table(title=f"classical baselines on synth {args.size}: fit on train, predict test (first task)")
+        for col in ("baseline", "task", "fit clips/s", "predict clips/s"):
+            ct.add_column(col, justify="left" if col in ("baseline", "task") else "right")
+        for name in classical:
+            r = _bench_classical(name, root)
+            ct.add_row(name, registry.baseline(name).tasks[0], f"{r['fit_clips_s']:.1f}", f"{r['predict_clips_s']:.1f}")
+        Console().print(ct)
 
 
 if __name__ == "__main__":

@@ -16,7 +16,8 @@ by L-BFGS (:class:`~avbench.baselines.synth_reference.features.LinearModel`), pl
   log-mel (120 features); a softmax over the scenes (probabilities in ``clip_scores``).
 - **direction** (``synth-seld``): per detected event, SRP-PHAT (pyroomacoustics) on the 7-channel
   STFT (512-sample windows) over the event's frames where no other detected event is active (all
-  its frames when fewer than 10 are), at most 64 snapshots, on the 40 strongest bins in 200-7000 Hz.
+  its frames when fewer than 10 are), at most 64 snapshots, on the 40 strongest bins in 200-7000 Hz
+  (:func:`avbench.baselines._doa.localize_events`, the UMA-8 geometry of the synth render).
 
 The video is not used. Everything is deterministic (no random initialisation).
 
@@ -32,15 +33,14 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from scipy import signal as sps
 
 from avbench.baseline import Baseline
-from avbench.baselines.synth_reference.features import HOP_SECONDS, LinearModel, context, decode_events, logmel, srp_phat_doa
+from avbench.baselines._doa import GEOMETRIES, localize_events, read_array
+from avbench.baselines.synth_reference.features import HOP_SECONDS, LinearModel, decode_events, frame_features, logmel
 from avbench.errors import InputError
 from avbench.extras import require
 from avbench.model import Clip, Task
 from avbench.predictions import Predictions
-from avbench.recipes.synth.render import mic_positions
 
 __all__ = ["BASELINE", "SynthReference"]
 
@@ -79,10 +79,6 @@ class SynthReference(Baseline):
         return self._logmel[key]
 
     @staticmethod
-    def _frame_features(lm: np.ndarray) -> np.ndarray:
-        return context(lm - np.percentile(lm, 10, axis=0, keepdims=True))
-
-    @staticmethod
     def _scene_features(lm: np.ndarray) -> np.ndarray:
         return np.concatenate([np.percentile(lm, 10, axis=0), lm.mean(axis=0), lm.std(axis=0)])
 
@@ -119,10 +115,10 @@ class SynthReference(Baseline):
             raise InputError(f"synth-reference: split {split!r} under {root} has no clips to fit on")
         lms = [self._clip_logmel(root, c) for c in clips]
         # every other frame: neighbours are nearly identical and this halves the fitting time
-        x = np.concatenate([self._frame_features(lm)[::2] for lm in lms])
+        x = np.concatenate([frame_features(lm)[::2] for lm in lms])
         y = np.concatenate([self._frame_targets(c, len(lm))[::2] for c, lm in zip(clips, lms)])
         self._frame = LinearModel(n_classes=len(self._labels), multilabel=True, l2=1e-3).fit(x, y)
-        seg_x = np.concatenate([self._segment_features(self._frame.predict_proba(self._frame_features(lm)), n_seg)
+        seg_x = np.concatenate([self._segment_features(self._frame.predict_proba(frame_features(lm)), n_seg)
                                 for lm in lms])
         seg_y = np.concatenate([np.asarray(c.segment_labels) for c in clips])
         self._segment = LinearModel(n_classes=len(self._labels) + 1, multilabel=False, l2=1e-2).fit(seg_x, seg_y)
@@ -146,7 +142,7 @@ class SynthReference(Baseline):
             if task.id == "synth-scene":
                 preds.add(cid, clip_scores=self._scene.predict_proba(self._scene_features(lm)[None])[0])
                 continue
-            probs = self._frame.predict_proba(self._frame_features(lm))
+            probs = self._frame.predict_proba(frame_features(lm))
             if task.id == "synth-ave":
                 seg = self._segment.predict_proba(self._segment_features(probs, int(task.n_segments or 0)))
                 preds.add(cid, segment_scores=seg)
@@ -162,27 +158,8 @@ class SynthReference(Baseline):
     def _localize(self, root: Path, clip: Clip, events: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
         if not events:
             return []
-        sf = require("soundfile", "core")
-        x, fs = sf.read(root / str(clip.audio), dtype="float32")
-        hop = _DOA_NFFT // 2
-        _, _, z = sps.stft(x.T.astype(np.float64), fs=fs, nperseg=_DOA_NFFT, noverlap=hop)
-        t = np.arange(z.shape[-1]) * hop / fs
-        spans = [(ev["onset"], ev["offset"]) for ev in events]
-        mics = mic_positions([0.0, 0.0, 0.0])
-        out = []
-        for i, ev in enumerate(events):
-            inside = (t >= ev["onset"]) & (t < ev["offset"])
-            alone = inside.copy()
-            for j, (on, off) in enumerate(spans):
-                if j != i:
-                    alone &= ~((t >= on) & (t < off))
-            frames = np.flatnonzero(alone if alone.sum() >= 10 else inside)
-            if len(frames) == 0:
-                continue
-            frames = frames[:: max(1, len(frames) // 64)]
-            az, el = srp_phat_doa(z[:, :, frames], mics, fs=fs, nfft=_DOA_NFFT)
-            out.append({**ev, "azimuth": az, "elevation": el})
-        return out
+        x, fs = read_array(root, clip)
+        return localize_events(x, fs, events, GEOMETRIES["uma8"], nfft=_DOA_NFFT)
 
 
 BASELINE = SynthReference()

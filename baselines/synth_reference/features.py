@@ -1,6 +1,7 @@
-"""Building blocks of the ``synth-reference`` baseline: linear classifiers and SRP-PHAT direction of
-arrival (numpy, scipy and pyroomacoustics only); the log-mel front end is :func:`avbench.audio.logmel`
-and the event decoding :func:`avbench.postprocess.decode_events` (re-exported here).
+"""Building blocks of the ``synth-reference`` and ``seld-srp`` baselines: log-mel frame features and
+linear classifiers (numpy and scipy only); the log-mel front end is :func:`avbench.audio.logmel`
+and the event decoding :func:`avbench.postprocess.decode_events` (re-exported here); the direction
+of arrival is :mod:`avbench.baselines._doa`.
 
 Example:
     >>> x = np.random.default_rng(0).standard_normal(16000)
@@ -23,9 +24,8 @@ from avbench.audio import HOP_SECONDS, N_MELS, logmel
 from avbench.extras import require
 from avbench.postprocess import decode_events
 
-__all__ = ["HOP_SECONDS", "N_MELS", "logmel", "context", "one_blas_thread", "LinearModel", "decode_events", "srp_phat_doa"]
+__all__ = ["HOP_SECONDS", "N_MELS", "logmel", "context", "one_blas_thread", "LinearModel", "decode_events", "frame_features"]
 
-_DOA_CACHE: dict[Any, Any] = {}  # SRP objects by (mics, fs, nfft): building the grid costs more than a search
 
 
 def context(feats: np.ndarray, offsets: Sequence[int] = (-4, -2, 0, 2, 4)) -> np.ndarray:
@@ -33,6 +33,12 @@ def context(feats: np.ndarray, offsets: Sequence[int] = (-4, -2, 0, 2, 4)) -> np
     n = len(feats)
     idx = np.clip(np.arange(n)[:, None] + np.asarray(offsets)[None], 0, n - 1)
     return feats[idx].reshape(n, -1)
+
+
+def frame_features(lm: np.ndarray) -> np.ndarray:
+    """Frame features of a log-mel ``[F, D]``: minus the clip's per-band 10th percentile (its noise
+    floor), stacked over frames ``t-4, t-2, ..., t+4`` (:func:`context`): ``[F, 5 D]``."""
+    return context(lm - np.percentile(lm, 10, axis=0, keepdims=True))
 
 
 def one_blas_thread() -> contextlib.AbstractContextManager[Any]:
@@ -102,36 +108,3 @@ class LinearModel:
         z = z - z.max(axis=1, keepdims=True)
         e = np.exp(z)
         return e / e.sum(axis=1, keepdims=True)
-
-
-def srp_phat_doa(
-    stft: np.ndarray, mics: np.ndarray, *, fs: int, nfft: int, n_bins: int = 40, fmin: float = 200.0,
-    fmax: float = 7000.0,
-) -> tuple[float, float]:
-    """Azimuth and elevation (degrees) of the dominant source by SRP-PHAT (pyroomacoustics).
-
-    Args:
-        stft: ``[M, nfft // 2 + 1, S]`` STFT snapshots of the ``M`` microphones.
-        mics: microphone coordinates ``[3, M]`` (m) relative to the array centre.
-        n_bins: the ``n_bins`` frequency bins in ``[fmin, fmax]`` with the most energy are used.
-
-    The search grid covers azimuth -180..178 deg in 2-deg steps and elevation 0..40 deg in 10-deg
-    steps (a planar array only resolves ``|elevation|``).
-    """
-    freqs = np.fft.rfftfreq(nfft, 1.0 / fs)
-    band = np.flatnonzero((freqs >= fmin) & (freqs <= fmax))
-    power = np.mean(np.abs(stft[:, band, :]) ** 2, axis=(0, 2))
-    bins = np.sort(band[np.argsort(power)[::-1][:n_bins]])
-    key = (mics.tobytes(), fs, nfft)
-    doa = _DOA_CACHE.get(key)
-    if doa is None:
-        pra = require("pyroomacoustics", "core")
-        doa = _DOA_CACHE[key] = pra.doa.algorithms["SRP"](
-            mics, fs, nfft, c=343.0, num_src=1, dim=3,
-            azimuth=np.deg2rad(np.arange(-180.0, 180.0, 2.0)), colatitude=np.deg2rad(np.arange(50.0, 91.0, 10.0)),
-        )
-    doa.locate_sources(stft, freq_bins=bins)
-    az = float(np.rad2deg(doa.azimuth_recon[0]))
-    az = (az + 180.0) % 360.0 - 180.0
-    el = 90.0 - float(np.rad2deg(doa.colatitude_recon[0]))
-    return round(az, 2), round(max(0.0, min(90.0, el)), 2)

@@ -9,11 +9,12 @@ import pytest
 from scipy import signal as sps
 
 from avbench import registry
-from avbench.baselines.synth_reference.features import LinearModel, decode_events, srp_phat_doa
+from avbench.baselines._doa import GEOMETRIES, doa_search
+from avbench.baselines.synth_reference.features import LinearModel, decode_events
 from avbench.baselines.synth_reference import BASELINE, SynthReference
 from avbench.errors import InputError
 from avbench.evaluation import evaluate_predictions
-from avbench.recipes.synth.render import N_MICS, mic_positions, render_audio
+from avbench.recipes.synth.render import N_MICS, render_audio
 from avbench.recipes.synth.sounds import CLASSES, FS, background_noise, synth_signal
 from avbench.recipes.synth import RECIPE
 
@@ -94,7 +95,6 @@ def test_srp_phat_single_source_error() -> None:
     12 for every class, and every estimate within the 20-degree threshold of the SELD metrics
     plus the grid step (22 degrees).
     """
-    mics = mic_positions([0.0, 0.0, 0.0])
     rng = np.random.default_rng(123)
     per_class = {}
     for label in CLASSES:
@@ -109,7 +109,7 @@ def test_srp_phat_single_source_error() -> None:
             audio = render_audio(scenario, [synth_signal(label, 2.0, rng)],
                                  background_noise(0, N_MICS, rng)[:, : 4 * FS], fs=FS, n_samples=4 * FS)
             _, _, z = sps.stft(audio.astype(float), fs=FS, nperseg=512, noverlap=256)
-            est_az, est_el = srp_phat_doa(z[:, :, 63:187:2], mics, fs=FS, nfft=512)
+            est_az, est_el = doa_search(z[:, :, 63:187:2], GEOMETRIES["uma8"], fs=FS, nfft=512)
             errors.append(abs((est_az - az + 180.0) % 360.0 - 180.0))
             assert 0.0 <= est_el <= 40.0
         per_class[label] = errors

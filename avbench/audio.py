@@ -3,7 +3,9 @@
 - :func:`logmel`: log mel energies ``[F, n_mels]``, 40 ms Hann windows every 20 ms (HTK mel scale);
 - :func:`spectrogram`: per channel the log magnitude and the phase of the STFT, ``[2 M, F, B]``
   (SELDnet's input: magnitudes of the ``M`` channels first, then their phases in radians);
-- :func:`resample`: polyphase resampling to another rate (HEAR models fix their own rate).
+- :func:`resample`: polyphase resampling to another rate (HEAR models fix their own rate);
+- :func:`read_array`: a clip's microphone-array channels (one WAV per capsule, a release's format, or
+  one multichannel file).
 
 Frame ``t`` is centred on ``t * hop`` seconds and a signal of ``N`` samples has ``N // hop`` frames,
 so the frame grid of every front end is the grid of the frame targets
@@ -22,11 +24,13 @@ Example:
 from __future__ import annotations
 
 import math
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 from scipy import signal as sps
 
-__all__ = ["HOP_SECONDS", "N_MELS", "logmel", "mel_filterbank", "spectrogram", "resample"]
+__all__ = ["HOP_SECONDS", "N_MELS", "logmel", "mel_filterbank", "spectrogram", "resample", "read_array"]
 
 HOP_SECONDS = 0.02
 N_MELS = 40
@@ -92,3 +96,34 @@ def resample(x: np.ndarray, fs_in: int, fs_out: int) -> np.ndarray:
         return np.asarray(x)
     g = math.gcd(int(fs_in), int(fs_out))
     return sps.resample_poly(x, int(fs_out) // g, int(fs_in) // g, axis=-1)
+
+
+def read_array(root: Path, clip: Any, *, fmt: str | None = None) -> tuple[np.ndarray, int]:
+    """The array channels of ``clip`` as ``([M, N] float64, fs)``.
+
+    One WAV per capsule (SECL-UMONS ``meta["mics"]``, in the order of its keys), else the ``fmt``
+    file of a multi-format release (``meta["formats"][fmt]``, e.g. ``"mic"`` of STARSS23), else
+    ``clip.audio`` (``synth``: one 7-channel file).
+
+    Raises:
+        InputError: the clip has no such audio, or its capsule files differ in rate or length.
+    """
+    from avbench.errors import InputError
+    from avbench.extras import require
+
+    sf = require("soundfile", "core")
+    meta = clip.meta or {}
+    if meta.get("mics"):
+        chans, rates = [], set()
+        for _, rel in sorted(meta["mics"].items()):
+            x, fs = sf.read(Path(root) / str(rel), dtype="float64", always_2d=True)
+            chans.append(x[:, 0])
+            rates.add(int(fs))
+        if len(rates) != 1 or len({len(c) for c in chans}) != 1:
+            raise InputError(f"clip {clip.id!r}: its capsule WAVs differ in rate or length; re-download them")
+        return np.stack(chans), rates.pop()
+    rel = (meta.get("formats") or {}).get(fmt) if fmt else clip.audio
+    if rel is None:
+        raise InputError(f"clip {clip.id!r} has no {fmt or 'audio'} file; download that part of the dataset")
+    x, fs = sf.read(Path(root) / str(rel), dtype="float64", always_2d=True)
+    return np.ascontiguousarray(x.T), int(fs)

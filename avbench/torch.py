@@ -80,6 +80,7 @@ class ClipDataset:
         self._features = features
         self._memo: dict[int, dict[str, Any]] = {}
         self.clip_ids = [c.id for c in self.clips]
+        self.undecodable: list[str] = []  # clips whose video file did not decode (then given as without video)
 
     def __len__(self) -> int:
         return len(self.clips)
@@ -98,8 +99,14 @@ class ClipDataset:
         path = mono or clip.audio
         if path is None:
             raise InputError(f"{self.name}: clip {clip.id!r} has no audio file; ask for audio=None or 'features'")
-        x, fs = sf.read(self.root / str(path), dtype="float32", always_2d=True)
-        x = x.T
+        if self.channels == "all" and clip.meta.get("mics"):  # one WAV per capsule (SECL-UMONS): all of them
+            from avbench.audio import read_array
+
+            xa, fs = read_array(self.root, clip)
+            x = xa.astype(np.float32)
+        else:
+            x, fs = sf.read(self.root / str(path), dtype="float32", always_2d=True)
+            x = x.T
         if self.channels == "mono" and mono is None and x.shape[0] > 1:
             x = x.mean(axis=0, keepdims=True)
         if self.audio_kind == "waveform":
@@ -125,7 +132,11 @@ class ClipDataset:
                 return np.ascontiguousarray(z["frames"])
         from avbench.recipes.ave.media import decode_clip
 
-        m = decode_clip(path, fps=8, size=(224, 224), sample_rate=16000)
+        try:
+            m = decode_clip(path, fps=8, size=(224, 224), sample_rate=16000)
+        except InputError:  # an undecodable file (not probed yet): the clip is without video
+            self.undecodable.append(clip.id)
+            return None
         return np.ascontiguousarray(m.frames.reshape(-1, *m.frames.shape[-3:])) if m.has_video else None
 
     def _masks(self, i: int) -> dict[str, np.ndarray]:
@@ -154,6 +165,9 @@ class ClipDataset:
                 "audio_axis": 0 if self.audio_kind == "features" else 1}
         item["audio"] = self._read_audio(i)
         item["video"] = self._read_video(i) if item["has_video"] else None
+        if item["has_video"] and item["video"] is None:  # nothing decodable: masked as a clip without video
+            item["has_video"] = np.bool_(False)
+            item["video_mask"] = np.zeros_like(item["video_mask"])
         if self.cache:
             self._memo[i] = item
         return item

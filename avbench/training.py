@@ -39,7 +39,8 @@ from avbench.extras import require
 from avbench.model import Clip, Task, TaskKind
 from avbench.postprocess import PostProcessing, unit_vector
 
-__all__ = ["TrainConfig", "Trained", "fit", "predict", "frame_targets", "hear_head", "LOWER_IS_BETTER"]
+__all__ = ["TrainConfig", "Trained", "fit", "predict", "frame_targets", "hear_head", "LOWER_IS_BETTER",
+           "MeanTeacherConfig", "MeanTeacher", "linear_softmax_pool"]
 
 LOWER_IS_BETTER = {"seld_score", "error_rate", "er", "log_loss", "loss"}
 
@@ -64,6 +65,9 @@ class TrainConfig:
             machine several threads wait for each other (an LSTM step took 0.55 s instead of
             milliseconds with 2 threads at load 12 on 2 cores, measured while writing this).
         cache: keep the computed inputs in memory between epochs.
+        mean_teacher: semi-supervised training of frame-wise SED models (:class:`MeanTeacher`; empty:
+            off): ``ema`` (0.999), ``consistency`` (the maximum weight, 2), ``warmup`` (epochs of the
+            exponential ramp-up, 50), ``unlabeled_split`` and ``weak_split`` (split names or ``None``).
     """
 
     epochs: int = 20
@@ -86,6 +90,7 @@ class TrainConfig:
     cache: bool = True
     model: dict[str, Any] = field(default_factory=dict)
     postprocess: dict[str, Any] = field(default_factory=dict)
+    mean_teacher: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def from_dict(cls, obj: Mapping[str, Any] | None, *, source: str = "config") -> TrainConfig:
@@ -123,9 +128,100 @@ class TrainConfig:
         if self.device not in ("auto", "cpu", "cuda"):
             raise InputError(f"{source}: device must be auto, cpu or cuda, got {self.device!r}")
         PostProcessing.from_dict(self.postprocess)
+        MeanTeacherConfig.from_dict(self.mean_teacher, source=f"{source}: mean_teacher")
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+@dataclass
+class MeanTeacherConfig:
+    """The ``mean_teacher:`` options of :class:`TrainConfig` (:class:`MeanTeacher`).
+
+    Defaults are the DCASE 2021-2023 Task 4 baseline's (DCASE-REPO/DESED_task ``confs/default.yaml``:
+    ``ema_factor`` 0.999, ``const_max`` 2, ``n_epochs_warmup`` 50, MSE consistency).
+    """
+
+    ema: float = 0.999
+    consistency: float = 2.0
+    warmup: float = 50.0
+    unlabeled_split: str | None = None
+    weak_split: str | None = None
+
+    @classmethod
+    def from_dict(cls, obj: Mapping[str, Any] | None, *, source: str = "mean_teacher") -> MeanTeacherConfig | None:
+        if not obj:
+            return None
+        if not isinstance(obj, Mapping):
+            raise InputError(f"{source}: must be a mapping of options, got {obj!r}")
+        known = [f.name for f in fields(cls)]
+        bad = sorted(set(obj) - set(known))
+        if bad:
+            raise InputError(f"{source}: unknown key(s) {', '.join(bad)}; known: {', '.join(known)}")
+        cfg = cls(**dict(obj))
+        if not 0.0 <= cfg.ema < 1.0:
+            raise InputError(f"{source}: ema must be in [0, 1), got {cfg.ema!r}")
+        if cfg.consistency < 0 or cfg.warmup < 0:
+            raise InputError(f"{source}: consistency and warmup must be >= 0")
+        return cfg
+
+
+def linear_softmax_pool(probs: Any) -> Any:
+    """Clip-level probabilities from frame probabilities ``[B, F, C]``: ``sum_t p_t^2 / sum_t p_t``
+    (linear softmax pooling, Wang et al. 2019: parameter free, between mean and max pooling)."""
+    return (probs**2).sum(dim=1) / probs.sum(dim=1).clamp(min=1e-7)
+
+
+class MeanTeacher:
+    """Mean-teacher training (Tarvainen & Valpola 2017) as the DCASE Task 4 baseline uses it.
+
+    The teacher is a copy of the student whose parameters follow the student's after every optimiser
+    step: ``theta_T <- a theta_T + (1 - a) theta_S`` with ``a = min(1 - 1 / (step + 1), ema)`` (the
+    true running mean for the first steps), where ``step`` counts the updates from 1; buffers (batch
+    norm statistics) are copied from the student. The consistency loss is the MSE between the
+    student's and the (detached) teacher's sigmoid outputs, frame-wise and clip-level
+    (:func:`linear_softmax_pool`), on every clip of the step (labelled, weak and unlabelled), weighted
+    by ``consistency * exp(-5 (1 - min(1, epoch_progress / warmup))^2)``. Weak clips add the binary
+    cross-entropy of the student's clip-level probabilities against their clip labels. The teacher is
+    the model scored for selection and used for predictions.
+    """
+
+    def __init__(self, student: Any, cfg: MeanTeacherConfig) -> None:
+        import copy
+
+        self.student, self.cfg, self.steps = student, cfg, 0
+        self.teacher = copy.deepcopy(student)
+        for p in self.teacher.parameters():
+            p.requires_grad_(False)
+
+    def update(self) -> float:
+        """The EMA step after an optimiser step; returns the ``a`` used."""
+        torch = require("torch", "baselines")
+        self.steps += 1
+        a = min(1.0 - 1.0 / (self.steps + 1), self.cfg.ema)
+        with torch.no_grad():
+            for t, s in zip(self.teacher.parameters(), self.student.parameters()):
+                t.mul_(a).add_(s.detach(), alpha=1.0 - a)
+            for t, s in zip(self.teacher.buffers(), self.student.buffers()):
+                t.copy_(s)
+        return a
+
+    def weight(self, epoch_progress: float) -> float:
+        """The consistency weight after ``epoch_progress`` epochs (exponential ramp-up)."""
+        if self.cfg.warmup <= 0:
+            return self.cfg.consistency
+        t = min(1.0, max(0.0, epoch_progress / self.cfg.warmup))
+        return float(self.cfg.consistency * math.exp(-5.0 * (1.0 - t) ** 2))
+
+    def consistency(self, batch: dict[str, Any], student_logits: Any) -> Any:
+        """The MSE consistency of one batch (the teacher runs without gradients)."""
+        torch = require("torch", "baselines")
+        F = torch.nn.functional
+        self.teacher.train(self.student.training)
+        with torch.no_grad():
+            tp = torch.sigmoid(self.teacher(batch))
+        sp = torch.sigmoid(student_logits)
+        return F.mse_loss(sp, tp) + F.mse_loss(linear_softmax_pool(sp), linear_softmax_pool(tp))
 
 
 # -- targets -----------------------------------------------------------------------------------
@@ -181,7 +277,10 @@ class Trained:
     hear: Any = None
 
 
-def _spec_and_data(task: Task, cfg: TrainConfig, root: Path, split: str, hear: Any = None) -> tuple[Any, Any]:
+def _spec_and_data(task: Task, cfg: TrainConfig, root: Path, split: str, hear: Any = None, *,
+                   train_side: bool = False) -> tuple[Any, Any]:
+    """The model spec and the dataset of ``split``; ``train_side`` (splits trained on) drops the clips
+    without an audio file (missing downloads), which predicting splits must keep."""
     from avbench.models import ModelSpec
     from avbench.torch import dataset
 
@@ -189,6 +288,9 @@ def _spec_and_data(task: Task, cfg: TrainConfig, root: Path, split: str, hear: A
     ds = dataset(task.dataset, split, root=root, audio=audio, video=None if hear is not None else cfg.video,
                  channels="mono" if hear is not None else cfg.channels, n_segments=task.n_segments, cache=cfg.cache,
                  stride=(1, 1) if hear is not None else tuple(cfg.stride))
+    if train_side and ds.audio_kind not in (None, "features"):  # a clip whose audio is missing teaches nothing
+        keep = [i for i, c in enumerate(ds.clips) if c.audio is not None or c.meta.get("mono")]
+        ds.clips, ds.clip_ids = [ds.clips[i] for i in keep], [ds.clip_ids[i] for i in keep]
     if len(ds) == 0:
         raise InputError(f"{task.dataset}: split {split!r} under {root} has no clips")
     if hear is not None:
@@ -364,7 +466,7 @@ def fit(task: Task, factory: Callable[..., Any] | Any, cfg: TrainConfig, root: s
     hear = None
     if is_hear_module(factory):
         hear = (factory, factory.load_model())
-    spec, train_ds = _spec_and_data(task, cfg, root, cfg.train_split, hear)
+    spec, train_ds = _spec_and_data(task, cfg, root, cfg.train_split, hear, train_side=True)
     _, val_ds = _spec_and_data(task, cfg, root, cfg.val_split, hear)
     module = hear_head(spec, **cfg.model) if hear is not None else factory(spec, **cfg.model)
     if not isinstance(module, torch.nn.Module):
@@ -373,7 +475,18 @@ def fit(task: Task, factory: Callable[..., Any] | Any, cfg: TrainConfig, root: s
     module.to(device)
     opt = torch.optim.Adam(module.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     metric, key, lower = _selection(task, cfg)
-    trained = Trained(module, spec, task, cfg, root, None, -1, [], hear)
+    mtc = MeanTeacherConfig.from_dict(cfg.mean_teacher)
+    mt = extra = None
+    if mtc is not None:
+        if task.kind is not TaskKind.EVENT_DETECTION or hear is not None:
+            raise InputError(f"mean_teacher: trains frame-wise event-detection models; {task.id} is {task.kind.value}")
+        mt = MeanTeacher(module, mtc)
+        extra = {}
+        for k, (name, sp) in enumerate((("unlabeled", mtc.unlabeled_split), ("weak", mtc.weak_split)), 1):
+            if sp is not None:
+                ds = _spec_and_data(task, cfg, root, sp, train_side=True)[1]
+                extra[name] = (_cycle(_loader(torch, ds, cfg, shuffle=True, seed=seed + k)), ds)
+    trained = Trained(module if mt is None else mt.teacher, spec, task, cfg, root, None, -1, [], hear)
     trained.val_data = val_ds  # type: ignore[attr-defined]
     start = 0
     rd = Path(run_dir) if run_dir is not None else None
@@ -382,6 +495,9 @@ def fit(task: Task, factory: Callable[..., Any] | Any, cfg: TrainConfig, root: s
         if (rd / "last.pt").is_file():
             state = torch.load(rd / "last.pt", map_location=device, weights_only=False)
             module.load_state_dict(state["model"])
+            if mt is not None:
+                mt.teacher.load_state_dict(state["teacher"])
+                mt.steps = int(state["mt_steps"])
             opt.load_state_dict(state["optimizer"])
             torch.set_rng_state(state["rng"])
             start, trained.best, trained.best_epoch = state["epoch"] + 1, state["best"], state["best_epoch"]
@@ -395,37 +511,71 @@ def fit(task: Task, factory: Callable[..., Any] | Any, cfg: TrainConfig, root: s
             if cfg.max_steps is not None and step >= cfg.max_steps:
                 break
             clips = [train_ds.clips[int(i)] for i in batch["index"]]
-            out = module(_to(torch, batch, device))
+            batch = _to(torch, batch, device)
+            out = module(batch)
             loss = _loss(torch, task, cfg, out, clips)
+            if mt is not None:
+                loss = loss + _mean_teacher_loss(torch, task, mt, extra or {}, batch, out, device,
+                                                 epoch + step / max(1, len(loader)))
             opt.zero_grad()
             loss.backward()
             opt.step()
+            if mt is not None:
+                mt.update()
             losses.append(float(loss.detach()))
         value = _score(trained, cfg.val_split, metric, key)
         better = trained.best is None or (value < trained.best if lower else value > trained.best)
         if better:
             trained.best, trained.best_epoch = value, epoch
-            best_state = {k: v.detach().clone() for k, v in module.state_dict().items()}
+            best_state = {k: v.detach().clone() for k, v in trained.module.state_dict().items()}
         row = {"epoch": epoch, "train_loss": float(np.mean(losses)) if losses else math.nan,
                f"val_{metric}.{key}": value, "best": better, "seconds": round(time.perf_counter() - t0, 3)}
         trained.history.append(row)
         if rd is not None:
             if better:
-                torch.save({"model": module.state_dict(), "epoch": epoch}, rd / "best.pt")
+                torch.save({"model": trained.module.state_dict(), "epoch": epoch}, rd / "best.pt")
             with open(rd / "metrics.jsonl", "a") as fh:
                 fh.write(json.dumps(row) + "\n")
-            torch.save({"model": module.state_dict(), "optimizer": opt.state_dict(), "rng": torch.get_rng_state(),
-                        "epoch": epoch, "best": trained.best, "best_epoch": trained.best_epoch,
-                        "history": trained.history}, rd / "last.pt")
+            last = {"model": module.state_dict(), "optimizer": opt.state_dict(), "rng": torch.get_rng_state(),
+                    "epoch": epoch, "best": trained.best, "best_epoch": trained.best_epoch, "history": trained.history}
+            if mt is not None:
+                last.update(teacher=mt.teacher.state_dict(), mt_steps=mt.steps)
+            torch.save(last, rd / "last.pt")
         if progress is not None:
             progress("epoch", epoch + 1, cfg.epochs)
         if cfg.patience is not None and epoch - trained.best_epoch >= cfg.patience:
             break
     if best_state is not None:
-        module.load_state_dict(best_state)
+        trained.module.load_state_dict(best_state)
     elif rd is not None and (rd / "best.pt").is_file():
-        module.load_state_dict(torch.load(rd / "best.pt", map_location=device, weights_only=False)["model"])
+        trained.module.load_state_dict(torch.load(rd / "best.pt", map_location=device, weights_only=False)["model"])
+    if mt is not None:
+        trained.student = module  # type: ignore[attr-defined]
     return trained
+
+
+def _cycle(loader: Any) -> Any:
+    """The batches of ``loader`` without end (a new shuffled pass after each)."""
+    while True:
+        yield from loader
+
+
+def _mean_teacher_loss(torch: Any, task: Task, mt: MeanTeacher, extra: Mapping[str, Any], batch: dict[str, Any],
+                       out: Any, device: Any, progress: float) -> Any:
+    """Consistency on the labelled batch and one batch of each extra split, plus the weak clips' BCE."""
+    w = mt.weight(progress)
+    loss = w * mt.consistency(batch, out)
+    for name, (it, ds) in extra.items():
+        b = _to(torch, next(it), device)
+        o = mt.student(b)
+        loss = loss + w * mt.consistency(b, o)
+        if name == "weak":  # the clip labels only (never the events of a strongly labelled split given as weak)
+            clips = [ds.clips[int(i)] for i in b["index"]]
+            y = torch.tensor([[1.0 if lab in c.clip_labels else 0.0 for lab in task.labels] for c in clips],
+                             device=device)
+            clip_p = linear_softmax_pool(torch.sigmoid(o)).clamp(1e-6, 1 - 1e-6)
+            loss = loss + torch.nn.functional.binary_cross_entropy(clip_p, y)
+    return loss
 
 
 def predict(trained: Trained, split: str, *, model_info: Mapping[str, Any] | None = None) -> Any:

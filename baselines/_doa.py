@@ -1,6 +1,6 @@
 """Classical direction of arrival on a microphone array (pyroomacoustics' ``doa`` module), shared by
-``synth-reference`` and ``seld-srp``: array geometries, reading a clip's array channels, the grid
-search of one source's direction and the localization of detected events.
+``synth-reference`` and ``seld-srp``: array geometries, the grid search of one source's direction
+and the localization of detected events (a clip's array channels: :func:`avbench.audio.read_array`).
 
 Geometries (:data:`GEOMETRIES`, coordinates in metres relative to the array centre, ``x`` front,
 ``z`` up, azimuth counter-clockwise from ``+x``):
@@ -35,7 +35,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -44,7 +43,7 @@ from scipy import signal as sps
 from avbench.errors import InputError
 from avbench.extras import require
 
-__all__ = ["ArrayGeometry", "GEOMETRIES", "geometry", "read_array", "doa_search", "localize_events", "ALGORITHMS"]
+__all__ = ["ArrayGeometry", "GEOMETRIES", "geometry", "doa_search", "localize_events", "ALGORITHMS"]
 
 ALGORITHMS = ("SRP", "MUSIC")
 SOUND_SPEED = 343.0  # m/s
@@ -87,34 +86,6 @@ def geometry(name: str) -> ArrayGeometry:
     if name not in GEOMETRIES:
         raise InputError(f"geometry {name!r} is not known; known: {', '.join(sorted(GEOMETRIES))}")
     return GEOMETRIES[name]
-
-
-def read_array(root: Path, clip: Any, *, fmt: str | None = None) -> tuple[np.ndarray, int]:
-    """The array channels of ``clip`` as ``([M, N] float64, fs)``.
-
-    One WAV per capsule (SECL-UMONS ``meta["mics"]``, in the order of its keys), else the ``fmt``
-    file of a multi-format release (``meta["formats"][fmt]``, e.g. ``"mic"`` of STARSS23), else
-    ``clip.audio`` (``synth``: one 7-channel file).
-
-    Raises:
-        InputError: the clip has no such audio, or its capsule files differ in rate or length.
-    """
-    sf = require("soundfile", "core")
-    meta = clip.meta or {}
-    if meta.get("mics"):
-        chans, rates = [], set()
-        for _, rel in sorted(meta["mics"].items()):
-            x, fs = sf.read(Path(root) / str(rel), dtype="float64", always_2d=True)
-            chans.append(x[:, 0])
-            rates.add(int(fs))
-        if len(rates) != 1 or len({len(c) for c in chans}) != 1:
-            raise InputError(f"clip {clip.id!r}: its capsule WAVs differ in rate or length; re-download them")
-        return np.stack(chans), rates.pop()
-    rel = (meta.get("formats") or {}).get(fmt) if fmt else clip.audio
-    if rel is None:
-        raise InputError(f"clip {clip.id!r} has no {fmt or 'audio'} file; download that part of the dataset")
-    x, fs = sf.read(Path(root) / str(rel), dtype="float64", always_2d=True)
-    return np.ascontiguousarray(x.T), int(fs)
 
 
 def doa_search(stft: np.ndarray, geom: ArrayGeometry, *, fs: int, nfft: int, algorithm: str = "SRP",

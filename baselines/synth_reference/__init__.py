@@ -35,7 +35,8 @@ from typing import Any
 import numpy as np
 
 from avbench.baseline import Baseline
-from avbench.baselines._doa import GEOMETRIES, localize_events, read_array
+from avbench.audio import read_array
+from avbench.baselines._doa import GEOMETRIES, localize_events
 from avbench.baselines.synth_reference.features import HOP_SECONDS, LinearModel, decode_events, frame_features, logmel
 from avbench.errors import InputError
 from avbench.extras import require

@@ -3,7 +3,8 @@
 A baseline of ``synth`` trains on the ``small`` synth benchmark (36 training clips, a CPU budget of
 seconds per model), predicts every task it claims, its predictions validate and score, and its
 primary value (on the task's first metric, or the baseline's ``contract_metric``) beats the *prior*
-predictor of ``avbench demo`` (training-split priors, no input) by a clear margin. Baselines of other datasets fit on their toy fixture and score.
+predictor of ``avbench demo`` (training-split priors, no input) by a clear margin; a SELD baseline also
+beats it on detection (seld-umons F) and on direction (seld-umons DOA error under 60 deg, chance 90). Baselines of other datasets fit on their toy fixture and score.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from avbench import registry
 from avbench.baseline import Baseline, TorchBaseline
 from avbench.cli.demo import _prior_predictions
 from avbench.evaluation import evaluate_predictions
+from avbench.model import TaskKind
 from avbench.predictions import Predictions
 from avbench.training import LOWER_IS_BETTER
 
@@ -24,6 +26,8 @@ NAMES = [pytest.param(n, marks=pytest.mark.torch) if isinstance(b, TorchBaseline
          for n, b in sorted(registry.baselines().items())]
 _EXTRA_MODULES = {"baselines": "torch", "video": "av", "features": "h5py"}
 MARGIN = 0.1  # absolute, on the primary value of the task's first metric
+DOA_CHANCE = 90.0  # deg: mean azimuth error of a direction drawn at random around the (planar) array
+DOA_MARGIN = 30.0  # deg: a SELD baseline's seld-umons DOA error is below 60 deg
 
 
 def _primary(report, metric_id: str) -> tuple[str, float]:  # noqa: ANN001
@@ -72,3 +76,10 @@ def test_baseline_trains_predicts_and_beats_the_prior(name: str, tmp_path: Path,
             assert value < chance - MARGIN, f"{name} {task_id} {metric_id}.{key}: {value:.3f} vs prior {chance:.3f}"
         else:
             assert value > chance + MARGIN, f"{name} {task_id} {metric_id}.{key}: {value:.3f} vs prior {chance:.3f}"
+        if task.kind is TaskKind.EVENT_LOCALIZATION:  # detection and direction each beat chance
+            ours = next(r for r in report.results if r.id == "seld-umons").overall
+            base_line = next(r for r in prior.results if r.id == "seld-umons").overall
+            assert ours["f1"] > base_line["f1"] + 0.2, f"{name} {task_id}: F {ours['f1']:.3f} vs prior {base_line['f1']:.3f}"
+            err = ours["localization_error"]
+            assert err < min(base_line["localization_error"], DOA_CHANCE) - DOA_MARGIN, \
+                f"{name} {task_id}: DOA error {err:.1f} deg vs prior {base_line['localization_error']:.1f}, chance {DOA_CHANCE}"

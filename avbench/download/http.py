@@ -204,8 +204,8 @@ class _Watchdog:
                     continue
                 heapq.heappop(self._heap)
                 armed.fired = True
-                try:
-                    armed.sock.shutdown(socket.SHUT_RDWR)
+                try:  # the plain socket's shutdown: a TLS socket's would drop its state under the reader
+                    socket.socket.shutdown(armed.sock, socket.SHUT_RDWR)
                 except OSError:
                     pass
 

@@ -660,7 +660,8 @@ def download(url: str, dest: str | os.PathLike[str], *, size: int | None = None,
                     if have:
                         fh.seek(have)
                         fh.truncate()
-                    sink = Sink(fh, hasher, part, threaded=(total or size or 0) >= THREAD_MIN)
+                    big = (total or size or 0) >= THREAD_MIN
+                    sink = Sink(fh, hasher, part, threaded=big, direct=big)
                     filled = 0
                     try:
                         buf = sink.buffer()

@@ -16,6 +16,7 @@ from loopback import corrupt, ignore_range, stall, status, truncate
 from avbench.download import fetch_resources, http
 from avbench.download.resource import HttpSource, Resource
 from avbench.errors import DownloadError
+from avbench.io import read_json
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = bytes(range(256)) * 4096 + b"tail"  # 1 MiB + 4 bytes: more than one read chunk
@@ -35,7 +36,6 @@ def test_plain_fetch_verifies_and_records(loopback, tmp_path):
     assert (tmp_path / "f.bin").read_bytes() == DATA
     assert report.fetched == ["f.bin"]
     assert not (tmp_path / "f.bin.part").exists()
-    from avbench.io import read_json
 
     entry = read_json(tmp_path / ".avbench" / "downloads.json")["files"]["f.bin"]
     assert entry["sha256"] == hashlib.sha256(DATA).hexdigest()
@@ -107,6 +107,18 @@ def test_stall_times_out_and_resumes_where_the_bytes_stopped(loopback, tmp_path,
     fetch_resources([res], tmp_path, quiet=True, timeout=0.3)
     assert hashlib.sha256((tmp_path / "f.bin").read_bytes()).hexdigest() == blob.sha256()
     assert _get_ranges(loopback, url) == [None, "bytes=100000-"]
+
+
+@pytest.mark.parametrize("cut", [8 << 20, (8 << 20) + 1], ids=["aligned", "unaligned"])
+def test_large_file_cut_and_resumed_is_the_file_and_its_recorded_hash(loopback, tmp_path, cut):
+    """The threaded sink (>= 16 MiB: O_DIRECT where the file system takes it, from an aligned
+    offset only; the page cache otherwise and for the last partial buffer)."""
+    url, blob = loopback.add_generated("f.bin", 20 << 20, seed=6)
+    loopback.fail(url, truncate(cut))
+    fetch_resources([Resource("f.bin", HttpSource(url), size=20 << 20, sha256=blob.sha256())], tmp_path, quiet=True)
+    on_disk = hashlib.sha256((tmp_path / "f.bin").read_bytes()).hexdigest()
+    assert on_disk == blob.sha256() and _get_ranges(loopback, url) == [None, f"bytes={cut}-"]
+    assert read_json(tmp_path / ".avbench/downloads.json")["files"]["f.bin"]["sha256"] == on_disk
 
 
 def test_404_is_not_retried(loopback, tmp_path):

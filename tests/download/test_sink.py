@@ -9,6 +9,7 @@ import pytest
 
 from avbench.download._sink import Sink
 from avbench.download.verify import Hasher
+from avbench.errors import DownloadError
 
 
 @pytest.mark.parametrize("threaded", [True, False])
@@ -33,7 +34,7 @@ def test_hash_is_the_hash_of_the_bytes_written_in_order(tmp_path, threaded):
     assert hasher.hexdigest("md5") == hashlib.md5(data).hexdigest()
 
 
-def test_a_write_failure_is_raised_in_the_receiving_thread_and_nothing_unwritten_is_hashed(tmp_path):
+def test_a_write_failure_is_raised_in_the_receiving_thread_and_nothing_after_it_is_hashed(tmp_path):
     class Full:
         def __init__(self) -> None:
             self.calls = 0
@@ -46,10 +47,52 @@ def test_a_write_failure_is_raised_in_the_receiving_thread_and_nothing_unwritten
 
     hasher = Hasher(["sha256"])
     sink = Sink(Full(), hasher, tmp_path / "f.part", threaded=True, bufsize=1 << 12, depth=2)
-    with pytest.raises(Exception, match="disk full while writing"):
+    with pytest.raises(DownloadError, match="disk full while writing"):
         for _ in range(5):
             buf = sink.buffer()
             buf[:10] = b"0123456789"
             sink.submit(10)
-    sink.close()
-    assert hasher.size == 20  # the two buffers written, not the one that failed
+        sink.close()
+    assert hasher.size == 20  # the two buffers written, not the one that failed nor any after it
+
+
+@pytest.mark.parametrize("start", [0, 4096, 1000], ids=["fresh", "aligned-resume", "unaligned-resume"])
+def test_direct_writes_keep_the_bytes_and_the_hash(tmp_path, start):
+    """O_DIRECT for full aligned buffers (where the file system takes it), the page cache for the
+    last partial buffer and for an unaligned resume offset; the file and the hash are the same."""
+    rng = random.Random(start)
+    head = rng.randbytes(start)
+    part = tmp_path / "f.part"
+    part.write_bytes(head)
+    hasher = Hasher(["sha256"])
+    hasher.update(head)
+    with open(part, "r+b", buffering=0) as fh:
+        fh.seek(start)
+        sink = Sink(fh, hasher, part, threaded=True, bufsize=1 << 12, depth=3, direct=True)
+        for i in range(50):
+            buf = sink.buffer()
+            n = len(buf) if i < 49 else 1234  # full buffers, then a partial one
+            buf[:n] = rng.randbytes(n)
+            sink.submit(n)
+        sink.close()
+    # where the file system takes O_DIRECT: every full buffer of an aligned start, never the partial one
+    assert sink.direct_bytes in ((0, 49 * (4 << 12)) if start % 4096 == 0 else (0,))
+    data = part.read_bytes()
+    assert len(data) == start + 49 * (4 << 12) + 1234
+    assert hasher.size == len(data) and hasher.hexdigest("sha256") == hashlib.sha256(data).hexdigest()
+
+
+def test_direct_io_refused_by_the_file_system_falls_back_to_the_page_cache(tmp_path, monkeypatch):
+    from avbench.download import _sink
+
+    monkeypatch.setattr(_sink, "_set_direct", lambda fh, on: False)
+    part = tmp_path / "f.part"
+    hasher = Hasher(["sha256"])
+    with open(part, "wb", buffering=0) as fh:
+        sink = Sink(fh, hasher, part, threaded=True, bufsize=1 << 12, depth=2, direct=True)
+        for _ in range(5):
+            sink.buffer()[:] = b"z" * (4 << 12)
+            sink.submit(4 << 12)
+        sink.close()
+    assert sink.direct_bytes == 0 and part.read_bytes() == b"z" * (20 << 12)
+    assert hasher.hexdigest("sha256") == hashlib.sha256(b"z" * (20 << 12)).hexdigest()

@@ -96,6 +96,17 @@ class Recipe(abc.ABC):
             return None
         return {k: len(v) for k, v in manifest.splits.items()}
 
+    def split_names(self, root: Path | None = None) -> tuple[str, ...] | None:
+        """The splits ``--split`` accepts: those of :meth:`split_sizes` unless a recipe knows
+        splits it cannot count yet; ``None`` when unknown."""
+        sizes = self.split_sizes(root)
+        return None if sizes is None else tuple(sizes)
+
+    def split_sizes_note(self, root: Path | None = None) -> str | None:
+        """What :meth:`split_sizes` cannot say yet (e.g. a split counted only once its metadata is
+        on disk), shown by ``avbench info`` beside the sizes; ``None`` when nothing is left out."""
+        return None
+
     def info(self, root: Path | None = None) -> dict[str, Any]:
         """What ``avbench info NAME`` shows."""
         out: dict[str, Any] = {

@@ -77,6 +77,9 @@ def dataset_info(name: str, data_dir: Path | None) -> dict[str, Any]:
         classes.update(dict.fromkeys(t.labels))
     info["classes"] = list(classes)
     info["split_sizes"] = recipe.split_sizes(root)
+    note = recipe.split_sizes_note(root)
+    if note:
+        info["split_sizes_note"] = note
     for t in recipe.tasks():
         first = registry.metric(t.metrics[0].id)
         info["tasks"][t.id]["primary"] = {"metric": first.id, "value": first.primary}

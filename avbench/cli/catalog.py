@@ -91,6 +91,8 @@ def _render_dataset(info: dict[str, Any]) -> None:
         con.print(f"splits (clips): {shown}", markup=False, highlight=False)
     else:
         con.print("splits: listed once the metadata is on disk", markup=False, highlight=False)
+    if info.get("split_sizes_note"):
+        con.print(f"  {info['split_sizes_note']}", markup=False, highlight=False)
     tasks = Table(title="tasks", title_justify="left")
     for col in ("task", "kind", "split", "classes", "primary metric (value)", "metrics"):
         tasks.add_column(col, no_wrap=col == "task")

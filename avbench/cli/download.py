@@ -31,9 +31,9 @@ def _split(recipe: Any, split: str | None, root: Path) -> str | None:
     """``split`` when the recipe has it (from its packaged index or the data); an error with a suggestion otherwise."""
     if split is None:
         return None
-    sizes = recipe.split_sizes(root)
-    if sizes is not None:
-        one_of(split, sizes, what="--split", then=f"; `avbench info {recipe.name}` lists its splits")
+    names = recipe.split_names(root)
+    if names is not None:
+        one_of(split, names, what="--split", then=f"; `avbench info {recipe.name}` lists its splits")
     return split
 
 

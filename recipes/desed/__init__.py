@@ -267,6 +267,26 @@ class DesedRecipe(Recipe):
         return SplitManifest(self.name, self.version,
                              {sp: tuple(clip_id(sp, f) for f in self._filenames(base, sp, rel)) for sp, rel in meta.items()})
 
+    def split_sizes(self, root: Path | None = None) -> dict[str, int] | None:
+        """Clips per split: counted from the metadata under ``root`` when it is there, else the
+        released counts of the default edition (``2021``) in the packaged index
+        (``index/editions.json``, ``counts``: distinct file names, as :meth:`splits` counts them).
+
+        Example:
+            >>> RECIPE.split_sizes(None)["validation"]
+            1168
+        """
+        if root is not None and self.is_prepared(Path(root)):
+            return super().split_sizes(root)
+        counts = editions()["editions"]["2021"]["counts"]
+        return {k: int(v) for k, v in counts.items() if v is not None}
+
+    def split_sizes_note(self, root: Path | None = None) -> str | None:
+        if root is not None and self.is_prepared(Path(root)):
+            return None
+        return ("released counts of the 2021-2023 metadata; the edition on disk is counted once it is there "
+                "(`avbench download desed` or `--from DIR`)")
+
     def load(self, root: Path, *, split: str | None = None) -> dict[str, Clip]:
         root = Path(root)
         self.require(root)

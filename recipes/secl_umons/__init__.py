@@ -185,6 +185,35 @@ class UmonsRecipe(Recipe):
             out["count_warnings"] = self.count_warnings(Path(root))
         return out
 
+    def split_sizes(self, root: Path | None = None) -> dict[str, int] | None:
+        """Sequences per split: counted from the metadata under ``root`` when it is there, else the
+        test sizes the dataset's README publishes (``index/layout.json``, ``reported_test_sizes``;
+        the first figure where the README and the thesis differ). No metadata file of these
+        records is public, so ``train`` / ``val``, which avbench carves, are counted only on disk
+        (:meth:`split_sizes_note` says so).
+
+        Example:
+            >>> RECIPE.split_sizes(None)["unilabel-split1-test"]
+            484
+        """
+        if root is not None and self.is_prepared(Path(root)):
+            return super().split_sizes(root)
+        sizes = layout()["reported_test_sizes"]
+        return {f"{k}-test": int(v[0] if isinstance(v, list) else v) for k, v in sizes.items()}
+
+    def split_names(self, root: Path | None = None) -> tuple[str, ...] | None:
+        if root is not None and self.is_prepared(Path(root)):
+            return super().split_names(root)
+        return tuple(f"{k}-{part}" for k in SCHEMES for part in ("train", "val", "test"))
+
+    def split_sizes_note(self, root: Path | None = None) -> str | None:
+        if root is not None and self.is_prepared(Path(root)):
+            return None
+        pops = layout()["populations"]
+        total = ", ".join(f"{p} {spec['expected'][0]:,}" for p, spec in pops.items())
+        return (f"published test sizes (the dataset's README and the thesis); train and val are carved by avbench from the "
+                f"metadata and counted once it is on disk ({total} sequences in all)")
+
     def _manifest(self, splits: dict[str, tuple[str, ...]]) -> SplitManifest:
         overlap = tuple((a, b) for a in splits for b in splits
                         if a < b and a.rsplit("-", 1)[0] != b.rsplit("-", 1)[0])

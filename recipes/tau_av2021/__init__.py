@@ -161,6 +161,28 @@ class TauAv2021Recipe(Recipe):
         rows = self._rows(Path(root))
         return SplitManifest(self.name, self.version, {k: tuple(r.clip_id for r in v) for k, v in rows.items()})
 
+    def split_sizes(self, root: Path | None = None) -> dict[str, int] | None:
+        """Recordings per split: counted from the setup files under ``root`` when they are there,
+        else the packaged index's ``counts``: ``train`` / ``val`` as :meth:`splits` carves them from
+        the 8,646 rows of fold1_train (counted on the baseline repository's copy of its rows by
+        ``index/make_index.py``), ``test`` = fold1_evaluate's 3,645; ``eval`` only once on disk.
+
+        Example:
+            >>> RECIPE.split_sizes(None)
+            {'train': 7592, 'val': 1054, 'test': 3645}
+        """
+        if root is not None and self.is_prepared(Path(root)):
+            return super().split_sizes(root)
+        return {k: int(index()["counts"][k]) for k in DEV_SPLITS}
+
+    def split_names(self, root: Path | None = None) -> tuple[str, ...] | None:
+        return (*DEV_SPLITS, "eval")
+
+    def split_sizes_note(self, root: Path | None = None) -> str | None:
+        if root is not None and self.is_prepared(Path(root)):
+            return None
+        return "from the packaged index; eval is counted once the evaluation set's meta.csv is on disk"
+
     def load(self, root: Path, *, split: str | None = None) -> dict[str, Clip]:
         """The recordings of ``split`` (every split when ``None``) in split order.
 

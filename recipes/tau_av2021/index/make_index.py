@@ -57,7 +57,30 @@ def build(reference: Path) -> dict:
             continue
         entry = out["sets"].setdefault(current, {**SETS[current], "files": []})
         entry["files"].append({"name": f"{SETS[current]['prefix']}.{name}", "part": part, "size": size, "md5": md5})
+    out["counts"] = split_counts(reference, out)
     return out
+
+
+BASELINE_SETUP = "tau_av_2021/shanwangshan_TAU-urban-audio-visual-scenes/create_data/evaluation_setup"
+
+
+def split_counts(reference: Path, index: dict) -> dict:
+    """Recordings per split as the recipe's loader makes them, for ``avbench info`` before any
+    byte: ``train`` / ``val`` by the recipe's own carve (``carve_validation`` with the index's seed
+    and fraction) over ``fold1_train`` rebuilt from the baseline repository's ``train.csv`` +
+    ``val.csv`` (7,907 + 739 = 8,646 rows: the official fold1_train, whose own file is not
+    public); ``test`` = fold1_evaluate's published size (paper 004, dcase_util); ``eval`` is not
+    counted (no list of the evaluation set is public)."""
+    from avbench.recipes.tau_av2021.metadata import carve_validation, read_setup
+
+    setup = reference / BASELINE_SETUP
+    rows = [r for name in ("train.csv", "val.csv") for r in read_setup(setup / name, labels=index["classes"])]
+    v = index["validation"]
+    val = carve_validation(rows, seed=int(v["seed"]), fraction=float(v["fraction"]))
+    return {"train": len(rows) - len(val), "val": len(val),
+            "test": index["sets"]["development"]["expected"]["fold1_evaluate"],
+            "source": f"train/val: carve_validation over {BASELINE_SETUP}/train.csv + val.csv (the official "
+                      "fold1_train, 8,646 rows); test: fold1_evaluate's published size; eval: not counted"}
 
 
 def main() -> None:

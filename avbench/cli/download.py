@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from avbench import registry
-from avbench.cli._common import Choice, one_of
+from avbench.cli._common import Choice, emit_json, one_of
 from avbench.errors import InputError
 from avbench.paths import dataset_dir
 
@@ -50,6 +50,10 @@ _SPLIT = click.option("--split", help="Only the files this split needs.")
 @_DATA_DIR
 @click.option("--workers", type=click.IntRange(min=1), default=8, show_default=True, help="Concurrent downloads.")
 @click.option("--dry-run", is_flag=True, help="Print what would be fetched, with sizes; fetch nothing.")
+@click.option("--json", "json_out", type=click.Path(dir_okay=False, allow_dash=True, path_type=Path), is_flag=False,
+              flag_value="-", default=None,
+              help="With --dry-run: write the plan as JSON (parts, files, sizes, hashes, what is on disk, totals) "
+                   "to FILE, or to stdout with '-' or no value.")
 @click.option("--mirror", envvar="AVBENCH_MIRROR", help="Fetch every file from BASE/<mirror path> instead [AVBENCH_MIRROR].")
 @click.option("--quiet", is_flag=True, help="No progress bars (for logs): a one-line summary.")
 @click.option("--retry-unavailable", is_flag=True, help="YouTube: retry clips recorded as unavailable.")
@@ -87,11 +91,13 @@ def download_cmd(name: str, parts: str | None, split: str | None, data_dir: Path
                  source: str | None = None, repo: str | None = None, revision: str | None = None,
                  from_dir: Path | None = None, stall_timeout: float | None = None,
                  min_rate: float | None = None, max_extract_ratio: float | None = None,
-                 header_timeout: float | None = None) -> None:
+                 header_timeout: float | None = None, json_out: Path | None = None) -> None:
     """Fetch dataset NAME: resumable, verified, idempotent (re-running fetches only what is
     missing or invalid). Subset, source and --from options are the dataset recipe's (a recipe
     without them says so)."""
     recipe = registry.dataset(name)
+    if json_out is not None and not dry_run:
+        raise InputError("--json writes the plan of a dry run: add --dry-run")
     chosen = _parts(recipe, parts)
     root = dataset_dir(name, data_dir)
     split = _split(recipe, split, root)
@@ -111,9 +117,28 @@ def download_cmd(name: str, parts: str | None, split: str | None, data_dir: Path
                        ("repo", repo), ("revision", revision), ("from_dir", from_dir)):
         if value or (key == "seed" and value is not None):
             options[key] = value
+    if json_out is not None:
+        _plan_json(recipe, root, chosen, split, options, json_out)
+        return
     recipe.prepare(root, parts=chosen, split=split, **options)
     if not quiet and not dry_run:
         click.echo(f"{name}: ready in {root}", err=True)
+
+
+def _plan_json(recipe: Any, root: Path, parts: tuple[str, ...], split: str | None, options: dict[str, Any],
+               dest: Path) -> None:
+    """Run the dry run, recording its plan (:mod:`avbench.download.dry_run`), and write it as JSON;
+    with ``dest`` ``-`` the human-readable lines go to stderr so that stdout is the JSON only."""
+    import contextlib
+
+    from avbench.download.dry_run import record_dry_run
+
+    to_stdout = str(dest) == "-"
+    with record_dry_run() as plan, contextlib.redirect_stdout(sys.stderr) if to_stdout else contextlib.nullcontext():
+        recipe.prepare(root, parts=parts, split=split, **options)
+    emit_json({"format": "avbench-download-plan", "format_version": "1.0", "dataset": recipe.name,
+               "version": recipe.version, "root": str(root), "parts": list(parts), "split": split,
+               "mirror": options.get("mirror"), **plan.to_dict()}, dest)
 
 
 @click.command("verify")

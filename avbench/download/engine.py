@@ -62,7 +62,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from avbench.download import http
+from avbench.download import dry_run, http
 from avbench.download._lock import OutputLock
 from avbench.download._progress import Cancelled, Progress
 from avbench.download.extract import DEFAULT_MAX_RATIO, extract
@@ -294,6 +294,7 @@ def fetch_resources(resources: list[Any], root: str | os.PathLike[str], **option
             list(pool.map(res_one, todo))
             if opts["dry_run"]:
                 print_plan(report, opts["quiet"])
+                dry_run.add_files(report.plan, root)
             else:
                 report.failed.update({p.resource.path: p.error for p in todo if p.error})
                 todo = [p for p in todo if not p.error]
@@ -352,6 +353,7 @@ def _fetch_clips(clips: list[YouTubeClip], root: Path, opts: dict[str, Any]) -> 
     ``root/youtube``; a dry run only counts them)."""
     if opts["dry_run"]:
         sys.stdout.write(f"would fetch up to {len(clips)} YouTube clip(s) into {root / 'youtube'}\n")
+        dry_run.add_clips(clips, root, root / "youtube" / "youtube_manifest.tsv")
         return None
     from avbench.download.youtube import fetch_youtube_clips
 

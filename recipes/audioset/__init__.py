@@ -189,6 +189,13 @@ class AudioSetRecipe(Recipe):
             else:
                 subset = self.choose(split or "eval", root=root, **mine)
             _print_counts(subset)
+            from avbench.download.dry_run import note
+
+            note("subset", {"split": subset.split, "clips": len(subset.clips), "digest": subset.digest(),
+                            "positive_labels": sum(len(c.labels) for c in subset.clips),
+                            "classes": len({m for c in subset.clips for m in c.labels}),
+                            "seconds": round(sum(c.end - c.start for c in subset.clips), 3),
+                            "clip_ids": [c.clip_id for c in subset.clips]})
         dry = bool(options.get("dry_run"))
         report: dict[str, Any] = {"subset": subset}
         files = self.resources(parts=[p for p in parts if p not in media])

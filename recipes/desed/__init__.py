@@ -182,6 +182,9 @@ class DesedRecipe(Recipe):
         if not self.is_prepared(root):
             if options.get("dry_run"):
                 sys.stdout.write("would fetch the YouTube clips' sections once the metadata is on disk\n")
+                from avbench.download.dry_run import note
+
+                note("youtube", "the YouTube clips' sections are listed once the metadata is on disk")
                 return report
             raise DataNotFoundError(f"no DESED metadata in {root}: fetch it first (`avbench download desed`) or "
                                     "index a copy (`--from DIR`)")

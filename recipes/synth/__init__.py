@@ -134,6 +134,10 @@ class SynthRecipe(Recipe):
         if options.get("dry_run"):
             state = "reuse the complete build" if is_complete(final, key) else "generate"
             print(f"synth: would {state} {final} ({n} clips, seed {int(seed)}; no network needed)")
+            from avbench.download.dry_run import note
+
+            note("generate", {"build": str(final), "state": state.split()[0], "clips": n, "seed": int(seed),
+                              "network": False})
             return final
         if not is_complete(final, key):
             write_build(root, key, int(seed), n, quiet=bool(options.get("quiet", False)),

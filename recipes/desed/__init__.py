@@ -4,7 +4,10 @@ Real clips are YouTube (AudioSet) sections: the weak training set (1,578 clips, 
 unlabeled in-domain set (14,412), the validation set (1,168, strong labels; "dev-test" since 2021)
 and the public evaluation set (692), named ``Y<YTID>_<start>_<end>.wav`` (``<YTID>_<start>_<end>.wav``
 in the eval set) as DESED's own download script writes them (audio resampled to 44.1 kHz). The
-synthetic soundscapes (Freesound, Scaper) never have video.
+synthetic soundscapes (Freesound, Scaper) never have video. ``--parts audio`` fetches the real
+clips' sections through the download engine and writes each as DESED's script does, under the
+metadata's own name in ``audio/<metadata path>/`` (:mod:`avbench.recipes.desed.media`: 44.1 kHz
+16-bit WAV; extra ``youtube``); a clip already there is not fetched again.
 
 Editions are versioned metadata sets (``index/editions.json``): ``2020`` (the original validation
 file, 4,251 events: paper 002 and the 2020 baseline) and ``2021`` (= 2022, 2023: the updated one,
@@ -56,6 +59,7 @@ from avbench.download.resource import Resource, ZenodoSource
 from avbench.errors import DataNotFoundError, InputError
 from avbench.io import atomic_write_text, write_json
 from avbench.model import Clip, Event, MetricRef, SplitManifest, Task, TaskKind
+from avbench.recipes.desed import media as media_wav
 
 __all__ = ["RECIPE", "DesedRecipe", "CLASSES", "parse_name", "availability_report"]
 
@@ -190,7 +194,8 @@ class DesedRecipe(Recipe):
                                     "index a copy (`--from DIR`)")
         base = self.base(root)
         _, meta = _edition_files(base)
-        clips = []
+        clips: dict[str, YouTubeClip] = {}
+        targets: dict[str, Path] = {}  # clip id -> the WAV DESED's script would write
         for sp, rel in meta.items():
             if sp in SYNTHETIC or (split is not None and sp != split):
                 continue
@@ -198,9 +203,46 @@ class DesedRecipe(Recipe):
                 parsed = parse_name(fname)
                 if parsed is not None:
                     ytid, start, end = parsed
-                    clips.append(YouTubeClip(fname[:-4], ytid, start, end, "av" if "video" in media else "audio"))
-        report["youtube"] = fetch_resources(list({c.clip_id: c for c in clips}.values()), root, **options)
+                    clips[fname[:-4]] = YouTubeClip(fname[:-4], ytid, start, end, "av" if "video" in media else "audio")
+                    targets.setdefault(fname[:-4], root / _audio_dir(rel) / fname)
+        if "audio" in media and base == root:  # a --from copy keeps its own files: sections stay in youtube/
+            have = {cid for cid, path in targets.items() if path.is_file()}
+            if options.get("dry_run"):
+                from avbench.download.dry_run import note
+
+                note("audio_wav", {"already_on_disk": len(have), "to_write": len(targets) - len(have),
+                                   "rate": media_wav.RATE, "layout": "audio/<metadata path>/<metadata file name>"})
+            clips = {k: v for k, v in clips.items() if k not in have or "video" in media}
+        report["youtube"] = fetch_resources(list(clips.values()), root, **options)
+        if "audio" in media and base == root and not options.get("dry_run"):
+            report["audio_wav"] = self._write_wavs(root, targets)
         return report
+
+    def _write_wavs(self, root: Path, targets: Mapping[str, Path]) -> dict[str, int]:
+        """Turn every fetched section with audio into DESED's WAV (:mod:`avbench.recipes.desed.media`);
+        a section that cannot be decoded is reported, its WAV not written."""
+        from avbench.download.manifest import read_manifest
+
+        rows = read_manifest(root / YOUTUBE_MANIFEST) if (root / YOUTUBE_MANIFEST).is_file() else {}
+        out = {"written": 0, "already_on_disk": 0, "not_fetched": 0, "undecodable": 0}
+        for cid, dest in targets.items():
+            row = rows.get(cid)
+            if dest.is_file():
+                out["already_on_disk"] += 1
+            elif row is None or row.status != "ok" or not row.has_audio:
+                out["not_fetched"] += 1
+            else:
+                try:
+                    media_wav.write_wav(root / "youtube" / row.path, dest)
+                    out["written"] += 1
+                except ValueError as exc:
+                    out["undecodable"] += 1
+                    sys.stderr.write(f"note: {exc}\n")
+        for folder in {t.parent for t in targets.values()}:
+            folder.mkdir(parents=True, exist_ok=True)  # the split's audio folder exists: a clip without its WAV is missing
+        sys.stderr.write(f"avbench: desed audio: {out['written']} WAV written (44.1 kHz), {out['already_on_disk']} "
+                         f"already on disk, {out['not_fetched']} not available\n")
+        return out
 
     def index_copy(self, root: Path, src: Path) -> dict[str, Any]:
         """Index an existing DESED copy at ``src``: check its metadata against the editions, count
@@ -406,7 +448,10 @@ class _Availability:
             elif fname in self.missing:
                 has_audio = None if self.missing[fname] == "error" else False  # a rate limit decides nothing
             elif (self.base / folder).is_dir():
-                has_audio = False
+                y_row = self.youtube.get(cid)
+                # the split's audio is there without this clip: missing, unless its last fetch failed
+                # for a reason that decides nothing (a rate limit, a network error)
+                has_audio = None if y_row is not None and y_row.status == "error" else False
         video: str | None = None
         has_video: bool | None = None
         if split in SYNTHETIC:

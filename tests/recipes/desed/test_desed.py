@@ -143,3 +143,53 @@ def test_zenodo_metadata_archive(loopback, tmp_path: Path) -> None:  # noqa: ANN
     assert RECIPE.load(root)["YKK227gPpRn4_30.000_40.000"].clip_labels == ("Dog",)
     RECIPE.prepare(root, parts=("meta",), quiet=True)  # resumable / idempotent
     assert len(loopback.requests_for("/api/records/4639776/files/audioset_metadata.tar.gz/content")) == 1
+
+
+def test_wav_names_are_desed_s_on_the_real_metadata(reference_dir: Path) -> None:
+    """Every YouTube-sourced file name of the real dev metadata is ``wav_name`` of its parsed parts
+    (``Y<ytid>_<start>_<end>.wav``, three decimals), so the files avbench writes are DESED's."""
+    from avbench.recipes.desed.media import wav_name
+
+    names: set[str] = set()
+    for rel in ("train/weak.tsv", "train/unlabel_in_domain.tsv", "validation/validation.tsv"):
+        lines = (reference_dir / "desed/turpaultn_DESED/data/real/metadata" / rel).read_text().splitlines()[1:]
+        names.update(line.split("\t")[0] for line in lines if line.strip())
+    assert "Y-BJNMHMZDcU_50.000_60.000.wav" in names and len(names) == 1578 + 14412 + 1168
+    for n in names:
+        parsed = parse_name(n)
+        assert parsed is not None and wav_name(*parsed) == n
+
+
+def test_audio_part_writes_desed_s_wav_files(media_server, monkeypatch, tmp_path: Path) -> None:  # noqa: ANN001, F811
+    """``--parts audio``: each YouTube section (16 kHz AAC on the loopback host) becomes
+    ``audio/validation/validation/<metadata name>`` as 44.1 kHz 16-bit WAV; an unavailable clip
+    is missing, a failed one (HTTP 403: decides nothing) unknown; a second run fetches nothing."""
+    import soundfile as sf
+
+    from avbench.download import youtube
+
+    monkeypatch.setitem(youtube.fetch_youtube_clips.__kwdefaults__, "url_template", media_server.template)
+    names = ["YvAAAAAAAAA1_0.000_2.000.wav", "YaAAAAAAAAA3_0.500_2.500.wav", "Yn404AAAAAA2_0.000_2.000.wav",
+             "Yn403AAAAAA4_0.000_2.000.wav"]
+    root = tmp_path / "desed"
+    (root / "metadata/validation").mkdir(parents=True)
+    (root / "metadata/validation/validation.tsv").write_text(
+        "filename\tonset\toffset\tevent_label\n" + "".join(f"{n}\t0.500\t1.500\tDog\n" for n in names))
+    rep = RECIPE.prepare(root, parts=("audio",), quiet=True, workers=2)
+    assert rep["audio_wav"] == {"written": 2, "already_on_disk": 0, "not_fetched": 2, "undecodable": 0}
+    folder = root / "audio/validation/validation"
+    assert sorted(p.name for p in folder.iterdir()) == sorted(names[:2])
+    for n, seconds in ((names[0], 2.0), (names[1], 2.0)):
+        info = sf.info(folder / n)
+        assert (info.samplerate, info.subtype, info.format) == (44100, "PCM_16", "WAV")
+        assert abs(info.frames / 44100 - seconds) < 0.1
+        x, _ = sf.read(folder / n, dtype="float32", always_2d=True)
+        spectrum = np.abs(np.fft.rfft(x[:, 0]))
+        assert abs(np.argmax(spectrum) * 44100 / len(x) - 440) < 5  # the 440 Hz tone survives resampling
+    clips = RECIPE.load(root, split="validation")
+    assert [clips[n[:-4]].has_audio for n in names] == [True, True, False, None]
+    assert clips[names[0][:-4]].audio == f"audio/validation/validation/{names[0]}"
+    hits = dict(media_server.hits)
+    assert hits["vAAAAAAAAA1"] >= 1
+    again = RECIPE.prepare(root, parts=("audio",), quiet=True, workers=2)
+    assert again["audio_wav"]["already_on_disk"] == 2 and media_server.hits.get("vAAAAAAAAA1") == hits.get("vAAAAAAAAA1")

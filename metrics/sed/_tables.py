@@ -28,7 +28,7 @@ from avbench.errors import InputError
 from avbench.metrics.sed._detections import DetectionColumns
 from avbench.model import Event
 
-__all__ = ["ScoreTable", "SedPredictions", "table_from_rows"]
+__all__ = ["ScoreTable", "SedPredictions", "table_from_rows", "table_from_array", "check_score_header"]
 
 
 @dataclass(frozen=True)
@@ -148,6 +148,16 @@ def table_from_rows(header: list[str], body: list[list[str]], p: Path, first_lin
             not all numbers (names the line and column, and says which format it was read as),
             gaps between frames.
     """
+    check_score_header(header, p, first_line)
+    try:
+        arr = np.array(body, dtype=np.float64).reshape(len(body), len(header))
+    except ValueError:
+        raise _bad_score_row(header, body, p, first_line) from None
+    return table_from_array(header, arr, p, first_line)
+
+
+def check_score_header(header: list[str], p: Path, first_line: int) -> None:
+    """Refuse a score-table header without ``onset offset`` and class columns, or naming a class twice."""
     low = [h.lower() for h in header]
     if low[:2] != ["onset", "offset"] or len(header) < 3:
         raise InputError(f"{p}, line {first_line}: a score table starts with 'onset<TAB>offset<TAB><class>...', got "
@@ -160,10 +170,14 @@ def table_from_rows(header: list[str], body: list[list[str]], p: Path, first_lin
             raise InputError(f"{p}, line {first_line}: class column {name!r} appears twice (columns {seen[name] + 3} "
                              f"and {i + 3}); each class needs exactly one column")
         seen[name] = i
-    try:
-        arr = np.array(body, dtype=np.float64).reshape(len(body), len(header))
-    except ValueError:
-        raise _bad_score_row(header, body, p, first_line) from None
+
+
+def table_from_array(header: list[str], arr: np.ndarray, p: Path, first_line: int) -> ScoreTable:
+    """The :class:`ScoreTable` of a checked header and its parsed rows ``[T, 2 + C]``.
+
+    Raises:
+        InputError: no frames, gaps between frames, non-finite or non-increasing times.
+    """
     if arr.shape[0] == 0:
         raise InputError(f"{p}: score table has no frames")
     if not np.allclose(arr[1:, 0], arr[:-1, 1], rtol=0, atol=1e-6):

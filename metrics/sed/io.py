@@ -54,6 +54,7 @@ from pathlib import Path
 from typing import Any
 
 from avbench.errors import InputError
+from avbench.metrics.sed._score_files import read_score_dir
 from avbench.metrics.sed._tables import ScoreTable, SedPredictions, table_from_rows
 from avbench.model import Event
 
@@ -338,18 +339,29 @@ def read_score_tables(path: str | Path) -> dict[str, ScoreTable]:
         files = sorted(f for f in p.iterdir() if f.suffix.lower() == ".tsv")
         if not files:
             raise InputError(f"{p}: no .tsv score files in this directory")
-        out = {}
-        stems: dict[str, Path] = {}
-        for f in files:
-            rows = [r for r in _read_rows(f) if any(r)]
-            if not rows:
-                raise InputError(f"{f}: empty score file; every clip's table needs a header 'onset offset <class...>' "
-                                 "and at least one frame")
-            if f.stem in stems:
-                raise InputError(f"{p}: score files {stems[f.stem].name} and {f.name} are both for clip {f.stem!r}")
-            stems[f.stem] = f
-            out[f.stem] = table_from_rows(rows[0], rows[1:], f, 1)
-        return out
+        if len({f.stem for f in files}) == len(files):
+            return read_score_dir(p, files, slow=lambda: _read_score_files(p, files))
+        return _read_score_files(p, files)
+    return _read_score_file(p)
+
+
+def _read_score_files(p: Path, files: list[Path]) -> dict[str, ScoreTable]:
+    """The per-file reader of a score-table directory (every error names its file and line)."""
+    out = {}
+    stems: dict[str, Path] = {}
+    for f in files:
+        rows = [r for r in _read_rows(f) if any(r)]
+        if not rows:
+            raise InputError(f"{f}: empty score file; every clip's table needs a header 'onset offset <class...>' "
+                             "and at least one frame")
+        if f.stem in stems:
+            raise InputError(f"{p}: score files {stems[f.stem].name} and {f.name} are both for clip {f.stem!r}")
+        stems[f.stem] = f
+        out[f.stem] = table_from_rows(rows[0], rows[1:], f, 1)
+    return out
+
+
+def _read_score_file(p: Path) -> dict[str, ScoreTable]:
     rows = [r for r in _read_rows(p) if any(r)]
     if not rows:
         raise InputError(f"{p}: empty score file")

@@ -1,0 +1,116 @@
+"""The fast score-table directory reader and its cache give exactly the per-file reader's tables and errors."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from avbench.errors import InputError
+from avbench.metrics.sed import _score_files, io
+
+HEAD = "onset\toffset\tdog\tcat\n"
+
+
+def _dir(tmp_path: Path, files: dict[str, str | bytes], name: str = "scores") -> Path:
+    d = tmp_path / name
+    d.mkdir(exist_ok=True)
+    for name, text in files.items():
+        (d / name).write_bytes(text if isinstance(text, bytes) else text.encode())
+    return d
+
+
+def _same(a: dict, b: dict) -> None:
+    assert list(a) == list(b)
+    for k in a:
+        assert a[k].classes == b[k].classes
+        assert a[k].timestamps.tobytes() == b[k].timestamps.tobytes() and a[k].values.tobytes() == b[k].values.tobytes()
+
+
+def _per_file(d: Path) -> dict:
+    return io._read_score_files(d, sorted(f for f in d.iterdir() if f.suffix.lower() == ".tsv"))
+
+
+def _clean_rows(rng: np.random.Generator, n: int) -> str:
+    ts = np.round(np.linspace(0, 10, n + 1), 6).tolist()
+    v = rng.random((n, 2))
+    fmt = [repr, lambda x: f"{x:.6g}", lambda x: f"{x:.17e}", lambda x: f"{x:.3f}"]
+    return "".join(f"{ts[i]!r}\t{ts[i + 1]!r}\t{fmt[i % 4](float(v[i, 0]))}\t{fmt[(i + 1) % 4](float(v[i, 1]))}\n"
+                   for i in range(n))
+
+
+def test_clean_and_odd_files_give_the_per_file_readers_tables(tmp_path: Path) -> None:
+    rng = np.random.default_rng(3)
+    files = {f"c{i}.tsv": HEAD + _clean_rows(rng, 20) for i in range(5)}
+    d = _dir(tmp_path, files)
+    fast = io.read_score_tables(d)
+    _same(fast, _per_file(d))
+    # odd but valid files (CRLF, BOM, spaces around cells, blank lines, no final newline) take the
+    # per-file path: still the same tables
+    odd = {"o1.tsv": (HEAD + _clean_rows(rng, 4)).replace("\n", "\r\n"), "o2.tsv": b"\xef\xbb\xbf" + HEAD.encode()
+           + _clean_rows(rng, 3).encode(), "o3.tsv": HEAD + _clean_rows(rng, 3).replace("\t", " \t") + "\n\n",
+           "o4.tsv": HEAD + _clean_rows(rng, 3).rstrip("\n")}
+    d2 = _dir(tmp_path, odd, "odd")
+    _same(io.read_score_tables(d2), _per_file(d2))
+
+
+@pytest.mark.parametrize("bad, match", [
+    ("0.0\t0.5\t0.1\n", "3 fields where the score-table header has 4"),
+    ("0.0\t0.5\t0.1\t\n", "holds '', not a score"),
+    ("0.0\t0.5\t0.1\t1e\n", "holds '1e', not a score"),
+    ("0.0\t0.5\t0.1\tnan\n", "must be finite"),
+    ("0.0\t0.5\t0.1\t0.2\n0.6\t1.0\t0.3\t0.4\n", "line 3: frames must be gapless"),
+])
+def test_a_bad_file_gives_the_per_file_readers_error_with_or_without_a_cache(tmp_path: Path, bad: str,
+                                                                             match: str) -> None:
+    rng = np.random.default_rng(0)
+    d = _dir(tmp_path, {"a.tsv": HEAD + _clean_rows(rng, 5), "b.tsv": HEAD + _clean_rows(rng, 5)})
+    io.read_score_tables(d)  # cached now
+    (d / "b.tsv").write_text(HEAD + bad)
+    with pytest.raises(InputError, match=match) as fast:
+        io.read_score_tables(d)
+    with pytest.raises(InputError) as slow:
+        _per_file(d)
+    assert str(fast.value) == str(slow.value) and "b.tsv" in str(fast.value)
+
+
+def test_cache_is_used_only_while_every_file_is_unchanged(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = np.random.default_rng(1)
+    d = _dir(tmp_path, {f"c{i}.tsv": HEAD + _clean_rows(rng, 6) for i in range(3)})
+    first = io.read_score_tables(d)
+    cache = _score_files._cache_file(d)
+    assert cache is not None and cache.is_file()
+    calls = []
+    real = _score_files._parse_clean
+    monkeypatch.setattr(_score_files, "_parse_clean", lambda files: calls.append([f.name for f in files]) or real(files))
+    _same(io.read_score_tables(d), first)
+    assert calls == []  # every table from the cache
+    text = (d / "c1.tsv").read_text()
+    changed = text.replace("\t", "\t", 1)[:-2] + ("1" if text[-2] != "1" else "2") + "\n"  # same size, new value
+    st = (d / "c1.tsv").stat()
+    (d / "c1.tsv").write_text(changed)
+    os.utime(d / "c1.tsv", ns=(st.st_atime_ns, st.st_mtime_ns + 1000))
+    again = io.read_score_tables(d)
+    assert calls == [["c1.tsv"]]
+    _same(again, _per_file(d))
+    assert again["c1"].values.tobytes() != first["c1"].values.tobytes()
+    (d / "c0.tsv").unlink()
+    assert list(io.read_score_tables(d)) == ["c1", "c2"]
+
+
+def test_cache_can_be_switched_off_and_a_broken_cache_is_ignored(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = np.random.default_rng(2)
+    d = _dir(tmp_path, {"a.tsv": HEAD + _clean_rows(rng, 4)})
+    cache = _score_files._cache_file(d)
+    assert cache is not None
+    monkeypatch.setenv("AVBENCH_SCORE_CACHE", "0")
+    io.read_score_tables(d)
+    assert not cache.exists() and _score_files._cache_file(d) is None
+    monkeypatch.delenv("AVBENCH_SCORE_CACHE")
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    cache.write_bytes(b"not a zip")
+    _same(io.read_score_tables(d), _per_file(d))
+    assert cache.stat().st_size > 9  # rewritten

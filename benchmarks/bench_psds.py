@@ -1,25 +1,34 @@
-"""PSDS speed: avbench vs sed_scores_eval (exact, from scores) and psds_eval (50 operating points).
+"""PSDS speed: avbench vs sed_scores_eval (exact, from score tables) and psds_eval (50 operating points).
 
-DESED-validation scale: 1,168 clips of 10 s, 10 classes, score tables of 156 frames per clip (seeded
+DESED-validation scale: 1,168 clips, 10 classes, score tables of 156 frames per clip (seeded
 synthetic scores around the real DESED validation reference when ../shared is present, else a
-synthetic reference), 50 operating points at thresholds linspace(0.01, 0.99, 50). All inputs are
-written once as files; each tool reads them untimed, then the metric computation is timed:
+synthetic reference; each table ends with the frame that holds its clip's end, so that both tools
+see the same frames), and the DCASE 2021 baseline's own 50 operating-point files of DESED
+validation (../shared; "real-shaped": its detections, not synthetic ones). Every figure is the
+median over ``--rounds`` interleaved rounds (the tools alternate, so a change of load hits both),
+with the load average printed; both tools' values are printed and compared.
 
-- exact PSDS1 + PSDS2 from score tables: avbench ``mode="scores"`` vs ``sed_scores_eval.intersection_based.psds``;
-- PSDS1 + PSDS2 from the 50 operating points: avbench ``mode="operating_points"`` vs ``psds_eval.PSDSEval``
-  (``add_operating_point`` x 50 + ``psds``). avbench is timed twice: from the columns its file
-  reader builds (``avbench evaluate``'s path; read untimed, as psds_eval's DataFrames), and from
-  Python ``{threshold: {clip: [Event]}}`` (the conversion to columns timed). Reading the 50 files
-  is then timed for both tools and an end-to-end ratio (read + compute) printed;
-- the same on the DCASE 2021 baseline's own 50 operating-point files when ../shared is present
-  (fewer, cleaner detections than the synthetic ones, so psds_eval's per-detection cost is lower).
+- **reading 1,168 score tables** (in-process): the per-file reader avbench used before (split and
+  strip every cell in Python), the current reader on a cold cache (the first read of a directory:
+  numpy's C parser), and on a warm cache (a later read of unchanged files), see
+  :mod:`avbench.metrics.sed._score_files`;
+- **exact PSDS1 + PSDS2 from the score tables** vs ``sed_scores_eval.intersection_based.psds``:
+  in-process (tables already in memory, compute only) and end to end (``avbench evaluate -r gt.tsv
+  -p scores/ --durations durations.tsv -m psds1,psds2 -o profile=sed_scores_eval --json out.json``,
+  cold and warm cache, against the script a sed_scores_eval user writes: ``io.read_sed_scores``,
+  ``read_ground_truth_events``, ``read_audio_durations``, two ``psds`` calls; each a fresh
+  interpreter, start-up, imports and reading included);
+- **PSDS2 from the 50 real operating points** vs ``psds_eval.PSDSEval`` (``add_operating_point`` x 50,
+  ``psds``): in-process (avbench from the columns its file reader builds; psds_eval from its
+  DataFrames; reading untimed) and end to end (``avbench evaluate ... -m psds2 -o profile=psds_eval``
+  and the default profile, against a pandas + psds_eval script reading the same files).
+- ``--synthetic-ops`` adds 50 synthetic operating points derived from the score tables (2 M
+  detections, far more than a real system's; psds_eval needs minutes on them), in-process.
 
-The machine's load average is printed before and after: timings are only comparable at low load.
+The peers run in their own venv (``--peer-python``, built by ``python benchmarks/peers/differential.py
+--build /tmp/peers/venv``), in subprocesses on the same files in the same run.
 
-The peers run in their own venv (``--peer-python``, default /work/peers/psds/bin/python) via
-subprocess on the same files in the same run; the values are printed next to avbench's, then the ratios.
-
-    .venv/bin/python benchmarks/bench_psds.py [--clips 1168] [--peer-python PATH]
+    .venv/bin/python benchmarks/bench_psds.py [--rounds 3] [--peer-python PATH] [--synthetic-ops]
 """
 
 from __future__ import annotations
@@ -27,6 +36,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -37,11 +48,13 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
+from _e2e import avbench_cli, catalogue_note, interleaved, last_json, load, row  # noqa: E402
 from _psds_synth import synth_reference, synth_scores  # noqa: E402
 
-from avbench.metrics.sed.io import (  # noqa: E402
-    SedPredictions, clip_stem, read_durations_tsv, read_events_tsv, read_operating_points, read_score_tables)
+from avbench.metrics.sed import io as sed_io  # noqa: E402
 from avbench.metrics.sed._op_files import read_operating_point_columns  # noqa: E402
+from avbench.metrics.sed.io import (  # noqa: E402
+    ScoreTable, SedPredictions, clip_stem, read_durations_tsv, read_events_tsv, read_operating_points, read_score_tables)
 from avbench.metrics.sed.psd import psds  # noqa: E402
 
 LABELS = sorted("Alarm_bell_ringing Blender Cat Dishes Dog Electric_shaver_toothbrush Frying Running_water "
@@ -49,96 +62,245 @@ LABELS = sorted("Alarm_bell_ringing Blender Cat Dishes Dog Electric_shaver_tooth
 P1 = dict(dtc=0.7, gtc=0.7, alpha_ct=0.0, alpha_st=1.0, max_efpr=100.0)
 P2 = dict(dtc=0.1, gtc=0.1, cttc=0.3, alpha_ct=0.5, alpha_st=1.0, max_efpr=100.0)
 DESED = Path(__file__).resolve().parents[2] / "shared/reference/desed/DCASE-REPO_DESED_task/PSDS_Eval/meta"
+REAL_OPS = DESED / "metrics_test" / "student" / "predictions_operating_points"
 
-PEER = r'''
+# in-process sed_scores_eval: read untimed, then the two PSDS timed
+PEER_SSE = r'''
+import json, sys, time, warnings
+warnings.filterwarnings("ignore")
+from sed_scores_eval import intersection_based, io
+d = sys.argv[1]
+t = time.perf_counter()
+scores = io.read_sed_scores(d + "/scores")
+out = {"read_seconds": time.perf_counter() - t}
+gt = io.read_ground_truth_events(d + "/gt.tsv"); dur = io.read_audio_durations(d + "/durations.tsv")
+t = time.perf_counter()
+out["psds1"] = intersection_based.psds(scores=scores, ground_truth=gt, audio_durations=dur, dtc_threshold=.7,
+    gtc_threshold=.7, cttc_threshold=None, alpha_ct=0., alpha_st=1., max_efpr=100.)[0]
+out["psds2"] = intersection_based.psds(scores=scores, ground_truth=gt, audio_durations=dur, dtc_threshold=.1,
+    gtc_threshold=.1, cttc_threshold=.3, alpha_ct=.5, alpha_st=1., max_efpr=100.)[0]
+out["seconds"] = time.perf_counter() - t
+print(json.dumps(out))
+'''
+
+# what a sed_scores_eval user writes: python sse_user.py scores_dir gt.tsv durations.tsv
+PEER_SSE_USER = r'''
+import json, sys
+from sed_scores_eval import intersection_based, io
+scores = io.read_sed_scores(sys.argv[1])
+gt = io.read_ground_truth_events(sys.argv[2])
+dur = io.read_audio_durations(sys.argv[3])
+p1 = intersection_based.psds(scores=scores, ground_truth=gt, audio_durations=dur, dtc_threshold=.7,
+    gtc_threshold=.7, cttc_threshold=None, alpha_ct=0., alpha_st=1., max_efpr=100.)[0]
+p2 = intersection_based.psds(scores=scores, ground_truth=gt, audio_durations=dur, dtc_threshold=.1,
+    gtc_threshold=.1, cttc_threshold=.3, alpha_ct=.5, alpha_st=1., max_efpr=100.)[0]
+print(json.dumps({"psds1": p1, "psds2": p2}))
+'''
+
+# in-process psds_eval on operating-point files: python pe.py gt.tsv durations.tsv ops_dir [both]
+PEER_PE = r'''
 import glob, json, sys, time, warnings
 warnings.filterwarnings("ignore")
 import pandas as pd
 from psds_eval import PSDSEval
-from sed_scores_eval import intersection_based, io
-d = sys.argv[1]
-gt_df = pd.read_csv(d + "/gt.tsv", sep="\t"); meta = pd.read_csv(d + "/durations.tsv", sep="\t")
-scores = io.read_sed_scores(d + "/scores")
-gt = io.read_ground_truth_events(d + "/gt.tsv"); dur = io.read_audio_durations(d + "/durations.tsv")
+gt = pd.read_csv(sys.argv[1], sep="\t"); meta = pd.read_csv(sys.argv[2], sep="\t")
+ops = [pd.read_csv(f, sep="\t") for f in sorted(glob.glob(sys.argv[3] + "/*.tsv"))]
+out = {}
 t = time.perf_counter()
-ops = [pd.read_csv(f, sep="\t") for f in sorted(glob.glob(d + "/ops/*.tsv"))]
-out = {"pe_read_seconds": time.perf_counter() - t}
-t = time.perf_counter()
-out["sse_psds1"] = intersection_based.psds(scores=scores, ground_truth=gt, audio_durations=dur, dtc_threshold=.7,
-    gtc_threshold=.7, cttc_threshold=None, alpha_ct=0., alpha_st=1., max_efpr=100.)[0]
-out["sse_psds2"] = intersection_based.psds(scores=scores, ground_truth=gt, audio_durations=dur, dtc_threshold=.1,
-    gtc_threshold=.1, cttc_threshold=.3, alpha_ct=.5, alpha_st=1., max_efpr=100.)[0]
-out["sse_seconds"] = time.perf_counter() - t
-'''
-
-PSDS_EVAL_LOOP = r'''
-t = time.perf_counter()
-for name, (dtc, gtc, a_ct) in {"pe_psds1": (.7, .7, 0.), "pe_psds2": (.1, .1, .5)}.items():
-    ev = PSDSEval(dtc, gtc, .3, ground_truth=gt_df, metadata=meta)
+todo = {"psds2": (.1, .1, .5)} if len(sys.argv) < 5 else {"psds1": (.7, .7, 0.), "psds2": (.1, .1, .5)}
+for name, (dtc, gtc, a_ct) in todo.items():
+    ev = PSDSEval(dtc, gtc, .3, ground_truth=gt, metadata=meta)
     for op in ops:
         ev.add_operating_point(op)
     out[name] = ev.psds(a_ct, 1., 100.).value
-out["pe_seconds"] = time.perf_counter() - t
+out["seconds"] = time.perf_counter() - t
 print(json.dumps(out))
 '''
-PEER += PSDS_EVAL_LOOP
 
-PEER_REAL = r'''
-import glob, json, sys, time, warnings
-warnings.filterwarnings("ignore")
+# what a psds_eval user writes: python pe_user.py gt.tsv durations.tsv ops_dir
+PEER_PE_USER = r'''
+import glob, json, sys
 import pandas as pd
 from psds_eval import PSDSEval
-d = sys.argv[1]
-gt_df = pd.read_csv(d + "/validation.tsv", sep="\t"); meta = pd.read_csv(d + "/validation_durations.tsv", sep="\t")
-t = time.perf_counter()
-ops = [pd.read_csv(f, sep="\t") for f in sorted(glob.glob(d + "/metrics_test/student/predictions_operating_points/*.tsv"))]
-out = {"pe_read_seconds": time.perf_counter() - t}
+gt = pd.read_csv(sys.argv[1], sep="\t"); meta = pd.read_csv(sys.argv[2], sep="\t")
+ev = PSDSEval(.1, .1, .3, ground_truth=gt, metadata=meta)
+for f in sorted(glob.glob(sys.argv[3] + "/*.tsv")):
+    ev.add_operating_point(pd.read_csv(f, sep="\t"))
+print(json.dumps({"psds2": ev.psds(.5, 1., 100.).value}))
 '''
-PEER_REAL += PSDS_EVAL_LOOP
 
 
-def load() -> str:
-    return "load average " + ", ".join(f"{x:.2f}" for x in os.getloadavg())
+def _peer(peer_python: str | None, code: str, *args: str) -> dict | None:
+    if peer_python is None:
+        return None
+    res = subprocess.run([peer_python, "-c", code, *args], capture_output=True, text=True, timeout=3600)
+    if res.returncode != 0:
+        sys.exit(f"peer failed: {res.stderr.strip().splitlines()[-1:]}")
+    return last_json(res.stdout)
 
 
-def op_rows(label: str, both, ref_cols, ref_events, t_read: float, peer: dict | None) -> None:
-    """Time avbench from columns and from Events; print them with psds_eval's figures and ratios."""
-    t_c, (c1, c2) = timed(both, lambda: SedPredictions(operating_points=ref_cols))
-    t_e, (e1, e2) = timed(both, lambda: SedPredictions(operating_points=ref_events))
-    print(f"{label} avbench from file columns: PSDS1 {c1:.6f} PSDS2 {c2:.6f} in {t_c:.3f} s (best of 3; "
-          f"reading the files {t_read:.2f} s)")
-    print(f"{label} avbench from Python Events: PSDS1 {e1:.6f} PSDS2 {e2:.6f} in {t_e:.3f} s (conversion included)")
-    if peer is None:
-        return
-    pe = peer["pe_seconds"]
-    print(f"{label} psds_eval 0.5.3: PSDS1 {peer['pe_psds1']:.6f} PSDS2 {peer['pe_psds2']:.6f} in {pe:.3f} s "
-          f"(reading the files {peer['pe_read_seconds']:.2f} s)")
-    print(f"{label} ratio vs psds_eval: {pe / t_c:.1f}x from file columns, {pe / t_e:.1f}x from Python Events, "
-          f"{(pe + peer['pe_read_seconds']) / (t_c + t_read):.1f}x end to end (read + compute); "
-          f"|dPSDS| {max(abs(c1 - peer['pe_psds1']), abs(c2 - peer['pe_psds2'])):.1e}")
+def ratio_line(what: str, peer_s: float, av_s: float, target: float) -> str:
+    r = peer_s / av_s
+    return f"{what}: {r:.1f}x (target >= {target:g}x: {'met' if r >= target else 'NOT met'})"
 
 
-def real_desed_ops(peer_python: str) -> None:
-    """The DCASE 2021 baseline's own 50 operating points (DESED validation), both tools."""
-    ref = read_events_tsv(DESED / "validation.tsv")
-    dur = read_durations_tsv(DESED / "validation_durations.tsv")
-    op_dir = DESED / "metrics_test" / "student" / "predictions_operating_points"
-    ops = read_operating_points(op_dir)
-    t_read, cols = timed(lambda: read_operating_point_columns(op_dir))
+def bench_reading(d: Path, rounds: int) -> None:
+    """Reading the 1,168 score tables in-process: the previous per-file reader, cold and warm cache."""
+    files = sorted(f for f in (d / "scores").iterdir() if f.suffix == ".tsv")
+    cache = d / "cache"
+    os.environ["XDG_CACHE_HOME"] = str(cache)
+    t = {"per-file reader (before)": [], "current, cold cache": [], "current, warm cache": []}
+    for _ in range(rounds):
+        a = time.perf_counter()
+        before = sed_io._read_score_files(d / "scores", files)
+        t["per-file reader (before)"].append(time.perf_counter() - a)
+        shutil.rmtree(cache, ignore_errors=True)
+        a = time.perf_counter()
+        cold = read_score_tables(d / "scores")
+        t["current, cold cache"].append(time.perf_counter() - a)
+        a = time.perf_counter()
+        warm = read_score_tables(d / "scores")
+        t["current, warm cache"].append(time.perf_counter() - a)
+    same = all(before[k].values.tobytes() == x[k].values.tobytes() and
+               before[k].timestamps.tobytes() == x[k].timestamps.tobytes() for x in (cold, warm) for k in before)
+    for name, ts in t.items():
+        print(row(f"read {len(files)} score tables, {name:26s}", ts))
+    med = {k: statistics.median(v) for k, v in t.items()}
+    print(f"read: identical tables {same}; " + ratio_line("before / cold", med["per-file reader (before)"],
+                                                          med["current, cold cache"], 5)
+          + "; " + ratio_line("before / warm", med["per-file reader (before)"], med["current, warm cache"], 5))
+
+
+def bench_scores(d: Path, peer_python: str | None, rounds: int) -> None:
+    """Exact PSDS1 + PSDS2 from score tables, in-process and end to end."""
+    ref = {clip_stem(k): v for k, v in read_events_tsv(d / "gt.tsv").items()}
+    dur = {clip_stem(k): v for k, v in read_durations_tsv(d / "durations.tsv").items()}
+    tables = read_score_tables(d / "scores")
+    kw = dict(durations=dur, labels=LABELS, time_decimals=6)  # = the sed_scores_eval profile
+
+    def both() -> tuple[float, float]:
+        # one predictions object per call: what PSDS1 builds (detection trees) serves PSDS2, as in
+        # one `avbench evaluate`, but nothing carries over between calls
+        pred = SedPredictions(scores=tables)
+        return psds(ref, pred, **kw, **P1).overall["psds"], psds(ref, pred, **kw, **P2).overall["psds"]
+
+    both()  # warm-up
+    av, pe, peer = [], [], None
+    for _ in range(rounds):
+        a = time.perf_counter()
+        a1, a2 = both()
+        av.append(time.perf_counter() - a)
+        peer = _peer(peer_python, PEER_SSE, str(d))
+        if peer:
+            pe.append(peer["seconds"])
+    print(row(f"in-process exact PSDS1+PSDS2, avbench        (PSDS1 {a1:.6f} PSDS2 {a2:.6f})", av))
+    if peer:
+        print(row(f"in-process exact PSDS1+PSDS2, sed_scores_eval (PSDS1 {peer['psds1']:.6f} PSDS2 "
+                  f"{peer['psds2']:.6f})", pe))
+        print(f"in-process: |dPSDS| {max(abs(a1 - peer['psds1']), abs(a2 - peer['psds2'])):.1e}; "
+              + ratio_line("sed_scores_eval / avbench", statistics.median(pe), statistics.median(av), 30)
+              + f"; sed_scores_eval read its tables in {peer['read_seconds']:.2f} s")
+    cache = d / "cache-e2e"
+    cli = [*avbench_cli(), "evaluate", "-r", str(d / "gt.tsv"), "-p", str(d / "scores"), "--durations",
+           str(d / "durations.tsv"), "-m", "psds1,psds2", "-o", "profile=sed_scores_eval", "-q"]
+    cmds = {"avbench, cold cache (first read)": [*cli, "--json", str(d / "o1.json")],
+            "avbench, warm cache": [*cli, "--json", str(d / "o2.json")]}
+    env = {"avbench, cold cache (first read)": {"XDG_CACHE_HOME": str(cache / "cold")},
+           "avbench, warm cache": {"XDG_CACHE_HOME": str(cache / "warm")}}
+    before = {"avbench, cold cache (first read)": lambda: shutil.rmtree(cache / "cold", ignore_errors=True)}
+    if peer_python:
+        (d / "sse_user.py").write_text(PEER_SSE_USER)
+        cmds["sed_scores_eval script"] = [peer_python, str(d / "sse_user.py"), str(d / "scores"), str(d / "gt.tsv"),
+                                          str(d / "durations.tsv")]
+    times, out = interleaved(cmds, rounds, before=before, env=env)
+    for name, ts in times.items():
+        print(row(f"end to end PSDS1+PSDS2 from scores, {name:32s}", ts))
+    rep = json.loads((d / "o1.json").read_text())["metrics"]
+    v1, v2 = rep["psds1"]["overall"]["psds"], rep["psds2"]["overall"]["psds"]
+    if peer_python:
+        pv = last_json(out["sed_scores_eval script"])
+        med = {k: statistics.median(v) for k, v in times.items()}
+        print(f"end to end: avbench PSDS1 {v1:.6f} PSDS2 {v2:.6f}, sed_scores_eval PSDS1 {pv['psds1']:.6f} PSDS2 "
+              f"{pv['psds2']:.6f} (|d| {max(abs(v1 - pv['psds1']), abs(v2 - pv['psds2'])):.1e})")
+        for name in ("avbench, cold cache (first read)", "avbench, warm cache"):
+            print("end to end: " + ratio_line(f"sed_scores_eval script / {name}", med["sed_scores_eval script"],
+                                               med[name], 5))
+
+
+def bench_real_ops(peer_python: str | None, rounds: int) -> None:
+    """PSDS2 from the DCASE 2021 baseline's 50 operating points of DESED validation."""
+    gt, durs = DESED / "validation.tsv", DESED / "validation_durations.tsv"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ref = read_events_tsv(gt)
+        dur = read_durations_tsv(durs)
+    cols = read_operating_point_columns(REAL_OPS)
+    kw = dict(durations=dur, labels=LABELS, time_decimals=None, no_reference_class="drop")  # the psds_eval profile
+
+    def p2() -> float:
+        return psds(ref, SedPredictions(operating_points=cols), **kw, **P2).overall["psds"]
+
+    p2()
+    av, pe, peer = [], [], None
+    for _ in range(rounds):
+        a = time.perf_counter()
+        v = p2()
+        av.append(time.perf_counter() - a)
+        peer = _peer(peer_python, PEER_PE, str(gt), str(durs), str(REAL_OPS))
+        if peer:
+            pe.append(peer["seconds"])
+    n_det = int(cols.op.size)
+    print(row(f"in-process PSDS2 from 50 real DESED ops ({n_det} detections), avbench   (PSDS2 {v:.6f})", av))
+    if peer:
+        print(row(f"in-process PSDS2 from 50 real DESED ops ({n_det} detections), psds_eval (PSDS2 "
+                  f"{peer['psds2']:.6f})", pe))
+        print("in-process: " + ratio_line("psds_eval / avbench", statistics.median(pe), statistics.median(av), 30)
+              + f"; |dPSDS2| {abs(v - peer['psds2']):.1e}")
+    tmp = Path(tempfile.mkdtemp())
+    try:
+        cli = [*avbench_cli(), "evaluate", "-r", str(gt), "-p", str(REAL_OPS), "--durations", str(durs), "-m", "psds2",
+               "-q"]
+        cmds = {"avbench -o profile=psds_eval": [*cli, "-o", "profile=psds_eval", "--json", str(tmp / "o1.json")],
+                "avbench (default profile)": [*cli, "--json", str(tmp / "o2.json")]}
+        if peer_python:
+            (tmp / "pe_user.py").write_text(PEER_PE_USER)
+            cmds["psds_eval script"] = [peer_python, str(tmp / "pe_user.py"), str(gt), str(durs), str(REAL_OPS)]
+        times, out = interleaved(cmds, rounds)
+        for name, ts in times.items():
+            print(row(f"end to end PSDS2 from 50 real ops, {name:28s}", ts))
+        v1 = json.loads((tmp / "o1.json").read_text())["metrics"]["psds2"]["overall"]["psds"]
+        if peer_python:
+            pv = last_json(out["psds_eval script"])["psds2"]
+            med = {k: statistics.median(x) for k, x in times.items()}
+            print(f"end to end: avbench PSDS2 {v1:.6f}, psds_eval PSDS2 {pv:.6f} (|d| {abs(v1 - pv):.1e})")
+            for name in ("avbench -o profile=psds_eval", "avbench (default profile)"):
+                print("end to end: " + ratio_line(f"psds_eval script / {name}", med["psds_eval script"], med[name], 10))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def bench_synthetic_ops(d: Path, peer_python: str | None) -> None:
+    """PSDS1 + PSDS2 from 50 synthetic operating points (2 M detections), in-process, one round."""
+    ref = {clip_stem(k): v for k, v in read_events_tsv(d / "gt.tsv").items()}
+    dur = {clip_stem(k): v for k, v in read_durations_tsv(d / "durations.tsv").items()}
+    a = time.perf_counter()
+    cols = read_operating_point_columns(d / "ops")
+    t_read = time.perf_counter() - a
+    cols = cols.renamed([clip_stem(c) for c in cols.clips])
     kw = dict(durations=dur, labels=LABELS, time_decimals=None)
+    a = time.perf_counter()
+    pred = SedPredictions(operating_points=cols)
+    v1, v2 = psds(ref, pred, **kw, **P1).overall["psds"], psds(ref, pred, **kw, **P2).overall["psds"]
+    t_av = time.perf_counter() - a
+    print(f"synthetic 50 ops ({cols.op.size} detections): avbench PSDS1 {v1:.6f} PSDS2 {v2:.6f} in {t_av:.2f} s "
+          f"(reading {t_read:.2f} s)")
+    peer = _peer(peer_python, PEER_PE, str(d / "gt.tsv"), str(d / "durations.tsv"), str(d / "ops"), "both")
+    if peer:
+        print(f"synthetic 50 ops: psds_eval PSDS1 {peer['psds1']:.6f} PSDS2 {peer['psds2']:.6f} in "
+              f"{peer['seconds']:.2f} s; " + ratio_line("psds_eval / avbench", peer["seconds"], t_av, 30))
 
-    def both(p: SedPredictions) -> tuple[float, float]:
-        return psds(ref, p, **kw, **P1).overall["psds"], psds(ref, p, **kw, **P2).overall["psds"]
 
-    peer = None
-    if Path(peer_python).exists():
-        res = subprocess.run([peer_python, "-c", PEER_REAL, str(DESED)], capture_output=True, text=True, check=True)
-        peer = json.loads(res.stdout.strip().splitlines()[-1])
-    n_ev = sum(len(v) for op in ops.values() for v in op.values())
-    op_rows(f"real DESED ops ({n_ev} detections):", both, cols, ops, t_read, peer)
-
-
-def write_inputs(d: Path, n_clips: int) -> None:
+def write_inputs(d: Path, n_clips: int, *, ops: bool = False) -> None:
     if DESED.is_dir() and n_clips >= 1168:
         warnings.simplefilter("ignore")
         ref = read_events_tsv(DESED / "validation.tsv")
@@ -155,71 +317,52 @@ def write_inputs(d: Path, n_clips: int) -> None:
     (d / "gt.tsv").write_text("\n".join(rows) + "\n")
     (d / "durations.tsv").write_text("filename\tduration\n" + "".join(f"{c}\t{v}\n" for c, v in dur.items()))
     head = "onset\toffset\t" + "\t".join(LABELS)
-    ops = {th: ["filename\tonset\toffset\tevent_label"] for th in np.round(np.linspace(0.01, 0.99, 50), 2)}
+    op_rows = {th: ["filename\tonset\toffset\tevent_label"] for th in np.round(np.linspace(0.01, 0.99, 50), 2)}
     for clip, (ts, v) in scores.items():
+        table = ScoreTable(ts, v, tuple(LABELS)).trimmed(float(dur[clip]))  # no frame starts past the clip's end
+        ts, v = table.timestamps, table.values
         body = np.column_stack([ts[:-1], ts[1:], v])
         np.savetxt(d / "scores" / f"{clip_stem(clip)}.tsv", body, delimiter="\t", header=head, comments="", fmt="%.6g")
-        for th, lines in ops.items():
+        if not ops:
+            continue
+        for th, lines in op_rows.items():
             act = np.vstack([np.zeros((1, len(LABELS)), bool), v > th, np.zeros((1, len(LABELS)), bool)])
             for c, lab in enumerate(LABELS):
                 ch = np.flatnonzero(act[1:, c] != act[:-1, c])
                 lines += [f"{clip_stem(clip)}.wav\t{ts[a]:.6g}\t{ts[b]:.6g}\t{lab}" for a, b in zip(ch[::2], ch[1::2])]
-    for th, lines in ops.items():
+    for th, lines in op_rows.items() if ops else ():
         (d / "ops" / f"predictions_th_{th:.2f}.tsv").write_text("\n".join(lines) + "\n")
 
 
-def timed(fn, make=None, repeat: int = 3) -> tuple[float, object]:
-    """Best of ``repeat`` timings of ``fn(make())``; ``make`` (untimed) builds fresh inputs each time."""
-    best, out = float("inf"), None
-    for _ in range(repeat):
-        arg = make() if make is not None else None
-        t = time.perf_counter()
-        out = fn(arg) if make is not None else fn()
-        best = min(best, time.perf_counter() - t)
-    return best, out
-
-
 def main() -> None:
-    ap = argparse.ArgumentParser()
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--clips", type=int, default=1168)
-    ap.add_argument("--peer-python", default="/work/peers/psds/bin/python")
+    ap.add_argument("--rounds", type=int, default=3, help="interleaved rounds; medians are printed")
+    ap.add_argument("--peer-python", default="/tmp/peers/venv/bin/python",
+                    help="python of the peer venv (python benchmarks/peers/differential.py --build /tmp/peers/venv)")
+    ap.add_argument("--synthetic-ops", action="store_true", help="also 50 synthetic operating points (slow peer)")
+    ap.add_argument("--only", choices=["read", "scores", "ops"], help="run one part")
     args = ap.parse_args()
+    peer = args.peer_python if Path(args.peer_python).exists() else None
+    if peer is None:
+        print(f"peer venv {args.peer_python} not found: peers skipped (benchmarks/peers/differential.py --build)")
     print(load())
+    print(catalogue_note())
     with tempfile.TemporaryDirectory() as tmp:
         d = Path(tmp)
-        write_inputs(d, args.clips)
-        warnings.simplefilter("ignore")
-        ref = {clip_stem(k): v for k, v in read_events_tsv(d / "gt.tsv").items()}
-        dur = {clip_stem(k): v for k, v in read_durations_tsv(d / "durations.tsv").items()}
-        tables = read_score_tables(d / "scores")
-        op_events = {t: {clip_stem(k): v for k, v in op.items()} for t, op in read_operating_points(d / "ops").items()}
-        t_read, cols = timed(lambda: read_operating_point_columns(d / "ops"))
-        cols = cols.renamed([clip_stem(c) for c in cols.clips])
-        kw = dict(durations=dur, labels=LABELS)
-
-        def both(pred: SedPredictions) -> tuple[float, float]:
-            # one predictions object per repetition: what PSDS1 builds (detection trees, columns) may
-            # serve PSDS2, as in one `avbench evaluate`, but nothing carries over between repetitions
-            return psds(ref, pred, **kw, **P1).overall["psds"], psds(ref, pred, **kw, **P2).overall["psds"]
-
-        t_sc, (a1, a2) = timed(both, lambda: SedPredictions(scores=tables))
-        print(f"inputs: {len(dur)} clips, {len(LABELS)} classes, 156 frames, 50 operating points "
-              f"({cols.op.size} detections, {cols.n_distinct} distinct)")
-        print(f"avbench scores : PSDS1 {a1:.6f} PSDS2 {a2:.6f} in {t_sc:.3f} s (best of 3)")
-        peer = None
-        if Path(args.peer_python).exists():
-            res = subprocess.run([args.peer_python, "-c", PEER, str(d)], capture_output=True, text=True, check=True)
-            peer = json.loads(res.stdout.strip().splitlines()[-1])
-            print(f"sed_scores_eval: PSDS1 {peer['sse_psds1']:.6f} PSDS2 {peer['sse_psds2']:.6f} in "
-                  f"{peer['sse_seconds']:.3f} s")
-            print(f"ratio vs sed_scores_eval: {peer['sse_seconds'] / t_sc:.1f}x "
-                  f"(|dPSDS| {max(abs(a1 - peer['sse_psds1']), abs(a2 - peer['sse_psds2'])):.1e})")
-        else:
-            print(f"peer venv {args.peer_python} not found: peers skipped")
-        op_rows("synthetic 50 ops:", both, cols, op_events, t_read, peer)
-    if DESED.is_dir():
-        real_desed_ops(args.peer_python)
-    print(load())
+        write_inputs(d, args.clips, ops=args.synthetic_ops)
+        print(f"inputs: {args.clips} clips, {len(LABELS)} classes, 156 frames per score table")
+        if args.only in (None, "read"):
+            bench_reading(d, max(args.rounds, 3))
+            print(load())
+        if args.only in (None, "scores"):
+            bench_scores(d, peer, args.rounds)
+            print(load())
+        if args.synthetic_ops:
+            bench_synthetic_ops(d, peer)
+    if args.only in (None, "ops") and DESED.is_dir():
+        bench_real_ops(peer, args.rounds)
+        print(load())
 
 
 if __name__ == "__main__":

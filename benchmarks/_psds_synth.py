@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from collections import namedtuple
+
 import numpy as np
 
-from avbench.model import Event
+try:
+    from avbench.model import Event
+except ImportError:  # in a peer's venv, where avbench is not installed: the same three fields
+    Event = namedtuple("Event", "onset offset label")
 
 
 def synth_reference(n_clips: int, labels: list[str], *, seed: int = 0, duration: float = 10.0,

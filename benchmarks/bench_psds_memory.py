@@ -12,6 +12,9 @@ events, which sed_scores_eval 0.0.4 requires) at small sizes to show how its pea
 clips and classes, next to avbench at the same sizes.
 
     .venv/bin/python benchmarks/bench_psds_memory.py [--clips 15000] [--classes 400] [--peer-scaling]
+
+Measured (December 2026, 2 cores shared with other jobs, load average 7-9): 15,000 x 400 in 780 s
+of computing (+ 207 s generating the synthetic scores), peak RSS 0.53 GB.
 """
 
 from __future__ import annotations

@@ -37,12 +37,14 @@ read into columns without Events (:mod:`avbench.metrics.sed._op_files`), Python 
 converted once per predictions object; a detection repeated across thresholds is evaluated once
 and counted per operating point with integer ``bincount`` calls, and the criterion-free part (overlap
 checks, overlaps with the reference) is shared by PSDS1 and PSDS2 (:mod:`avbench.metrics.sed._psd.operating_points`);
-``benchmarks/bench_psds.py``: ~300x psds_eval at DESED-validation scale, *compute only* (the time of
-``psds()`` on data already in memory, in-process, against ``PSDSEval.add_operating_point`` + ``psds``
-on the same DataFrames, same run; reading the files is not included), ~90x from Python Events (their
-attribute reads dominate). End to end (the CLI on files, start-up and reading included) the ratio is
-far smaller: 2.6x psds_eval on 50 DESED operating points when measured for issue #10, most of it
-avbench's start-up. Scores mode computes only
+``benchmarks/bench_psds.py`` prints both kinds of ratio beside the peers in one run. *Compute only*
+(in-process, ``psds()`` on data already in memory against ``PSDSEval.add_operating_point`` x 50 +
+``psds`` on the same DataFrames, reading excluded): PSDS2 from the DCASE 2021 baseline's 50 DESED
+validation operating points 117x psds_eval, exact PSDS1 + PSDS2 from 1,168 score tables 16x
+sed_scores_eval. *End to end* (``avbench evaluate`` on the files against the peer's user script,
+fresh interpreters, start-up and reading included): 8.7x psds_eval and 9.8x sed_scores_eval.
+(Medians of 3 interleaved rounds, 2 shared cores at load average ~8, December 2026.)
+Scores mode computes only
 what can reach the PSD-ROC: thresholds where a class's false positives (one per clip without its
 reference whose top score is ``>= t``) exceed ``max_efpr * D / U`` are skipped (exact;
 :class:`~avbench.metrics.sed._psd.accum.IntersectionAccumulator`); ``extra["n_points"]`` counts the rest.

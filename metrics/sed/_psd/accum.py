@@ -141,7 +141,14 @@ class IntersectionAccumulator:
     def _process(self, batch: list) -> None:
         ref, k, dec = self.ref, self.ref.k, self.dec
         clip_idx = np.array([b[0] for b in batch], dtype=np.int64)
-        flat = FlatSeries.from_blocks([np.ascontiguousarray(b[1].T) for b in batch], [b[2] for b in batch])
+        key = ("flat", tuple(b[0] for b in batch))
+        hit = None if self.cache is None else self.cache.get(key)
+        if hit is None:  # the flat series and their onset deltas do not depend on the criteria: kept with the trees
+            flat = FlatSeries.from_blocks([np.ascontiguousarray(b[1].T) for b in batch], [b[2] for b in batch])
+            hit = (flat, *onset_delta_positions(flat))
+            if self.cache is not None:
+                self.cache[key] = hit
+        flat, pos, d = hit
         s_clip = np.repeat(clip_idx, k)
         s_cls = np.tile(np.arange(k), clip_idx.size)
         s_group = s_clip * k + s_cls
@@ -151,7 +158,6 @@ class IntersectionAccumulator:
             self._update_floor(np.where(own_gt, -np.inf, smax).reshape(len(batch), k))
         live_s = smax > self.floor[s_cls]
         # false positives of series without own reference: every detection is one
-        pos, d = onset_delta_positions(flat)
         ser = flat.series[pos]
         keep = ~own_gt[ser] & live_s[ser]
         parts_cls, parts_score, parts_tp, parts_fp = [s_cls[ser[keep]]], [flat.values[pos[keep]]], [np.zeros(int(keep.sum()), dtype=np.int64)], [d[keep]]

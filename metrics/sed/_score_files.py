@@ -48,6 +48,7 @@ CACHE_MAX_VALUES = 32_000_000
 
 _FORMAT = 1
 _CLEAN = b"0123456789.eE+-\t\n"
+_CHUNK_BYTES = 64 << 20
 
 
 def _cache_file(directory: Path) -> Path | None:
@@ -125,24 +126,41 @@ def _parse_clean(files: Sequence[Path]) -> dict[str, ScoreTable] | None:
         heads.append([c.strip() for c in head.split("\t")])
         bodies.append(body)
         rows.append(body.count(b"\n") + 1)
-    ncol = {len(h) for h in heads}
+    if len({len(h) for h in heads}) != 1:
+        return None
+    out: dict[str, ScoreTable] = {}
+    lo = 0
+    while lo < len(files):  # parse about _CHUNK_BYTES of text at a time (bounds the memory of big directories)
+        hi, size = lo, 0
+        while hi < len(files) and (hi == lo or size + len(bodies[hi]) <= _CHUNK_BYTES):
+            size += len(bodies[hi])
+            hi += 1
+        part = _parse_bodies(files[lo:hi], heads[lo:hi], bodies[lo:hi], rows[lo:hi])
+        if part is None:
+            return None
+        out.update(part)
+        lo = hi
+    return out
+
+
+def _parse_bodies(files: Sequence[Path], heads: list[list[str]], bodies: list[bytes], rows: list[int]
+                  ) -> dict[str, ScoreTable] | None:
     big = b"\n".join(bodies)
-    if len(ncol) != 1 or big.translate(None, _CLEAN):
+    ncol = len(heads[0])
+    if big.translate(None, _CLEAN):
         return None
     try:  # numpy's C reader: every row the same number of non-empty cells, each a number (or ValueError)
         values = np.loadtxt(io.StringIO(big.decode("ascii")), delimiter="\t", comments=None, dtype=np.float64,
                             ndmin=2)
     except ValueError:
         return None
-    if values.shape != (sum(rows), ncol.pop()):
+    if values.shape != (sum(rows), ncol):
         return None
-    values = values.ravel()
-    ncols = np.array([len(h) for h in heads], dtype=np.int64)
     out, at = {}, 0
-    for f, head, n, c in zip(files, heads, rows, ncols.tolist()):
+    for f, head, n in zip(files, heads, rows):
         check_score_header(head, f, 1)
-        out[f.stem] = table_from_array(head, values[at:at + n * c].reshape(n, c), f, 1)
-        at += n * c
+        out[f.stem] = table_from_array(head, values[at:at + n], f, 1)
+        at += n
     return out
 
 

@@ -114,3 +114,11 @@ def test_cache_can_be_switched_off_and_a_broken_cache_is_ignored(tmp_path: Path,
     cache.write_bytes(b"not a zip")
     _same(io.read_score_tables(d), _per_file(d))
     assert cache.stat().st_size > 9  # rewritten
+
+
+def test_parsing_in_chunks_gives_the_same_tables(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = np.random.default_rng(4)
+    d = _dir(tmp_path, {f"c{i}.tsv": HEAD + _clean_rows(rng, 7) for i in range(6)})
+    monkeypatch.setenv("AVBENCH_SCORE_CACHE", "0")
+    monkeypatch.setattr(_score_files, "_CHUNK_BYTES", 300)  # a file or two per chunk
+    _same(io.read_score_tables(d), _per_file(d))

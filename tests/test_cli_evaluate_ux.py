@@ -445,7 +445,7 @@ def test_readme_command_table_lists_every_command() -> None:
 
 @pytest.mark.parametrize("option, message", [
     ("profile=nope", "-o profile=nope: unknown SED profile; known: avbench, sed_eval, psds_eval, sed_scores_eval, "
-                     "dcase2021, dcase2022, dcase2023, dcase2024"),
+                     "dcase2020, dcase2021, dcase2022, dcase2023, dcase2024"),
     ("threshold=0.3", "-o threshold=...: options apply to file inputs (DCASE TSVs, SELD CSVs); a predictions JSON is "
                       "scored with its task's fixed parameters (only -o profile=... applies)"),
 ])

@@ -104,6 +104,16 @@ PROFILES: dict[str, Profile] = {
 _DESED = "DCASE-REPO/DESED_task at c6bcb45"
 _F1_TOOLS: dict[str, str | dict[str, str]] = {"event_f1*": "sed_eval", "segment_f1*": "sed_eval"}
 PROFILES.update({
+    "dcase2020": Profile(
+        tool="DCASE 2020 Task 4 baseline (turpaultn/dcase20_task4 at e2f61d7, conda_create_environment.sh last "
+             "changed at 52403c2: `pip install sed-eval`, `pip install --upgrade psds_eval`, both unpinned; "
+             "reproduced: sed_eval 0.2.1, psds_eval 0.5.3)",
+        tools={**_F1_TOOLS, "psds*": "psds_eval"},
+        reproduces="baseline/evaluation_measures.py: event/segment F1 with sed_eval (event_based_evaluation_df, "
+                   "segment_based_evaluation_df; event F1 was the 2020 ranking metric), PSDS with psds_eval",
+        not_reproduced="which psds_eval release the 2020 recipe got is not recorded (unpinned, April 2020; "
+                       "releases before 0.4 may differ); avbench reproduces 0.5.3, and cross_trigger_mean="
+                       "'all_classes' gives 0.4's cross-trigger mean"),
     "dcase2021": Profile(
         tool=f"DCASE 2021 Task 4 baseline ({_DESED}, recipes/dcase2021_task4_baseline/requirements.txt: "
              "psds_eval>=0.4.0, sed_eval==0.2.1; reproduced: psds_eval 0.5.3, sed_eval 0.2.1)",
@@ -139,8 +149,7 @@ PROFILES.update({
                        "MAESTRO part: avbench has no such metric"),
 })
 """Every SED profile, by ``-o profile=`` name: the tools, then the DCASE Task 4 years whose official recipe
-named a tool (where the pin was read is in each ``tool``; DCASE 2020's recipe was not read, so there is no
-``dcase2020`` profile)."""
+named a tool (where the pin was read is in each ``tool``)."""
 
 
 def tool_of(name: str, metric_id: str, prediction_kind: str = "events") -> str | None:

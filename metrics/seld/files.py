@@ -130,16 +130,38 @@ def beside_official(res: MetricResult, official: MetricResult, deviations: list[
     return dataclasses.replace(res, flags=tuple(res.flags) + tuple(flags), extra=extra)
 
 
+#: per edition: the official code its ``official`` profile reproduces (the commit read; the frozen fixtures in
+#: tests/metrics/seld/data were made from checkouts of these repositories by benchmarks/peers/make_seld_fixtures.py)
+OFFICIAL_CODE: dict[str, str] = {
+    "seld-dcase2019": "sharathadavanne/seld-dcase2019 at e88c62b (metrics/evaluation_metrics.py)",
+    "seld-dcase2020": "sharathadavanne/seld-dcase2020, HEAD 384ad9b, scoring files last changed at ad63358 "
+                      "(metrics/SELD_evaluation_metrics.py, calculate_dev_results_from_dcase_output.py)",
+    "seld-dcase2021": "sharathadavanne/seld-dcase2021, HEAD f8e09db, scoring files last changed at 8f8287e "
+                      "(cls_compute_seld_results.py, metrics/)",
+    "seld-dcase2022": "sharathadavanne/seld-dcase2022 at c8adb1d (cls_compute_seld_results.py, metrics/)",
+    "seld-dcase2023": "sharathadavanne/seld-dcase2023, HEAD 24d14c9, scoring files last changed at ade98aa",
+    "seld-dcase2024": "partha2409/DCASE2024_seld_baseline at 0b07887",
+    "seld-dcase2025": "partha2409/DCASE2025_seld_baseline at 42a48b6",
+}
+
+
 def profiles_for(metric_id: str) -> dict[str, str]:
     """``{profile: what it reproduces}`` for one SELD metric id (the data ``avbench info METRIC`` lists).
 
     Example:
         >>> sorted(profiles_for("seld-dcase2022")), sorted(profiles_for("seld-dcase2024"))
         (['avbench', 'official'], ['avbench', 'official', 'official-2024-launch'])
+        >>> profiles_for("seld-dcase2022")["official"].split(":")[0]
+        'sharathadavanne/seld-dcase2022 at c8adb1d (cls_compute_seld_results.py, metrics/)'
     """
     if metric_id == "seld-umons":
         return {"avbench": "the UMONS thesis definitions (no official code to reproduce)"}
-    return {k: v for k, v in PROFILES.items() if k != "official-2024-launch" or metric_id == "seld-dcase2024"}
+    out = {k: v for k, v in PROFILES.items() if k != "official-2024-launch" or metric_id == "seld-dcase2024"}
+    if metric_id in OFFICIAL_CODE:
+        out["official"] = (f"{OFFICIAL_CODE[metric_id]}: its numbers to 1e-12 on the frozen cases, quirks included; "
+                           "the default profile lists which of avbench's rules differ on the data and the official "
+                           "value beside (metrics/seld/deviations.py)")
+    return out
 
 
 _PROFILE_TO_COMPAT = {"avbench": "none", "none": "none", "official": "official",

@@ -67,8 +67,8 @@ def test_unknown_profile_is_refused(tmp_path: Path) -> None:
 
 def test_profiles_say_what_they_reproduce_and_what_not() -> None:
     listed = profiles_for("event_f1")
-    assert set(listed) == {"avbench", "sed_eval"} | {"dcase2021", "dcase2022", "dcase2023", "dcase2024"} and "greedy substitution count" in listed["sed_eval"]
-    assert set(profiles_for("psds1")) == {"avbench", "psds_eval", "sed_scores_eval"} | {"dcase2021", "dcase2022", "dcase2023", "dcase2024"}
+    assert set(listed) == {"avbench", "sed_eval"} | {"dcase2020", "dcase2021", "dcase2022", "dcase2023", "dcase2024"} and "greedy substitution count" in listed["sed_eval"]
+    assert set(profiles_for("psds1")) == {"avbench", "psds_eval", "sed_scores_eval"} | {"dcase2020", "dcase2021", "dcase2022", "dcase2023", "dcase2024"}
     assert "recipes/dcase2022_task4_baseline/requirements.txt" in listed["dcase2022"] and "c6bcb45" in listed["dcase2022"]
     assert all(p.tool for p in PROFILES.values())
 
@@ -78,7 +78,7 @@ def test_info_lists_the_profiles(capsys) -> None:
 
     from avbench.cli import main
 
-    for metric, names in (("event_f1", {"avbench", "sed_eval"} | {"dcase2021", "dcase2022", "dcase2023", "dcase2024"}), ("seld-dcase2025", {"avbench", "official"})):
+    for metric, names in (("event_f1", {"avbench", "sed_eval"} | {"dcase2020", "dcase2021", "dcase2022", "dcase2023", "dcase2024"}), ("seld-dcase2025", {"avbench", "official"})):
         with pytest.raises(SystemExit) as ok:
             main(["info", metric, "--json"])
         assert ok.value.code in (0, None)
@@ -143,3 +143,13 @@ def test_shipped_tasks_name_their_official_profile() -> None:
     seld = [m for t in registry.tasks().values() if t.dataset != "synth" for m in t.metrics
             if m.id.startswith("seld-dcase")]
     assert len(seld) >= 7 and all(m.profile == "official" for m in seld)  # STARSS22/23, TAU-NIGENS, TAU SSE 2019
+
+
+def test_each_year_and_edition_profile_names_the_code_it_was_read_from() -> None:
+    from avbench.metrics.seld.files import profiles_for as seld_profiles
+    from avbench.metrics.sed.profiles import tool_of
+
+    assert tool_of("dcase2020", "psds1", "scores") == "psds_eval" and tool_of("dcase2020", "intersection_f1") is None
+    assert "turpaultn/dcase20_task4 at e2f61d7" in profiles_for("event_f1")["dcase2020"]
+    assert seld_profiles("seld-dcase2021")["official"].startswith("sharathadavanne/seld-dcase2021, HEAD f8e09db")
+    assert seld_profiles("seld-dcase2019")["official"].startswith("sharathadavanne/seld-dcase2019 at e88c62b")

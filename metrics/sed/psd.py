@@ -40,10 +40,10 @@ checks, overlaps with the reference) is shared by PSDS1 and PSDS2 (:mod:`avbench
 ``benchmarks/bench_psds.py`` prints both kinds of ratio beside the peers in one run. *Compute only*
 (in-process, ``psds()`` on data already in memory against ``PSDSEval.add_operating_point`` x 50 +
 ``psds`` on the same DataFrames, reading excluded): PSDS2 from the DCASE 2021 baseline's 50 DESED
-validation operating points 117x psds_eval, exact PSDS1 + PSDS2 from 1,168 score tables 16x
+validation operating points 88-117x psds_eval, exact PSDS1 + PSDS2 from 1,168 score tables 13-16x
 sed_scores_eval. *End to end* (``avbench evaluate`` on the files against the peer's user script,
-fresh interpreters, start-up and reading included): 8.7x psds_eval and 9.8x sed_scores_eval.
-(Medians of 3 interleaved rounds, 2 shared cores at load average ~8, December 2026.)
+fresh interpreters, start-up and reading included): 7.3-8.7x psds_eval and 5.6-9.8x sed_scores_eval.
+(Two runs, each the medians of 3 interleaved rounds, 2 shared cores at load average 5-8, December 2026.)
 Scores mode computes only
 what can reach the PSD-ROC: thresholds where a class's false positives (one per clip without its
 reference whose top score is ``>= t``) exceed ``max_efpr * D / U`` are skipped (exact;

@@ -7,9 +7,11 @@ message alone and exits with status 2 (see :mod:`avbench.cli`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import fields
+from typing import Any
 
-__all__ = ["AvbenchError", "InputError", "MissingExtraError", "DataNotFoundError", "DownloadError", "did_you_mean"]
+__all__ = ["AvbenchError", "InputError", "MissingExtraError", "DataNotFoundError", "DownloadError", "did_you_mean", "dataclass_options"]
 
 
 class AvbenchError(Exception):
@@ -51,3 +53,27 @@ def did_you_mean(value: str, known: Iterable[str]) -> str:
 
     close = difflib.get_close_matches(value, list(known), n=1, cutoff=0.6)
     return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def dataclass_options(cls: Any, obj: Mapping[str, Any] | None, source: str, *, noun: str = "key") -> Any:
+    """``cls(**obj)`` for a dataclass of options; an :class:`InputError` naming the unknown keys
+    (``source: unknown key(s) ...; known: ...``) otherwise.
+
+    Example:
+        >>> from dataclasses import dataclass
+        >>> @dataclass
+        ... class Opts:
+        ...     a: int = 1
+        >>> dataclass_options(Opts, {"a": 2}, "cfg")
+        Opts(a=2)
+        >>> dataclass_options(Opts, {"b": 2}, "cfg")
+        Traceback (most recent call last):
+        ...
+        avbench.errors.InputError: cfg: unknown key(s) b; known: a
+    """
+    obj = dict(obj or {})
+    known = [f.name for f in fields(cls)]
+    bad = sorted(set(obj) - set(known))
+    if bad:
+        raise InputError(f"{source}: unknown {noun}(s) {', '.join(bad)}; known: {', '.join(known)}")
+    return cls(**obj)

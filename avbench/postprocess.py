@@ -31,13 +31,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
 from scipy import ndimage
 
-from avbench.errors import InputError
+from avbench.errors import InputError, dataclass_options
 
 __all__ = ["PostProcessing", "decode_events", "direction_of", "unit_vector"]
 
@@ -121,12 +121,7 @@ class PostProcessing:
     @classmethod
     def from_dict(cls, obj: Mapping[str, Any] | None) -> PostProcessing:
         """From a config mapping; an unknown key is an :class:`InputError` listing the known ones."""
-        obj = dict(obj or {})
-        known = [f.name for f in fields(cls)]
-        bad = sorted(set(obj) - set(known))
-        if bad:
-            raise InputError(f"postprocess: unknown option(s) {', '.join(bad)}; known: {', '.join(known)}")
-        return cls(**obj)
+        return dataclass_options(cls, obj, "postprocess", noun="option")
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

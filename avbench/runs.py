@@ -33,8 +33,9 @@ def resolve_model(model: str | None, baseline: str | None, task_id: str) -> tupl
     base = registry.baseline(str(baseline))
     factory = getattr(base, "factory", None)
     if factory is None:
-        raise InputError(f"baseline {baseline!r} is not a trainable torch model (it has no factory); "
-                         "use `avbench demo` for synth-reference")
+        raise InputError(f"baseline {baseline!r} is not a trainable torch model (it has no factory): fit it with "
+                         f"`avbench demo` (synth-reference) or its Python API (registry.baseline({baseline!r}).fit(recipe, root, "
+                         "task=TASK))")
     return factory, base.config_for(task_id), {"name": base.name, "description": base.description}
 
 

@@ -28,13 +28,13 @@ import json
 import math
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from avbench.errors import InputError
+from avbench.errors import InputError, dataclass_options
 from avbench.extras import require
 from avbench.model import Clip, Task, TaskKind
 from avbench.postprocess import PostProcessing, unit_vector
@@ -94,12 +94,7 @@ class TrainConfig:
 
     @classmethod
     def from_dict(cls, obj: Mapping[str, Any] | None, *, source: str = "config") -> TrainConfig:
-        obj = dict(obj or {})
-        known = [f.name for f in fields(cls)]
-        bad = sorted(set(obj) - set(known))
-        if bad:
-            raise InputError(f"{source}: unknown key(s) {', '.join(bad)}; known: {', '.join(known)}")
-        cfg = cls(**obj)
+        cfg = dataclass_options(cls, obj, source)
         cfg.check(source)
         return cfg
 
@@ -154,11 +149,7 @@ class MeanTeacherConfig:
             return None
         if not isinstance(obj, Mapping):
             raise InputError(f"{source}: must be a mapping of options, got {obj!r}")
-        known = [f.name for f in fields(cls)]
-        bad = sorted(set(obj) - set(known))
-        if bad:
-            raise InputError(f"{source}: unknown key(s) {', '.join(bad)}; known: {', '.join(known)}")
-        cfg = cls(**dict(obj))
+        cfg = dataclass_options(cls, obj, source)
         if not 0.0 <= cfg.ema < 1.0:
             raise InputError(f"{source}: ema must be in [0, 1), got {cfg.ema!r}")
         if cfg.consistency < 0 or cfg.warmup < 0:

@@ -36,7 +36,7 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -46,7 +46,7 @@ from avbench.baseline import Baseline
 from avbench.audio import read_array
 from avbench.baselines._doa import ALGORITHMS, geometry, localize_events
 from avbench.baselines.synth_reference.features import HOP_SECONDS, LinearModel, frame_features, logmel
-from avbench.errors import InputError
+from avbench.errors import InputError, dataclass_options
 from avbench.extras import require
 from avbench.model import Clip, Task, TaskKind
 from avbench.postprocess import PostProcessing
@@ -73,12 +73,7 @@ class SrpConfig:
 
     @classmethod
     def from_dict(cls, obj: Mapping[str, Any] | None, *, source: str = "config") -> SrpConfig:
-        obj = dict(obj or {})
-        known = [f.name for f in fields(cls)]
-        bad = sorted(set(obj) - set(known))
-        if bad:
-            raise InputError(f"{source}: unknown key(s) {', '.join(bad)}; known: {', '.join(known)}")
-        cfg = cls(**obj)
+        cfg = dataclass_options(cls, obj, source)
         geometry(cfg.geometry)
         if cfg.algorithm not in ALGORITHMS:
             raise InputError(f"{source}: algorithm must be one of {', '.join(ALGORITHMS)}, got {cfg.algorithm!r}")

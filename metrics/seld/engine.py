@@ -101,9 +101,9 @@ def location_counts(
 
     def seg_max(keys):  # per frame-group counts -> per segment maxima (nb_gt / nb_pred)
         u, _, cnt = _runs(np.sort(keys))
-        m = np.zeros(nseg)
+        m = np.zeros(nseg, dtype=np.int64)  # integer maxima: ufunc.at casting to float is ~15x slower
         np.maximum.at(m, np.searchsorted(segs, skey_of_fkey(u)), cnt)
-        return m
+        return m.astype(float)
 
     nb_gt = seg_max(rk)
     nb_pred = seg_max(pk)

@@ -9,7 +9,9 @@ predictions ``frame,class,track,x,y,z``; 2024 references with the distance in cm
 predictions with the distance in m.
 
 Two measurements per edition, repeated ``--repeat`` times with avbench and the official code
-interleaved, medians reported:
+interleaved, medians reported, each as wall time and as CPU time (user + system of the process or
+subprocess: on shared cores the wall time mostly measures the other processes' load, CPU time much
+less so):
 
 - **end to end**: each tool as a user runs it, a subprocess including interpreter start and imports:
   ``avbench evaluate -r REF -p PRED -m seld-dcaseYYYY -o profile=official -q`` (default options, so
@@ -40,6 +42,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -75,12 +78,17 @@ sys.meta_path.insert(0, Stub())
 sys.path.insert(0, sys.argv[1])
 import cls_compute_seld_results, parameters
 params = parameters.get_params()
-t1 = time.perf_counter()
+t1 = time.perf_counter(); c1 = time.process_time()
 out = cls_compute_seld_results.ComputeSELDResults(params, ref_files_folder=sys.argv[2]).get_SELD_Results(sys.argv[3])
-t2 = time.perf_counter()
-print(json.dumps({'import_s': t1 - t0, 'compute_s': t2 - t1, 'values': [float(v) for v in out[:-1]],
+t2 = time.perf_counter(); c2 = time.process_time()
+print(json.dumps({'import_s': t1 - t0, 'compute_s': t2 - t1, 'compute_cpu_s': c2 - c1, 'values': [float(v) for v in out[:-1]],
                   'stubbed': sorted(stubbed)}))
 """
+
+
+def _child_cpu() -> float:
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
 
 
 def _load() -> str:
@@ -123,32 +131,32 @@ def make_inputs(root: Path, n_files: int, year: str, seed: int = 0) -> tuple[Pat
     return ref_dir.parent, pred_dir, n_rows
 
 
-def _avbench_cli(year: str, ref: Path, pred: Path) -> float:
+def _avbench_cli(year: str, ref: Path, pred: Path) -> tuple[float, float]:
     exe = Path(sys.executable).with_name("avbench")
     cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "avbench"]
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), _child_cpu()
     subprocess.run(cmd + ["evaluate", "-r", str(ref), "-p", str(pred), "-m", f"seld-dcase{year}",
                           "-o", "profile=official", "-q"], check=True)
-    return time.perf_counter() - t0
+    return time.perf_counter() - t0, _child_cpu() - c0
 
 
-def _avbench_inprocess(year: str, ref: Path, pred: Path) -> tuple[float, dict[str, float]]:
+def _avbench_inprocess(year: str, ref: Path, pred: Path) -> tuple[float, float, dict[str, float]]:
     from avbench.metrics.seld import files as seld_files
 
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     rep = seld_files.evaluate_files([f"seld-dcase{year}"], reference=ref, predictions=pred,
                                     options={"profile": "official"})
-    return time.perf_counter() - t0, rep.results[0].overall
+    return time.perf_counter() - t0, time.process_time() - c0, rep.results[0].overall
 
 
-def _official(year: str, ref: Path, pred: Path) -> tuple[float, dict]:
-    t0 = time.perf_counter()
+def _official(year: str, ref: Path, pred: Path) -> tuple[float, float, dict]:
+    t0, c0 = time.perf_counter(), _child_cpu()
     proc = subprocess.run([str(PEER_PY), "-c", _OFFICIAL, str(PEERS / REPOS[year]), str(ref), str(pred)],
                           capture_output=True, text=True, cwd=PEERS / REPOS[year])
-    wall = time.perf_counter() - t0
+    wall, cpu = time.perf_counter() - t0, _child_cpu() - c0
     if proc.returncode:
         raise SystemExit(f"official {year} code failed:\n{proc.stderr[-2000:]}")
-    return wall, json.loads(proc.stdout.strip().splitlines()[-1])
+    return wall, cpu, json.loads(proc.stdout.strip().splitlines()[-1])
 
 
 def startup(tmp: Path, repeat: int) -> dict[str, float]:
@@ -183,33 +191,44 @@ def startup(tmp: Path, repeat: int) -> dict[str, float]:
 def measure(year: str, n_files: int, repeat: int, tmp: Path, label: str) -> dict:
     ref, pred, rows = make_inputs(tmp / f"{label}-{year}", n_files, year)
     _avbench_inprocess(year, ref, pred)  # warm: imports, as the official in-process time excludes them
-    e2e_a, e2e_o, ip_a, ip_o, imp_o, loads = [], [], [], [], [], []
+    keys = ("e2e_a", "e2e_o", "ip_a", "ip_o", "cpu_e2e_a", "cpu_e2e_o", "cpu_ip_a", "cpu_ip_o", "imp_o")
+    t: dict[str, list[float]] = {k: [] for k in keys}
+    loads: list[float] = []
     mine: dict[str, float] = {}
     off: dict = {}
     for _ in range(repeat):  # interleaved
         loads.append(os.getloadavg()[0])
-        e2e_a.append(_avbench_cli(year, ref, pred))
-        wall, off = _official(year, ref, pred)
-        e2e_o.append(wall)
-        ip_o.append(off["compute_s"])
-        imp_o.append(off["import_s"])
-        t, mine = _avbench_inprocess(year, ref, pred)
-        ip_a.append(t)
+        wall, cpu = _avbench_cli(year, ref, pred)
+        t["e2e_a"].append(wall)
+        t["cpu_e2e_a"].append(cpu)
+        wall, cpu, off = _official(year, ref, pred)
+        t["e2e_o"].append(wall)
+        t["cpu_e2e_o"].append(cpu)
+        t["ip_o"].append(off["compute_s"])
+        t["cpu_ip_o"].append(off["compute_cpu_s"])
+        t["imp_o"].append(off["import_s"])
+        wall, cpu, mine = _avbench_inprocess(year, ref, pred)
+        t["ip_a"].append(wall)
+        t["cpu_ip_a"].append(cpu)
         loads.append(os.getloadavg()[0])
     diff = max(abs(mine[k] - v) for k, v in zip(KEYS[year], off["values"]))
-    med = statistics.median
+    m = {k: statistics.median(v) for k, v in t.items()}
     res = {"edition": year, "set": label, "files": n_files, "reference_rows": rows, "runs": repeat,
-           "e2e_avbench_s": med(e2e_a), "e2e_official_s": med(e2e_o), "e2e_ratio": med(e2e_o) / med(e2e_a),
-           "inprocess_avbench_s": med(ip_a), "inprocess_official_s": med(ip_o),
-           "inprocess_ratio": med(ip_o) / med(ip_a), "official_import_s": med(imp_o),
+           "e2e_avbench_s": m["e2e_a"], "e2e_official_s": m["e2e_o"], "e2e_ratio": m["e2e_o"] / m["e2e_a"],
+           "e2e_avbench_cpu_s": m["cpu_e2e_a"], "e2e_official_cpu_s": m["cpu_e2e_o"],
+           "e2e_cpu_ratio": m["cpu_e2e_o"] / m["cpu_e2e_a"],
+           "inprocess_avbench_s": m["ip_a"], "inprocess_official_s": m["ip_o"], "inprocess_ratio": m["ip_o"] / m["ip_a"],
+           "inprocess_avbench_cpu_s": m["cpu_ip_a"], "inprocess_official_cpu_s": m["cpu_ip_o"],
+           "inprocess_cpu_ratio": m["cpu_ip_o"] / m["cpu_ip_a"], "official_import_s": m["imp_o"],
            "official_stubbed": off["stubbed"], "max_abs_diff": diff,
            "load_min": min(loads), "load_max": max(loads), "cores": os.cpu_count()}
     print(f"{label:>14} {year}: {n_files} files ({rows} reference rows), median of {repeat}, "
           f"load {min(loads):.2f}-{max(loads):.2f} on {os.cpu_count()} cores\n"
-          f"    end to end : avbench {res['e2e_avbench_s']:.2f} s, official {res['e2e_official_s']:.2f} s "
-          f"(its imports {res['official_import_s']:.2f} s) -> {res['e2e_ratio']:.1f}x\n"
-          f"    in process : avbench {res['inprocess_avbench_s']:.3f} s, official {res['inprocess_official_s']:.2f} s "
-          f"-> {res['inprocess_ratio']:.0f}x\n"
+          f"    end to end, wall: avbench {m['e2e_a']:.2f} s, official {m['e2e_o']:.2f} s "
+          f"(its imports {m['imp_o']:.2f} s) -> {res['e2e_ratio']:.1f}x\n"
+          f"    end to end, CPU : avbench {m['cpu_e2e_a']:.2f} s, official {m['cpu_e2e_o']:.2f} s -> {res['e2e_cpu_ratio']:.1f}x\n"
+          f"    in process, wall: avbench {m['ip_a']:.3f} s, official {m['ip_o']:.2f} s -> {res['inprocess_ratio']:.0f}x\n"
+          f"    in process, CPU : avbench {m['cpu_ip_a']:.3f} s, official {m['cpu_ip_o']:.2f} s -> {res['inprocess_cpu_ratio']:.0f}x\n"
           f"    max |avbench - official| {diff:.1e}; stubbed in the official run: {off['stubbed'] or 'nothing'}",
           flush=True)
     return res

@@ -14,8 +14,10 @@ Every choice, tie-breaks included, follows that published procedure in the order
 with the same sequence of IEEE double operations, so the pairs are those scipy returns, also when
 several assignments share the minimum (``tests/metrics/seld/test_assignment.py`` checks it against scipy
 on thousands of random matrices, ties and duplicated rows included). It runs in pure Python,
-``O(n_r^2 n_c)``: meant for the few-by-few groups of one class in one frame, where importing
-scipy.optimize (about 0.3-0.6 s) would cost more than every solve of an evaluation.
+``O(n_r^2 n_c)`` (about 20 us for a 4 x 4 matrix, timed with ``time.perf_counter`` over 10,000
+solves on the 2-core development machine): meant for the few-by-few groups of one class in one
+frame, where importing scipy.optimize (0.3-0.6 s there, ``python -X importtime``) would cost more
+than every solve of an evaluation.
 
 Example:
     >>> linear_sum_assignment([[4.0, 1.0, 3.0], [2.0, 0.0, 5.0], [3.0, 2.0, 2.0]])

@@ -6,6 +6,7 @@
 - :func:`resample`: polyphase resampling to another rate (HEAR models fix their own rate);
 - :func:`read_array`: a clip's microphone-array channels (one WAV per capsule, a release's format, or
   one multichannel file).
+- :func:`read_audio`: any audio file as float32 ``[M, N]`` (soundfile, else the ``youtube`` extra's ffmpeg).
 
 Frame ``t`` is centred on ``t * hop`` seconds and a signal of ``N`` samples has ``N // hop`` frames,
 so the frame grid of every front end is the grid of the frame targets
@@ -30,7 +31,10 @@ from typing import Any
 import numpy as np
 from scipy import signal as sps
 
-__all__ = ["HOP_SECONDS", "N_MELS", "logmel", "mel_filterbank", "spectrogram", "resample", "read_array"]
+from avbench.errors import InputError
+
+__all__ = ["HOP_SECONDS", "N_MELS", "logmel", "mel_filterbank", "spectrogram", "resample", "read_array",
+           "read_audio"]
 
 HOP_SECONDS = 0.02
 N_MELS = 40
@@ -126,4 +130,48 @@ def read_array(root: Path, clip: Any, *, fmt: str | None = None) -> tuple[np.nda
     if rel is None:
         raise InputError(f"clip {clip.id!r} has no {fmt or 'audio'} file; download that part of the dataset")
     x, fs = sf.read(Path(root) / str(rel), dtype="float64", always_2d=True)
+    return np.ascontiguousarray(x.T), int(fs)
+
+
+def read_audio(path: str | Path) -> tuple[np.ndarray, int]:
+    """``(x, fs)``: the samples of the audio file at ``path``, float32 ``[M, N]`` (channels first),
+    and its rate in Hz. WAV, FLAC, OGG... are read by soundfile; other containers (m4a, webm, mp4:
+    YouTube's source codecs) are decoded by the ``youtube`` extra's ffmpeg at their own rate.
+
+    Raises:
+        InputError: the file cannot be decoded (the message is ffmpeg's last line).
+        MissingExtraError: the file needs ffmpeg and the ``youtube`` extra is not installed.
+
+    Example:
+        >>> import tempfile, soundfile as sf
+        >>> p = Path(tempfile.mkdtemp()) / "a.wav"
+        >>> sf.write(p, np.zeros((800, 2), np.float32), 8000)
+        >>> x, fs = read_audio(p)
+        >>> x.shape, fs
+        ((2, 800), 8000)
+    """
+    import os
+    import subprocess
+    import tempfile
+
+    import soundfile as sf
+
+    path = Path(path)
+    try:
+        x, fs = sf.read(path, dtype="float32", always_2d=True)
+        return np.ascontiguousarray(x.T), int(fs)
+    except sf.LibsndfileError:
+        pass
+    from avbench.download._youtube_clip import ffmpeg_exe
+
+    with tempfile.TemporaryDirectory(prefix="avbench-decode-") as tmp:
+        raw = Path(tmp) / "decoded.wav"
+        proc = subprocess.run([ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error", "-i", os.fspath(path),
+                               "-vn", "-acodec", "pcm_f32le", "-f", "wav", os.fspath(raw)],
+                              capture_output=True, text=True, errors="replace", timeout=600)  # fmt: skip
+        if proc.returncode != 0 or not raw.is_file():
+            lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
+            raise InputError(f"{path}: cannot decode its audio ({lines[-1] if lines else 'no audio stream'}); "
+                             "fetch the clip again (`avbench download NAME --parts audio`)")
+        x, fs = sf.read(raw, dtype="float32", always_2d=True)
     return np.ascontiguousarray(x.T), int(fs)

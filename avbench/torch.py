@@ -52,7 +52,8 @@ import numpy as np
 from avbench.errors import InputError
 from avbench.extras import require
 
-__all__ = ["dataset", "collate", "ClipDataset", "AUDIO_KINDS", "VIDEO_KINDS"]
+__all__ = ["dataset", "collate", "ClipDataset", "AUDIO_KINDS", "VIDEO_KINDS", "labelled", "LabelledDataset",
+           "collate_labelled"]
 
 AUDIO_KINDS = ("waveform", "logmel", "spectrogram", "features")
 VIDEO_KINDS = ("frames", "features")
@@ -92,9 +93,8 @@ class ClipDataset:
             return None
         if self.audio_kind == "features":
             return np.array(self._features[i].audio, dtype=np.float32)
-        from avbench.audio import logmel, spectrogram
+        from avbench.audio import logmel, read_audio, spectrogram
 
-        sf = require("soundfile", "core")
         mono = clip.meta.get("mono") if self.channels == "mono" else None
         path = mono or clip.audio
         if path is None:
@@ -105,8 +105,7 @@ class ClipDataset:
             xa, fs = read_array(self.root, clip)
             x = xa.astype(np.float32)
         else:
-            x, fs = sf.read(self.root / str(path), dtype="float32", always_2d=True)
-            x = x.T
+            x, fs = read_audio(self.root / str(path))
         if self.channels == "mono" and mono is None and x.shape[0] > 1:
             x = x.mean(axis=0, keepdims=True)
         if self.audio_kind == "waveform":
@@ -282,4 +281,104 @@ def collate(items: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
         ref = next(v for v in video if v is not None)
         video = [v if v is not None else torch.zeros((0, *ref.shape[1:]), dtype=ref.dtype) for v in video]
         batch["video"], batch["video_lengths"] = _pad_stack(torch, video, 0)
+    return batch
+
+
+class LabelledDataset:
+    """A :class:`ClipDataset` with label targets beside the tensors (made by :func:`labelled`).
+
+    Adds to every item: ``weak_labels`` float32 ``[C]`` (multi-hot over ``weak_classes``: the
+    clip's ``clip_labels``), ``has_weak`` bool (whether the clip has clip labels at all, False for
+    unlabelled clips), ``events`` float32 ``[E, 3]`` (onset s, offset s, index into
+    ``strong_classes``), ``has_strong`` bool (whether the clip's events are annotated: an
+    annotated clip may have none), and with ``frame_hop`` ``frame_targets`` float32 ``[F, C']``
+    (1 where a frame's centre lies inside an event, :func:`avbench.training.frame_targets`;
+    ``F = round(duration / frame_hop)``). ``dropped`` lists the clips left out for lack of audio.
+    :func:`collate_labelled` batches them.
+    """
+
+    def __init__(self, base: ClipDataset, *, weak_classes: Sequence[str], strong_classes: Sequence[str] | None,
+                 has_weak: Any, has_strong: Any, frame_hop: float | None, dropped: Sequence[str] = ()) -> None:
+        self.base, self.dropped = base, list(dropped)
+        self.weak_classes, self.strong_classes = tuple(weak_classes), tuple(strong_classes or ())
+        self._weak_index = {c: i for i, c in enumerate(self.weak_classes)}
+        self._strong_index = {c: i for i, c in enumerate(self.strong_classes)}
+        self._has_weak, self._has_strong, self.frame_hop = has_weak, has_strong, frame_hop
+        self.clips, self.clip_ids = base.clips, base.clip_ids
+
+    def __len__(self) -> int:
+        return len(self.base)
+
+    def arrays(self, i: int) -> dict[str, Any]:
+        """Item ``i`` as numpy arrays: the base item and the targets."""
+        item = dict(self.base.arrays(i))
+        clip = self.base.clips[i if i >= 0 else i + len(self)]
+        weak = np.zeros(len(self.weak_classes), np.float32)
+        for lab in clip.clip_labels:
+            if lab in self._weak_index:
+                weak[self._weak_index[lab]] = 1.0
+        events = [(e.onset, e.offset, self._strong_index[e.label]) for e in clip.events if e.label in self._strong_index]
+        item.update(weak_labels=weak, has_weak=np.bool_(self._has_weak(clip)),
+                    events=np.asarray(events, np.float32).reshape(-1, 3), has_strong=np.bool_(self._has_strong(clip)))
+        if self.frame_hop is not None:
+            from avbench.training import frame_targets
+
+            n = max(1, int(round(clip.duration / self.frame_hop)))
+            item["frame_targets"], _ = frame_targets(clip, self.strong_classes, n, clip.duration)
+        return item
+
+    def __getitem__(self, i: int) -> dict[str, Any]:
+        torch = _torch()
+        return {k: torch.from_numpy(np.asarray(v)) if isinstance(v, (np.ndarray, np.bool_)) else v
+                for k, v in self.arrays(i).items()}
+
+
+def labelled(base: ClipDataset, *, weak_classes: Sequence[str], strong_classes: Sequence[str] | None = None,
+             has_weak: Any = None, has_strong: Any = None, frame_hop: float | None = None,
+             require_audio: bool = False) -> LabelledDataset:
+    """``base`` with weak and strong targets (:class:`LabelledDataset`); the recipes' adapters
+    (``avbench.recipes.audioset.torch_dataset``, ``avbench.recipes.desed.torch_dataset``) call it.
+
+    Args:
+        base: the split's :class:`ClipDataset` (:func:`dataset`).
+        weak_classes: the order of ``weak_labels``.
+        strong_classes: the order of the event class indices and of ``frame_targets``.
+        has_weak, has_strong: ``clip -> bool`` (default: the clip has clip labels / events).
+        frame_hop: seconds per frame of ``frame_targets`` (none without).
+        require_audio: keep only the clips whose audio is available (``has_audio`` True): a
+            YouTube-sourced copy lacks some; the others are listed in ``dropped``.
+
+    Raises:
+        InputError: ``frame_hop`` not a positive number.
+    """
+    if frame_hop is not None and (isinstance(frame_hop, bool) or not frame_hop > 0):
+        raise InputError(f"avbench.torch.labelled: frame_hop must be a positive number of seconds, got {frame_hop!r}")
+    dropped: list[str] = []
+    if require_audio and base.audio_kind is not None:
+        keep = [c for c in base.clips if c.has_audio is True]
+        dropped = [c.id for c in base.clips if c.has_audio is not True]
+        base = ClipDataset(base.name, base.root, keep, audio=base.audio_kind, video=base.video_kind,
+                           channels=base.channels, n_segments=base.n_segments, cache=base.cache,
+                           features=base._features, stride=base.stride)
+    out = LabelledDataset(base, weak_classes=weak_classes, strong_classes=strong_classes,
+                          has_weak=has_weak or (lambda c: bool(c.clip_labels)),
+                          has_strong=has_strong or (lambda c: bool(c.events)), frame_hop=frame_hop,
+                          dropped=dropped)
+    return out
+
+
+def collate_labelled(items: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """:func:`collate` of :class:`LabelledDataset` items: also ``weak_labels`` ``[B, C]``, ``has_weak`` /
+    ``has_strong`` ``[B]``, ``events`` (a list of ``[E_b, 3]`` tensors: counts differ per clip) and
+    ``frame_targets`` ``[B, F, C']`` zero-padded with ``frame_lengths`` ``[B]``."""
+    torch = _torch()
+    keys = ("weak_labels", "has_weak", "events", "has_strong", "frame_targets")
+    batch = collate([{k: v for k, v in it.items() if k not in keys} for it in items])
+    batch["weak_labels"] = torch.stack([torch.as_tensor(it["weak_labels"]) for it in items])
+    for key in ("has_weak", "has_strong"):
+        batch[key] = torch.stack([torch.as_tensor(it[key], dtype=torch.bool) for it in items])
+    batch["events"] = [torch.as_tensor(it["events"]) for it in items]
+    if "frame_targets" in items[0]:
+        batch["frame_targets"], batch["frame_lengths"] = _pad_stack(
+            torch, [torch.as_tensor(it["frame_targets"]) for it in items], 0)
     return batch

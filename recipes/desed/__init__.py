@@ -235,7 +235,7 @@ class DesedRecipe(Recipe):
                 try:
                     media_wav.write_wav(root / "youtube" / row.path, dest)
                     out["written"] += 1
-                except ValueError as exc:
+                except InputError as exc:
                     out["undecodable"] += 1
                     sys.stderr.write(f"note: {exc}\n")
         for folder in {t.parent for t in targets.values()}:

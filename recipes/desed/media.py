@@ -18,7 +18,6 @@ Example:
 from __future__ import annotations
 
 import os
-import subprocess
 import tempfile
 from pathlib import Path
 
@@ -33,30 +32,22 @@ def wav_name(ytid: str, start: float, end: float) -> str:
 
 
 def write_wav(src: Path, dest: Path, *, rate: int = RATE) -> tuple[int, int]:
-    """Decode ``src`` (any container ffmpeg reads), resample to ``rate`` Hz, write 16-bit PCM WAV
-    to ``dest`` atomically; returns ``(frames, channels)`` written.
+    """Decode ``src`` (any container ffmpeg reads: :func:`avbench.audio.read_audio`), resample to
+    ``rate`` Hz, write 16-bit PCM WAV to ``dest`` atomically; returns ``(frames, channels)`` written.
 
     Raises:
-        ValueError: ffmpeg cannot decode ``src`` or it holds no audio (the message is ffmpeg's).
+        InputError: ``src`` cannot be decoded or holds no audio (the message is ffmpeg's).
         MissingExtraError: the ``youtube`` extra (its ffmpeg) is not installed.
     """
     import numpy as np
     import soundfile as sf
 
-    from avbench.audio import resample
-    from avbench.download._youtube_clip import ffmpeg_exe
+    from avbench.audio import read_audio, resample
 
+    x, fs = read_audio(src)  # [C, N]
+    y = np.clip(resample(x, fs, rate), -1.0, 1.0).T
     dest.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=".desed-", dir=dest.parent) as tmp:
-        raw = Path(tmp) / "decoded.wav"
-        proc = subprocess.run([ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error", "-i", os.fspath(src),
-                               "-vn", "-acodec", "pcm_f32le", "-f", "wav", os.fspath(raw)],
-                              capture_output=True, text=True, errors="replace", timeout=600)  # fmt: skip
-        if proc.returncode != 0 or not raw.is_file():
-            lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
-            raise ValueError(f"{src}: ffmpeg cannot decode its audio: {lines[-1] if lines else 'no output'}")
-        x, fs = sf.read(raw, dtype="float32", always_2d=True)  # [N, C]
-        y = np.clip(resample(x.T, int(fs), rate).T, -1.0, 1.0)
         part = Path(tmp) / dest.name
         sf.write(part, y, rate, subtype="PCM_16")
         os.replace(part, dest)

@@ -43,6 +43,20 @@ class Baseline(abc.ABC):
     def predict(self, recipe: Recipe, root: Path, task: Task, *, split: str) -> Predictions:
         """Predictions for every clip of ``split`` in the avbench predictions format."""
 
+    def fit_task(self, recipe: Recipe, root: Path, task: Task, *, seed: int = 0,
+                 config: dict[str, Any] | None = None) -> Baseline:
+        """Fit what predicting ``task`` needs; what ``avbench train --baseline NAME`` calls for a
+        baseline that is not a torch model (no :meth:`TorchBaseline.factory`).
+
+        The default fits on the ``train`` split and takes no ``config``; a baseline with settings per
+        task overrides it.
+        """
+        from avbench.errors import InputError
+
+        if config:
+            raise InputError(f"baseline {self.name!r} takes no --config options (got {', '.join(sorted(config))})")
+        return self.fit(recipe, root, seed=seed)
+
     def configs(self) -> dict[str, dict[str, Any]]:
         """``{task id: config mapping}`` from the baseline's YAML file ``configs/<name>.yaml`` (``{}``
         for a baseline without one)."""

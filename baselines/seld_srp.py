@@ -152,6 +152,11 @@ class SeldSrp(Baseline):
             self._models[t.id] = (cfg, model)
         return self
 
+    def fit_task(self, recipe: Any, root: Path, task: Task, *, seed: int = 0,
+                 config: Mapping[str, Any] | None = None) -> SeldSrp:
+        """Fit ``task``'s frame classifier with its configured settings (``config`` overrides keys)."""
+        return self.fit(recipe, root, seed=seed, task=task.id, config=config)
+
     def predict(self, recipe: Any, root: Path, task: Task, *, split: str) -> Predictions:
         """Events with directions for every clip of ``split`` (fit first)."""
         if task.id not in self._models:

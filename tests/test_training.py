@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from avbench.cli import main
+from _cli import run_cli as _cli
 
 torch = pytest.importorskip("torch", reason="avbench train needs the [baselines] extra (torch)")
 pytestmark = pytest.mark.torch
@@ -56,13 +56,6 @@ def get_timestamp_embeddings(audio, model):  # noqa: ANN001
 def get_scene_embeddings(audio, model):  # noqa: ANN001
     emb, _ = get_timestamp_embeddings(audio, model)
     return torch.cat([emb.mean(dim=1)[:, :20], emb.std(dim=1)[:, :20]], dim=-1)
-
-
-def _cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exc:
-        main(args)
-    out = capsys.readouterr()
-    return int(exc.value.code or 0), out.out, out.err
 
 
 def test_user_model_trains_predicts_and_scores(synth_small: Path, tmp_path: Path,

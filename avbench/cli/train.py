@@ -50,15 +50,19 @@ def train(task_id: str, model: str | None, baseline: str | None, config_path: Pa
 
     from avbench.extras import require
     from avbench.io import write_json
-    from avbench.runs import run
+    from avbench.runs import classical_baseline, run
 
-    require("torch", "baselines")
+    classical = classical_baseline(model, baseline) is not None
+    if not classical:
+        require("torch", "baselines")
     config: dict[str, Any] = {}
-    if config_path is not None:
+    if config_path is not None and classical:
+        config = _yaml_mapping(config_path)  # the baseline validates its own settings
+    elif config_path is not None:
         from avbench.training import TrainConfig
 
         config = {k: v for k, v in TrainConfig.from_yaml(config_path).to_dict().items()
-                  if k in _yaml_keys(config_path)}
+                  if k in _yaml_mapping(config_path)}
     seed_list = _seeds(seeds)
     name = (model or baseline or "model").replace(":", "-").replace("/", "-")
     rd = run_dir or Path("runs") / f"{task_id}-{name}"
@@ -86,10 +90,18 @@ def train(task_id: str, model: str | None, baseline: str | None, config_path: Pa
         write_json(json_out, summary)
 
 
-def _yaml_keys(path: Path) -> set[str]:
+def _yaml_mapping(path: Path) -> dict[str, Any]:
     import yaml
 
-    return set(yaml.safe_load(path.read_text()) or {})
+    from avbench.errors import InputError
+
+    try:
+        data = yaml.safe_load(path.read_text()) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise InputError(f"--config {path}: cannot read it as YAML ({str(exc).splitlines()[0]})") from None
+    if not isinstance(data, dict):
+        raise InputError(f"--config {path}: expected a mapping of options, got {type(data).__name__}")
+    return data
 
 
 @click.command("predict")

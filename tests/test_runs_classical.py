@@ -22,6 +22,7 @@ def test_seld_srp_trains_predicts_and_resumes_through_the_cli(synth_small: Path,
             "--data-dir", str(synth_small.parent), "--quiet", "--json", str(tmp_path / "s.json")]
     code, out, err = _cli(args, capsys)
     assert code == 0, err
+    assert "the fitted model.pkl" in out and "checkpoints" not in out
     summary = json.loads((tmp_path / "s.json").read_text())
     f1 = summary["test"]["seld-umons.f1"]
     assert f1["n"] == 2 and f1["std"] == 0.0 and f1["mean"] > 0.7, f1  # deterministic fit; the prior gets 0.32

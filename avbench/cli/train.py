@@ -85,7 +85,8 @@ def train(task_id: str, model: str | None, baseline: str | None, config_path: Pa
     for key, agg in summary["test"].items():
         table.add_row(key, f"{agg['mean']:.4f}", f"{agg['std']:.4f}")
     Console().print(table)
-    click.echo(f"run directory: {rd} (config, metrics.jsonl, checkpoints, predictions per seed; summary.json)")
+    kept = "the fitted model.pkl" if classical else "metrics.jsonl, checkpoints"
+    click.echo(f"run directory: {rd} (config, {kept}, predictions per seed; summary.json)")
     if json_out is not None:
         write_json(json_out, summary)
 

@@ -37,10 +37,8 @@ import numpy as np
 from avbench.metrics.seld._common import angle_cartesian, angle_robust, angle_spherical
 from avbench.metrics.seld.io import SeldFrames
 
-__all__ = ["fired", "FIXED_FRAMES", "OFFICIAL_ANGLE"]
+__all__ = ["fired", "OFFICIAL_ANGLE"]
 
-FIXED_FRAMES = {"seld-dcase2019": 3000, "seld-dcase2020": 600, "seld-dcase2021": 600}
-"""Frames the official code scores per file where it is a fixed clip length (others: the last annotated frame)."""
 OFFICIAL_ANGLE = {"seld-dcase2019": angle_spherical, "seld-dcase2020": angle_spherical,
                   "seld-dcase2021": angle_spherical, "seld-dcase2022": angle_spherical,
                   "seld-dcase2023": angle_spherical, "seld-dcase2024": angle_cartesian}
@@ -53,11 +51,12 @@ def _last(t: SeldFrames, n_files: int, file_index: np.ndarray) -> np.ndarray:
     return out
 
 
-def _frame_ranges(metric_id: str, ref: SeldFrames, pred: SeldFrames) -> dict[str, Any] | None:
+def _frame_ranges(ref: SeldFrames, pred: SeldFrames, fixed_frames: int | None) -> dict[str, Any] | None:
     names = list(ref.files)
     pos = {f: i for i, f in enumerate(names)}
     n = len(names)
-    have = np.array([f in set(pred.files) for f in names], dtype=bool)
+    pred_names = set(pred.files)
+    have = np.array([f in pred_names for f in names], dtype=bool)
     p_file = np.array([pos.get(f, -1) for f in pred.files], dtype=np.int64)
     keep = p_file[pred.file] >= 0 if len(pred) else np.zeros(0, dtype=bool)
     rmax = _last(ref, n, ref.file)
@@ -65,7 +64,7 @@ def _frame_ranges(metric_id: str, ref: SeldFrames, pred: SeldFrames) -> dict[str
     if keep.any():
         np.maximum.at(pmax, p_file[pred.file[keep]], pred.frame[keep])
     ours = np.where(ref.n_frames >= 0, ref.n_frames, np.maximum(rmax, pmax) + 1)
-    theirs = np.full(n, FIXED_FRAMES[metric_id]) if metric_id in FIXED_FRAMES else np.maximum(rmax, 0)
+    theirs = np.full(n, fixed_frames) if fixed_frames is not None else np.maximum(rmax, 0)
     differ = np.flatnonzero(have & (ours != theirs))
     if differ.size == 0:
         return None
@@ -132,15 +131,20 @@ def _grid_2019(ref: SeldFrames, pred: SeldFrames) -> dict[str, Any] | None:
 
 
 def fired(metric_id: str, reference: SeldFrames, predicted: SeldFrames, official_flags: Sequence[str],
-          default_flags: Sequence[str]) -> list[dict[str, Any]]:
-    """The deviations from the official code that fired on these tables (module docstring), in rule order."""
+          default_flags: Sequence[str], *, fixed_frames: int | None = None) -> list[dict[str, Any]]:
+    """The deviations from the official code that fired on these tables (module docstring), in rule order.
+
+    ``fixed_frames`` is the metric's ``clip_frames`` where the official code scores a fixed clip length
+    (2019-2021: what the edition's function was called with); ``None`` for the editions that score up to
+    the last annotated reference frame.
+    """
     out: list[dict[str, Any]] = []
     pred_names = set(predicted.files)
     missing = [f for f in reference.files if f not in pred_names]
     if missing:
         out.append({"rule": "missing prediction files", "count": len(missing),
                     "example": f"{missing[0]}: scored as empty by avbench, left out by the official code"})
-    for found in (_frame_ranges(metric_id, reference, predicted), _angles(metric_id, reference, predicted),
+    for found in (_frame_ranges(reference, predicted, fixed_frames), _angles(metric_id, reference, predicted),
                   _grid_2019(reference, predicted) if metric_id == "seld-dcase2019" else None):
         if found:
             out.append(found)

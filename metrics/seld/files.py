@@ -226,10 +226,12 @@ def evaluate_files(
     results, coverage = [], {}
     for mid in metric_ids:
         cfg = registry.metric(mid)
-        accepted = {k for k, p in inspect.signature(cfg.compute).parameters.items() if p.kind is p.KEYWORD_ONLY}
+        signature = inspect.signature(cfg.compute).parameters
+        accepted = {k for k, p in signature.items() if p.kind is p.KEYWORD_ONLY}
         check_kwargs(f"{mid} (-o options)", kwargs, accepted)
         ref, pred, n_classes = _read(mid, Path(reference), Path(predictions), options)
-        missing = [f for f in ref.files if f not in set(pred.files)]
+        pred_names = set(pred.files)
+        missing = [f for f in ref.files if f not in pred_names]
         if missing and not allow_missing:
             shown = ", ".join(missing[:5])
             raise InputError(f"{predictions}: {len(missing)} of {len(ref.files)} reference files have no prediction file "
@@ -239,7 +241,8 @@ def evaluate_files(
         if mid != "seld-umons":
             if kwargs.get("compat", "none") == "none":
                 official = cfg(ref, pred, n_classes=n_classes, **{**kwargs, "compat": "official"})
-                res = beside_official(res, official, fired(mid, ref, pred, official.flags, res.flags))
+                fixed = kwargs.get("clip_frames", signature["clip_frames"].default) if "clip_frames" in signature else None
+                res = beside_official(res, official, fired(mid, ref, pred, official.flags, res.flags, fixed_frames=fixed))
             else:
                 res = with_avbench_beside(res, cfg(ref, pred, n_classes=n_classes, **{**kwargs, "compat": "none"}),
                                           profile=prof or "official", primary=cfg.primary)

@@ -112,7 +112,6 @@ def read_array(root: Path, clip: Any, *, fmt: str | None = None) -> tuple[np.nda
     Raises:
         InputError: the clip has no such audio, or its capsule files differ in rate or length.
     """
-    from avbench.errors import InputError
     from avbench.extras import require
 
     sf = require("soundfile", "core")
@@ -154,8 +153,9 @@ def read_audio(path: str | Path) -> tuple[np.ndarray, int]:
     import subprocess
     import tempfile
 
-    import soundfile as sf
+    from avbench.extras import require
 
+    sf = require("soundfile", "core")
     path = Path(path)
     try:
         x, fs = sf.read(path, dtype="float32", always_2d=True)

@@ -385,8 +385,11 @@ class _Writer:
                 except FileNotFoundError:
                     if not create:
                         raise
-                    os.mkdir(comp, 0o755, dir_fd=fd)
-                    self.created.append(("dir", "/".join(parts[:i + 1])))
+                    try:
+                        os.mkdir(comp, 0o755, dir_fd=fd)
+                        self.created.append(("dir", "/".join(parts[:i + 1])))
+                    except FileExistsError:
+                        pass  # another archive of the same dataset, extracted in parallel, made it first
                     nfd = os.open(comp, _DIR_FLAGS, dir_fd=fd)
                 except OSError as exc:
                     if exc.errno in (errno.ELOOP, errno.ENOTDIR):

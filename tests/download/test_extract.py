@@ -135,3 +135,29 @@ def test_damaged_archive_is_reported(tmp_path):
     (tmp_path / "a.zip").write_bytes(b"not a zip at all")
     with pytest.raises(DownloadError, match="cannot read the archive"):
         extract(tmp_path / "a.zip", tmp_path / "out")
+
+
+def test_directory_made_by_a_parallel_extraction_is_used_not_an_error(tmp_path, monkeypatch):
+    """Two archives of one dataset extract in parallel into the same top folder: when the other
+    extraction makes a shared directory between our "does it exist" and our mkdir, that directory
+    is used (a CI run once failed with "File exists while extracting ..."), and it is not ours to undo."""
+    import os
+
+    real_mkdir = os.mkdir
+    raced = []
+
+    def mkdir_after_the_other_thread(name, mode=0o777, *, dir_fd=None):
+        if name == "shared" and not raced:
+            raced.append(name)
+            real_mkdir(name, mode, dir_fd=dir_fd)  # the other extraction wins the race
+        return real_mkdir(name, mode, dir_fd=dir_fd)
+
+    (tmp_path / "a.zip").write_bytes(_zip({"shared/docs/README.md": B}))
+    (tmp_path / "bad.zip").write_bytes(_zip({"shared/other/x.bin": A})[:-30])  # damaged: undone
+    monkeypatch.setattr(os, "mkdir", mkdir_after_the_other_thread)
+    assert extract(tmp_path / "a.zip", tmp_path / "t") == {"shared/docs/README.md": len(B)}
+    assert raced == ["shared"]
+    assert (tmp_path / "t/shared/docs/README.md").read_bytes() == B
+    with pytest.raises(DownloadError):
+        extract(tmp_path / "bad.zip", tmp_path / "t")
+    assert (tmp_path / "t/shared/docs/README.md").read_bytes() == B

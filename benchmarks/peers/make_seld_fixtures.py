@@ -13,6 +13,15 @@ CSV texts with the official numbers. Heavy imports of the baseline repositories 
 in scoring (torch, librosa, cv2, IPython, sklearn, matplotlib) are replaced by inert stubs. The
 2019 and 2020 drivers are scripts, so their ~10-line scoring loops are mirrored here; every metric
 formula runs from the official modules.
+
+2019 also gets ``edge_cases`` (an empty prediction set, an empty reference set, and empty predictions for
+the real TAU-SSE 2019 files in ``../shared/reference``, stored by path, not copied): the official code gives
+nan / inf there, stored as the strings ``"nan"`` / ``"inf"``.
+
+Reproducibility: numpy 1.23.5 on an AVX-512 CPU uses its SIMD ``sin``/``cos``, which differ from other
+builds by an ulp; through ``arccos`` near 1 this moves the 2019 DOA error between machines (measured: the
+2019 cases regenerated on a Xeon with AVX-512 differ from the frozen ones by 2e-8 to 4.8e-7 degrees, ER, F
+and frame recall equal). Keep frozen cases whose inputs did not change when adding new ones.
 """
 
 from __future__ import annotations
@@ -254,18 +263,53 @@ def one(year: str) -> list:
                     (pred_dir / name).write_text(t["pred"])
             expected = _run(year, ref_dir, pred_dir)
         cases.append({"files": texts, "missing": missing, "official": _clean(expected)})
-    return cases
+    return {"cases": cases, "edge_cases": _edges(year, cases[0]["files"]) if year == "2019" else []}
 
 
-def _clean(v):
+SHARED = Path(os.environ.get("AVBENCH_REFERENCE", Path(__file__).resolve().parents[2] / ".." / "shared" / "reference"))
+REAL19 = "seld/sharathadavanne_seld-dcase2019/test_files"  # real TAU-SSE 2019 metadata (not copied here)
+
+
+def _edges(year, files):
+    """2019 inputs with an empty side: what the official code prints there (NaN / inf kept as strings)."""
+    header = _interval([])
+    edges = [("empty predictions", {n: {"ref": t["ref"], "pred": ""} for n, t in files.items()}, None),
+             ("empty reference", {n: {"ref": header, "pred": t["pred"]} for n, t in files.items()}, None)]
+    real = SHARED / REAL19
+    if real.is_dir():
+        names = sorted(x.name for x in real.iterdir())
+        edges.append(("empty predictions, real metadata",
+                      {n: {"ref": (real / n).read_text(), "pred": ""} for n in names}, [f"{REAL19}/{n}" for n in names]))
+    out = []
+    for name, texts, real_paths in edges:
+        with tempfile.TemporaryDirectory() as tmp:
+            ref_dir, pred_dir = Path(tmp, "ref"), Path(tmp, "pred")
+            (ref_dir / "split").mkdir(parents=True)
+            pred_dir.mkdir()
+            for n, t in texts.items():
+                (ref_dir / "split" / n).write_text(t["ref"])
+                (pred_dir / n).write_text(t["pred"])
+            expected = _run(year, ref_dir, pred_dir)
+        case = {"name": name, "official": _clean(expected, keep_nonfinite=True)}
+        if real_paths:  # the reference texts stay in ../shared; an empty prediction file per reference file
+            case["reference_files"] = real_paths
+        else:
+            case["files"], case["missing"] = texts, []
+        out.append(case)
+    return out
+
+
+def _clean(v, keep_nonfinite=False):
     import numpy as np
 
     if isinstance(v, dict):
-        return {k: _clean(x) for k, x in v.items()}
+        return {k: _clean(x, keep_nonfinite) for k, x in v.items()}
     if isinstance(v, (list, tuple)):
-        return [_clean(x) for x in v]
+        return [_clean(x, keep_nonfinite) for x in v]
     if isinstance(v, (np.floating, float)):
-        return None if not np.isfinite(v) else float(v)
+        if not np.isfinite(v):
+            return repr(float(v)) if keep_nonfinite else None  # "nan", "inf"
+        return float(v)
     if isinstance(v, np.integer):
         return int(v)
     return v
@@ -289,12 +333,14 @@ def main() -> None:
             if proc.returncode:
                 print(f"{year}: official code failed:\n{proc.stderr[-3000:]}")
                 continue
-            cases = json.loads(res.read_text())
+            made = json.loads(res.read_text())
         src = REPOS[year].replace("+", "/")
         doc = {"edition": year, "source": src, "generator": "benchmarks/peers/make_seld_fixtures.py",
-               "numpy": "1.23.5", "scipy": "1.10.1", "cases": cases}
+               "numpy": "1.23.5", "scipy": "1.10.1", "cases": made["cases"]}
+        if made["edge_cases"]:
+            doc["edge_cases"] = made["edge_cases"]
         (OUT / f"official_{year}.json").write_text(json.dumps(doc, indent=None, separators=(",", ":")) + "\n")
-        print(f"{year}: {len(cases)} cases written")
+        print(f"{year}: {len(made['cases'])} cases, {len(made['edge_cases'])} edge cases written")
 
 
 if __name__ == "__main__":

@@ -19,14 +19,21 @@ its 10 degree grid (azimuth floored into [-180, 170], elevation into [-40, 40]),
 grid cell merged, each 1 s block built from its first 49 of 50 frames, a fixed 60 s (3000 frames),
 reference files without predictions left out (its driver refuses unequal file counts).
 
-An empty prediction set (no predicted direction in any scored frame, e.g. header-only prediction
-files): the official code divides the summed DOA distance by the number of predicted directions with
-no guard (``SELDMetrics.compute_doa_scores``, ``metrics/evaluation_metrics.py`` at e88c62b), so its DOA
-error is non-finite (0 / 0; issue #10 reports ``inf``) and so is its SELD score. avbench gives instead,
-under both profiles: DOA error 180 degrees (the largest possible error), flagged ``no predicted
-direction: DOA error set to 180 degrees``, so the SELD score stays finite and ranks such a system last
-on DOA; ER, F and frame recall are computed as usual (F = 0; frames without reference directions still
-count as correct in frame recall).
+An empty side, checked by running the official code (e88c62b, numpy 1.23.5, scipy 1.10.1; frozen in
+``tests/metrics/seld/data/official_2019.json``, ``edge_cases``, made by ``benchmarks/peers/make_seld_fixtures.py``):
+
+- empty prediction set (every prediction file empty, e.g. a system that detected nothing): the official
+  code divides the summed DOA distance by the number of predicted directions with no guard
+  (``SELDMetrics.compute_doa_scores``, ``metrics/evaluation_metrics.py``), 0 / 0: its DOA error is
+  ``nan`` (numpy warns "invalid value encountered") and so is its SELD score (``calculate_SELD_metrics.py``
+  prints ``SELD score: nan``); ER = 1 and F = 0 come out as usual. It is ``nan``, not ``inf``, as issue #10
+  supposed. avbench gives, under both profiles, DOA error 180 degrees (the largest possible error),
+  flagged ``no predicted direction: DOA error set to 180 degrees``, so the SELD score stays finite and
+  ranks such a system last on DOA; ER, F and frame recall equal the official values (frames without
+  reference directions still count as correct in frame recall).
+- empty reference set with predictions: ``inf`` comes from here: ``ER = (S + D + I) / N_ref`` with
+  ``N_ref = 0`` is ``inf`` (numpy warns "divide by zero"), and so is the SELD score; F = 0, DOA 0.
+  avbench gives ER = 0, flagged ``no reference event: error rate set to 0``, and a finite SELD score.
 
 Example:
     >>> from avbench.metrics.seld.io import from_rows
@@ -108,6 +115,8 @@ def _derive(s):
     doa = float(s["doa_sum"] / s["n_pred_doa"]) if s["n_pred_doa"] else 180.0
     fr = float(s["good"] / s["frames"]) if s["frames"] else 0.0
     flags = [] if s["n_pred_doa"] else ["no predicted direction: DOA error set to 180 degrees"]
+    if not n_ref:
+        flags.append("no reference event: error rate set to 0")
     overall = {"error_rate": er, "f1": f, "localization_error": doa, "frame_recall": fr,
                "localization_recall": fr, "seld_score": (er + 1 - f + doa / 180 + 1 - fr) / 4}
     return overall, {}, flags

@@ -110,9 +110,10 @@ def test_quirk_2020_seld_score_uses_localization_f1() -> None:
 
 
 @pytest.mark.parametrize("compat", ["none", "official"])
-def test_2019_empty_prediction_set_gives_180_degrees_not_inf(compat: str) -> None:
-    """The official 2019 code divides by the number of predicted directions unguarded (0 / 0: non-finite DOA
-    error and SELD score); avbench documents 180 degrees with a flag and a finite SELD score instead."""
+def test_2019_empty_prediction_set_gives_180_degrees_not_nan(compat: str) -> None:
+    """The official 2019 code divides by the number of predicted directions unguarded (0 / 0: DOA error and
+    SELD score nan, frozen in test_conformance); avbench documents 180 degrees with a flag and a finite SELD
+    score instead."""
     import math
 
     from avbench.metrics.seld.dcase2019 import compute

@@ -115,7 +115,8 @@ class Report:
                 if any(beside.values()):
                     name, other = beside[r.id] or ("", {})
                     v = other.get(key)
-                    row.append(f"{name}: {_fmt(v)}" if v is not None and v != r.overall.get(key) else "")
+                    same = v == r.overall.get(key) or (v != v and r.overall.get(key) != r.overall.get(key))
+                    row.append(f"{name}: {_fmt(v)}" if v is not None and not same else "")
                 for name in self.strata:
                     other = by_stratum[name].get(r.id)
                     row.append(_fmt(other.overall.get(key)) if other else "-")
@@ -184,7 +185,7 @@ def _fmt(value: Any) -> str:
     if value is None:
         return "n/a"
     if isinstance(value, float):
-        return f"{value:.4f}"
+        return "NaN" if value != value else f"{value:.4f}"  # a reference tool's NaN (the JSON report writes null)
     return str(value)
 
 

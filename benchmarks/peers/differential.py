@@ -11,11 +11,14 @@ JSON on stdin/stdout) and avbench here, and asserts equality per profile:
 
 - ``sed_eval`` profile (event_f1, segment_f1): onsets exactly at the collar in floats (``1.2 - 1.0``
   a hit, ``2.5 - 2.3`` a miss), touching and overlapping reference events, zero system output for a
-  class, classes without reference, and crowded clips where a leftover event has several cross-class
+  class, classes without reference, crowded clips where a leftover event has several cross-class
   partners and several maximum matchings exist (events given in shuffled order: sed_eval's substitution
-  count depends on its own matching and on input order). Compared: overall and class-wise P/R/F (NaN where
-  sed_eval gives NaN is compared with avbench's documented 0), the substitution count, the substitution
-  rate and the overall error rate, all with ``==``.
+  count depends on its own matching and on input order), and hostile cases (:func:`hostile_case`:
+  zero-length events on and between segment boundaries, duplicated rows, empty classes, clips without
+  detections, detections and references at and past the clip end with durations, and whole cases with
+  no detections, no references or neither). Compared: every value sed_eval reports that avbench
+  reports too (overall, class-wise and class-wise averaged P/R/F and error rates, segment accuracies,
+  per-class TP/Nref/Nsys, the substitution count), all with ``==``, NaN only equal to NaN.
 - ``psds_eval`` profile (psds1, psds2 from operating points): a class without reference events,
   exact duplicate detection rows, detections starting at the clip end (padding), criterion ties.
 - ``sed_scores_eval`` profile (psds1, psds2 exact from score tables; intersection F1 at a fixed
@@ -97,6 +100,55 @@ def crowded_case(rng: np.random.Generator) -> dict:
     return {"labels": LABELS, "reference": ref, "estimated": est}
 
 
+def hostile_case(rng: np.random.Generator, variant: int = 0) -> dict:
+    """Zero-length events, duplicated rows, empty classes, clips without detections, events past the clip end.
+
+    On a 0.5 s grid (so zero-length events fall on and between 1 s segment boundaries). Class ``d``
+    never occurs; ``c`` only in the reference or only in the detections. Half the cases give durations
+    (9.5 or 10 s) with detections and reference events at and past the end. ``variant`` 1: no detections
+    at all; 2: no reference events at all; 3: neither (every value undefined).
+    """
+    ref, est, dur = {}, {}, {}
+    with_durations = bool(rng.random() < 0.5)
+    for i in range(8):
+        clip = f"h{i}.wav"
+        d = float(rng.choice([9.5, 10.0]))
+        r, e = [], []
+        for lab in LABELS[:3]:
+            for _ in range(int(rng.integers(0, 4))):
+                on = float(rng.integers(0, 22)) / 2
+                ln = float(rng.choice([0.0, 0.0, 0.5, 1.0, 2.5]))  # zero-length rows on both sides
+                if lab == "c" and i % 2:
+                    continue  # c: only in even clips' reference ...
+                r.append([on, on + ln, lab])
+                if rng.random() < 0.7:
+                    d_on = float(rng.choice([0.0, 0.0, 0.5, -0.5]))
+                    ev = [max(0.0, on + d_on), max(0.0, on + d_on) + float(rng.choice([0.0, ln, ln + 0.5])), lab]
+                    e.append(ev)
+                    if rng.random() < 0.3:
+                        e.append(list(ev))  # an exact duplicate row
+            if lab == "c" and i % 2 and rng.random() < 0.6:
+                on = float(rng.integers(0, 20)) / 2
+                e.append([on, on + float(rng.choice([0.0, 1.0])), "c"])  # ... and in odd clips' detections
+        if r and rng.random() < 0.3:
+            r.append(list(r[0]))  # a duplicated reference row
+        if rng.random() < 0.3:
+            e = []  # a clip without detections
+        if with_durations:
+            dur[clip] = d
+            if rng.random() < 0.5:
+                e.append([d, d + 0.5, "a"])  # starts at the end (padding)
+                e.append([d - 0.5, d + 1.0, "b"])  # runs past the end
+        if variant in (1, 3):
+            e = []
+        if variant in (2, 3):
+            r = []
+        rng.shuffle(r)
+        rng.shuffle(e)
+        ref[clip], est[clip] = r, e
+    return {"labels": LABELS, "reference": ref, "estimated": est, "durations": dur or None}
+
+
 def _no_overlap(evs: list) -> list:
     evs = sorted(evs, key=lambda x: (x[2], x[0]))
     out: list = []
@@ -163,6 +215,32 @@ def score_case(rng: np.random.Generator) -> dict:
 
 # ---------------------------------------------------------------- peer side (runs in the peer venv)
 
+SED_EVAL_KEYS = {  # sed_eval results() path -> avbench key (overall, or class_wise with "class.")
+    ("overall", "f_measure", "f_measure"): "f1", ("overall", "f_measure", "precision"): "precision",
+    ("overall", "f_measure", "recall"): "recall",
+    **{("overall", "error_rate", k): k for k in ("error_rate", "substitution_rate", "deletion_rate", "insertion_rate")},
+    ("class_wise_average", "f_measure", "f_measure"): "f1_macro",
+    ("class_wise_average", "f_measure", "precision"): "precision_macro",
+    ("class_wise_average", "f_measure", "recall"): "recall_macro",
+    **{("class_wise_average", "error_rate", k): f"{k}_macro" for k in ("error_rate", "deletion_rate", "insertion_rate")},
+}
+SEGMENT_KEYS = {("overall", "accuracy", k): k for k in ("accuracy", "balanced_accuracy", "sensitivity", "specificity")}
+CLASS_KEYS = {("f_measure", "f_measure"): "f1", ("f_measure", "precision"): "precision", ("f_measure", "recall"): "recall",
+              **{("error_rate", k): k for k in ("error_rate", "deletion_rate", "insertion_rate")}}
+
+
+def _flat_sed_eval(m, labels: list, segment: bool) -> dict:
+    """Every value sed_eval reports that avbench reports too, as ``{avbench key: value}`` (NaN kept)."""
+    res = m.results()
+    out = {key: float(res[a][b][c]) for (a, b, c), key in {**SED_EVAL_KEYS, **(SEGMENT_KEYS if segment else {})}.items()}
+    for lab in labels:
+        out.update({f"class.{lab}.{key}": float(res["class_wise"][lab][a][b]) for (a, b), key in CLASS_KEYS.items()})
+        out.update({f"class.{lab}.{k}": float(m.class_wise[lab][n]) for k, n in
+                    (("tp", "Ntp"), ("n_ref", "Nref"), ("n_sys", "Nsys"))})
+    out["substitutions"] = float(m.overall["S"] if segment else m.overall["Nsubs"])
+    return out
+
+
 def _peer(cases: dict) -> dict:
     import warnings
 
@@ -173,6 +251,7 @@ def _peer(cases: dict) -> dict:
 
     for case in cases["events"]:
         res = {}
+        dur = case.get("durations")
         for name, kw in {"event_f1": dict(t_collar=0.2, percentage_of_length=0.2),
                          "segment_f1": None}.items():
             m = (sed_eval.sound_event.EventBasedMetrics(event_label_list=case["labels"], **kw) if kw
@@ -182,15 +261,11 @@ def _peer(cases: dict) -> dict:
                     [{"filename": clip, "onset": a, "offset": b, "event_label": lab} for a, b, lab in case["reference"][clip]])
                 e = dcase_util.containers.MetaDataContainer(
                     [{"filename": clip, "onset": a, "offset": b, "event_label": lab} for a, b, lab in case["estimated"][clip]])
-                m.evaluate(r, e)
-            rr = m.results()
-            res[name] = {"f1": rr["overall"]["f_measure"]["f_measure"],
-                         "precision": rr["overall"]["f_measure"]["precision"],
-                         "recall": rr["overall"]["f_measure"]["recall"],
-                         "class_f1": {c: rr["class_wise"][c]["f_measure"]["f_measure"] for c in case["labels"]},
-                         "substitutions": float(m.overall["Nsubs"] if kw else m.overall["S"]),
-                         "substitution_rate": rr["overall"]["error_rate"]["substitution_rate"],
-                         "error_rate": rr["overall"]["error_rate"]["error_rate"]}
+                if kw is None and dur:
+                    m.evaluate(r, e, evaluated_length_seconds=dur[clip])
+                else:
+                    m.evaluate(r, e)  # sed_eval's event-based metrics take no durations
+            res[name] = _flat_sed_eval(m, case["labels"], segment=kw is None)
         out["events"].append(res)
     import pandas as pd
     from psds_eval import PSDSEval
@@ -229,9 +304,11 @@ def _peer(cases: dict) -> dict:
 # ---------------------------------------------------------------- avbench side
 
 def _events(d: dict) -> dict:
+    """``{clip: [Event]}`` from ``[onset, offset, label]`` rows; ``onset == offset`` rows as a reader keeping them gives them."""
+    from avbench.metrics.sed._zero_length import ZeroLengthEvent
     from avbench.model import Event
 
-    return {c: [Event(a, b, lab) for a, b, lab in evs] for c, evs in d.items()}
+    return {c: [(ZeroLengthEvent if a == b else Event)(a, b, lab) for a, b, lab in evs] for c, evs in d.items()}
 
 
 def _ours(cases: dict) -> dict:
@@ -251,11 +328,14 @@ def _ours(cases: dict) -> dict:
         ref, est = _events(case["reference"]), SedPredictions(events=_events(case["estimated"]))
         res = {}
         for mid in ("event_f1", "segment_f1"):
-            r = run(mid, "sed_eval", ref, est, labels=case["labels"], durations=None)
-            res[mid] = {"f1": r.overall["f1"], "precision": r.overall["precision"], "recall": r.overall["recall"],
-                        "class_f1": {c: r.class_wise[c]["f1"] for c in case["labels"]},
-                        "substitutions": float(r.extra["counts"]["substitutions"]),
-                        "substitution_rate": r.overall["substitution_rate"], "error_rate": r.overall["error_rate"]}
+            r = run(mid, "sed_eval", ref, est, labels=case["labels"], durations=case.get("durations"))
+            flat = {key: float(r.overall[key]) for key in (*SED_EVAL_KEYS.values(),
+                                                           *(SEGMENT_KEYS.values() if mid == "segment_f1" else ()))}
+            for lab in case["labels"]:
+                flat.update({f"class.{lab}.{k}": float(r.class_wise[lab][k])
+                             for k in (*CLASS_KEYS.values(), "tp", "n_ref", "n_sys")})
+            flat["substitutions"] = float(r.extra["counts"]["substitutions"])
+            res[mid] = flat
         out["events"].append(res)
     for case in cases["ops"]:
         ref: dict = {}
@@ -289,8 +369,9 @@ def _group(rows: list) -> dict:
 
 
 def _same(a, b) -> bool:
-    if a is None or (isinstance(a, float) and math.isnan(a)):
-        return b == 0.0  # sed_eval's NaN F (no system output / no reference): avbench's documented 0
+    """Equal to the bit, NaN equal to NaN only (the profiles give the tool's NaN where it gives one)."""
+    if isinstance(a, float) and math.isnan(a):
+        return isinstance(b, float) and math.isnan(b)
     return a == b
 
 
@@ -314,6 +395,7 @@ def main(argv: list[str] | None = None) -> int:
         rng = np.random.default_rng(1000 + s)
         cases["events"].append(event_case(rng))
         cases["events"].append(crowded_case(np.random.default_rng(5000 + s)))
+        cases["events"].append(hostile_case(np.random.default_rng(7000 + s), variant=s % 4))
         cases["ops"].append(op_case(rng))
         cases["scores"].append(score_case(rng))
     proc = subprocess.run([args.peer_python, __file__, "--peer"], input=json.dumps(cases), capture_output=True,
@@ -341,8 +423,10 @@ def main(argv: list[str] | None = None) -> int:
                                                if isinstance(x, float) and not math.isnan(x)])
                         print(f"MISMATCH {profile:16s} case {k:2d} {mid:22s} {key:17s} peer {a} avbench {b}")
     n_subs = sum(1 for p in peer["events"] for mid in p if p[mid]["substitutions"] > 0)
-    print(f"{n} comparisons over {args.seeds} seeds x 3 case kinds (+ crowded substitution cases): {failures} "
-          f"mismatches (largest |difference| {worst:.3g}); {n_subs} event/segment results with substitutions")
+    n_nan = sum(1 for p in peer["events"] for mid in p for v in p[mid].values() if isinstance(v, float) and math.isnan(v))
+    print(f"{n} comparisons over {args.seeds} seeds x 3 case kinds (+ crowded substitution and hostile cases): "
+          f"{failures} mismatches (largest |difference| {worst:.3g}); {n_subs} event/segment results with "
+          f"substitutions; {n_nan} sed_eval NaN values, each compared with avbench's")
     return 1 if failures else 0
 
 

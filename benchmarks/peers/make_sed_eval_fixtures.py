@@ -7,7 +7,11 @@ then from the repository root::
     /work/peers/sed_eval/bin/python benchmarks/peers/make_sed_eval_fixtures.py [--desed ../shared/reference/desed/...]
 
 Writes ``tests/metrics/sed/data/sed_eval/cases.json`` (inputs + sed_eval counts and values for segment-based
-1 s and event-based in three settings) and, when the DESED reference files are there,
+1 s and event-based in three settings), ``tests/metrics/sed/data/sed_eval/hostile.json`` (the hostile cases:
+zero-length events, no detections, no references, neither, events past the clip end, duplicated rows,
+empty classes; hand-made ones and the seeded generator of ``benchmarks/peers/differential.py``; every
+value sed_eval reports that avbench reports too, for ``event_f1`` and ``segment_f1``, which the
+``sed_eval`` profile must give to the bit) and, when the DESED reference files are there,
 ``tests/metrics/sed/data/sed_eval/desed_student.json`` (sed_eval counts and values only; the inputs stay in
 ../shared). Every case is evaluated file by file, as sed_eval requires, with an empty list for a
 file that has no events on one side. NaN outputs are written as ``null``.
@@ -28,7 +32,7 @@ EVENT_SETTINGS = {
     "sed_eval_default": {"t_collar": 0.2, "percentage_of_length": 0.5, "evaluate_onset": True, "evaluate_offset": True},
     "onset_only": {"t_collar": 0.2, "percentage_of_length": 0.5, "evaluate_onset": True, "evaluate_offset": False},
 }
-OUT = Path(__file__).resolve().parents[2] / "tests" / "data" / "sed_eval"
+OUT = Path(__file__).resolve().parents[2] / "tests" / "metrics" / "sed" / "data" / "sed_eval"
 
 
 def _clean(x):
@@ -115,6 +119,60 @@ HAND = {
 }
 
 
+HOSTILE = {
+    # Zero-length rows: [1, 1] on a segment boundary (no segment), [2.5, 2.5] inside segment 2; event-based
+    # they match like any event (offset tolerance = the collar).
+    "zero_length": (["x", "y"], {"z.wav": [[1.0, 1.0, "x"], [2.5, 2.5, "x"], [3.0, 4.0, "x"]]},
+                    {"z.wav": [[1.0, 1.0, "x"], [2.6, 2.6, "x"], [3.05, 3.05, "y"], [5.5, 5.5, "y"]]}, None),
+    # No detections at all: precision NaN everywhere.
+    "no_detections": (["x", "y"], {"n.wav": [[0.5, 1.5, "x"], [2.0, 3.0, "y"]], "m.wav": [[1.0, 2.0, "x"]]},
+                      {"n.wav": [], "m.wav": []}, None),
+    # No reference events at all: recall NaN everywhere, error rates = errors / 2.2e-16.
+    "no_references": (["x", "y"], {"n.wav": [], "m.wav": []},
+                      {"n.wav": [[0.5, 1.5, "x"]], "m.wav": [[1.0, 2.0, "y"], [4.0, 4.0, "y"]]},
+                      {"n.wav": 10.0, "m.wav": 10.0}),
+    # Neither: every value undefined (F NaN, class-wise averages NaN, rates 0).
+    "nothing": (["x"], {"e.wav": []}, {"e.wav": []}, {"e.wav": 10.0}),
+    # Past the clip end (10.5 s): a detection starting at the end, one running past it, a reference past it.
+    "past_end": (["x", "y"], {"p.wav": [[9.0, 11.0, "x"], [2.0, 3.0, "y"]]},
+                 {"p.wav": [[10.5, 11.0, "x"], [9.9, 12.0, "y"], [9.1, 10.9, "x"], [2.0, 3.0, "y"]]}, {"p.wav": 10.5}),
+    # Duplicated rows on both sides.
+    "duplicates": (["x"], {"d.wav": [[1.0, 2.0, "x"], [1.0, 2.0, "x"], [5.0, 6.0, "x"]]},
+                   {"d.wav": [[1.0, 2.0, "x"], [1.0, 2.0, "x"], [1.0, 2.0, "x"], [7.0, 8.0, "x"]]}, None),
+    # Empty classes: 'b' never predicted, 'c' never in the reference, 'd' in neither.
+    "empty_classes": (["a", "b", "c", "d"], {"q.wav": [[0.5, 1.5, "a"], [3.0, 4.0, "b"]]},
+                      {"q.wav": [[0.5, 1.5, "a"], [6.0, 7.0, "c"]]}, None),
+}
+
+
+def hostile_cases() -> list:
+    """The hand-made hostile cases, then 8 of the differential suite's seeded ones (4 variants x 2 seeds)."""
+    import sys
+
+    import numpy as np
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from differential import _flat_sed_eval, hostile_case
+
+    def run(labels, ref, est, durations):
+        ev = sed_eval.sound_event.EventBasedMetrics(labels, t_collar=0.2, percentage_of_length=0.2)
+        seg = sed_eval.sound_event.SegmentBasedMetrics(labels, time_resolution=1.0)
+        for clip in ref:
+            r, e = _records(clip, ref[clip]), _records(clip, est.get(clip, []))
+            ev.evaluate(r, e)  # no durations in sed_eval's event-based metrics
+            seg.evaluate(r, e, **({"evaluated_length_seconds": durations[clip]} if durations else {}))
+        return _clean({"event_f1": _flat_sed_eval(ev, labels, segment=False),
+                       "segment_f1": _flat_sed_eval(seg, labels, segment=True)})
+
+    inputs = [(name, *case) for name, case in HOSTILE.items()]
+    for seed in range(2):
+        for variant in range(4):
+            c = hostile_case(np.random.default_rng(7100 + 4 * seed + variant), variant=variant)
+            inputs.append((f"generated{seed}_{variant}", c["labels"], c["reference"], c["estimated"], c["durations"]))
+    return [{"name": name, "labels": labels, "reference": ref, "estimated": est, "durations": durations,
+             "sed_eval": run(labels, ref, est, durations)} for name, labels, ref, est, durations in inputs]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--desed", type=Path, default=Path(__file__).resolve().parents[3] / "shared" / "reference" / "desed"
@@ -133,6 +191,11 @@ def main() -> None:
     meta = {"peer": "sed_eval 0.2.1", "generator": "benchmarks/peers/make_sed_eval_fixtures.py",
             "event_settings": EVENT_SETTINGS, "segment_time_resolution": 1.0}
     (OUT / "cases.json").write_text(json.dumps({"meta": meta, "cases": cases}, allow_nan=False) + "\n")
+    hostile_meta = {"peer": "sed_eval 0.2.1 (dcase_util 0.2.20)", "generator": "benchmarks/peers/make_sed_eval_fixtures.py",
+                    "event_f1": {"t_collar": 0.2, "percentage_of_length": 0.2}, "segment_f1": {"time_resolution": 1.0},
+                    "null": "sed_eval's NaN"}
+    (OUT / "hostile.json").write_text(json.dumps({"meta": hostile_meta, "cases": hostile_cases()}, allow_nan=False)
+                                      + "\n")
     if args.desed.is_dir():
         import pandas as pd
 

@@ -13,7 +13,13 @@ labels) into reference/prediction columns and applies the shared policies:
   is scored as empty and flagged);
 - overlapping / touching same-class reference events are merged with a flag (``strict=True``:
   error; ``merge_reference=False``: kept as given, as sed_eval does);
-- an event label outside ``labels`` is an error naming the clip.
+- an event label outside ``labels`` is an error naming the clip;
+- zero-length events (:class:`~avbench.metrics.sed._zero_length.ZeroLengthEvent`, only where a reader
+  was asked to keep them) are dropped with a flag giving their count, or kept (``zero_length="keep"``,
+  sed_eval's rule; they then bypass the reference merge);
+- detections that start at or after their clip's duration (padding) are ignored with a flag, or kept
+  (``padding="keep"``: sed_eval, which knows no durations in its event-based metrics and cuts only
+  segments past the evaluated length).
 
 Times can be quantised to ``time_decimals`` (:func:`ticks`): comparisons then run on exact
 integers (``round(t * 10**d)``), so an onset error exactly equal to the collar counts the same on
@@ -40,7 +46,10 @@ from avbench.errors import InputError
 from avbench.metrics.sed.io import SedPredictions, merge_overlapping
 from avbench.model import Event
 
-__all__ = ["EventColumns", "Prepared", "prepare", "ticks"]
+__all__ = ["EventColumns", "Prepared", "prepare", "ticks", "PADDING"]
+
+PADDING = ("ignore", "keep")
+"""Accepted values of ``padding`` (:func:`prepare`): detections starting at or after the clip's end."""
 
 
 def ticks(t: np.ndarray, time_decimals: int | None) -> np.ndarray:
@@ -136,8 +145,16 @@ def prepare(
     merge_reference: bool,
     allow_missing: bool,
     time_decimals: int | None,
+    zero_length: str = "drop",
+    padding: str = "ignore",
 ) -> Prepared:
     """Apply the shared SED input policies (module docstring) and build columns."""
+    from avbench.metrics.sed._zero_length import ZERO_LENGTH, ZeroLengthEvent, split_zero_length
+
+    if zero_length not in ZERO_LENGTH:
+        raise InputError(f"zero_length must be one of {', '.join(ZERO_LENGTH)}, got {zero_length!r}")
+    if padding not in PADDING:
+        raise InputError(f"padding must be one of {', '.join(PADDING)}, got {padding!r}")
     if not labels:
         raise InputError("SED metrics need a non-empty label set")
     if len(set(labels)) != len(labels):
@@ -161,7 +178,7 @@ def prepare(
         flags.append(f"score tables of {n_long} clip(s) run past the clip's duration: their frames that start at or "
                      "after the end were ignored (padding)")
     n_pad = 0
-    for c, d in durations.items():
+    for c, d in durations.items() if padding == "ignore" else ():
         if c in est and isinstance(d, (int, float)):
             kept = [e for e in est[c] if e.onset < d]
             n_pad += len(est[c]) - len(kept)
@@ -178,8 +195,20 @@ def prepare(
     if missing:
         flags.append(f"{len(missing)} of {len(clips)} clips had no prediction and were scored as empty")
     ref = {c: reference.get(c, []) for c in clips}
+    ref_nz, n_zr, ex_r = split_zero_length(ref)
+    est_nz, n_ze, ex_e = split_zero_length(est)
+    if zero_length == "drop":
+        ref, est = ref_nz, est_nz
+        for n, side, ex in ((n_zr, "reference", ex_r), (n_ze, "predicted", ex_e)):
+            if n:
+                flags.append(f"{n} zero-length {side} event(s) (onset == offset) dropped, e.g. {ex} "
+                             "(sed_eval counts them: zero_length='keep')")
     if merge_reference or strict:
-        ref, n_merged = merge_overlapping(ref, strict=strict, time_decimals=time_decimals)
+        merged, n_merged = merge_overlapping(ref_nz, strict=strict, time_decimals=time_decimals)
+        if zero_length == "keep" and n_zr:  # zero-length reference events are kept as given, not merged
+            merged = {c: [*merged[c], *(e for e in ref[c] if isinstance(e, ZeroLengthEvent))]
+                      for c in merged}
+        ref = merged
         if n_merged:
             msg = f"reference: merged {n_merged} overlapping or touching same-class event pair(s)"
             warnings.warn(msg, stacklevel=3)

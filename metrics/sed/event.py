@@ -25,9 +25,12 @@ Named configurations:
 Differences from sed_eval 0.2.1, by design: ``time_decimals`` (default 6) rounds times so an error
 exactly equal to the collar is a hit on every machine (sed_eval compares raw floats: 1.2 - 1.0 is
 a hit, 2.5 - 2.3 a miss); overlapping / touching same-class reference events are merged
-(``merge_reference=False`` keeps them); zero-length events are dropped when files are read;
-substitutions are the maximum possible (see :mod:`avbench.metrics.sed.matching`;
-``substitutions="sed_eval"`` gives sed_eval's greedy count).
+(``merge_reference=False`` keeps them); zero-length events are dropped with a flag
+(``zero_length="keep"`` counts them as sed_eval does); detections starting at or after a known clip
+end are ignored (``padding="keep"``: sed_eval, which knows no durations here); undefined values are 0
+with a flag (``f_formula="sed_eval"``: sed_eval's NaN); substitutions are the maximum possible (see
+:mod:`avbench.metrics.sed.matching`; ``substitutions="sed_eval"`` gives sed_eval's greedy count). The
+``sed_eval`` profile (:mod:`avbench.metrics.sed.profiles`) sets all of these.
 
 Example:
     >>> from avbench.model import Event
@@ -55,7 +58,7 @@ from avbench.results import MetricConfig, MetricResult
 
 __all__ = ["event_based", "event_counts", "METRICS", "VERSION"]
 
-VERSION = "1.1"  # 1.1: score > t, padding past the clip end ignored (issue #10)
+VERSION = "1.2"  # 1.1: score > t, padding past the clip end ignored; 1.2: f_formula="sed_eval" gives sed_eval's NaN (issue #10)
 
 
 def event_counts(
@@ -106,6 +109,8 @@ def event_based(
     merge_reference: bool = True,
     allow_missing: bool = False,
     f_formula: str = "counts",
+    zero_length: str = "drop",
+    padding: str = "ignore",
     substitutions: str = "maximum",
     metric_id: str = "event_based",
 ) -> MetricResult:
@@ -128,7 +133,13 @@ def event_based(
         allow_missing: score reference clips absent from the predictions as empty.
         f_formula: ``"counts"`` (``F1 = 2 TP / (Nref + Nsys)``) or ``"sed_eval"`` (``2 P R / (P + R)`` in
             sed_eval's float order, and rates divided by ``Nref + 2.2e-16`` where ``Nref > 0``, as sed_eval
-            does; the sed_eval profile sets it so values equal sed_eval's to the bit).
+            does, NaN where sed_eval divides by zero and ``numpy.nanmean`` class-wise averages; the sed_eval profile
+            sets it so values equal sed_eval's to the bit, each NaN's cause flagged).
+        zero_length: ``"drop"`` (default: zero-length events, which only a reader asked to keep them passes
+            on, are dropped and counted in a flag) or ``"keep"`` (counted as sed_eval counts them;
+            :mod:`avbench.metrics.sed._zero_length`).
+        padding: ``"ignore"`` (default: detections starting at or after their clip's duration are ignored,
+            flagged) or ``"keep"`` (scored, as sed_eval scores them).
         substitutions: ``"maximum"`` (default: the most substitutions any maximum-TP matching allows) or
             ``"sed_eval"`` (sed_eval 0.2.1's count: its own maximum matching, then a greedy pass in input
             order; :mod:`avbench.metrics.sed.matching`). Only S, D, I and the overall error rates change.
@@ -147,6 +158,7 @@ def event_based(
     prep = prepare(
         reference, predictions, labels=labels, durations=durations, threshold=threshold, strict=strict,
         merge_reference=merge_reference, allow_missing=allow_missing, time_decimals=time_decimals,
+        zero_length=zero_length, padding=padding,
     )
     counts = event_counts(
         prep, collar=collar, percentage_of_length=percentage_of_length, evaluate_onset=evaluate_onset,
@@ -165,6 +177,10 @@ def event_based(
         params["threshold"] = float(threshold)
     if f_formula != "counts":
         params["f_formula"] = f_formula
+    if zero_length != "drop":
+        params["zero_length"] = zero_length
+    if padding != "ignore":
+        params["padding"] = padding
     if substitutions != "maximum":
         params["substitutions"] = substitutions
     return counts_to_result(counts, metric_id=metric_id, version=VERSION, params=params, flags=prep.flags,

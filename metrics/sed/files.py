@@ -52,6 +52,7 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
+import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -69,6 +70,7 @@ from avbench.metrics.sed.io import (
     read_score_tables,
 )
 from avbench.metrics.sed._op_files import read_operating_point_columns
+from avbench.metrics.sed._zero_length import ZeroLengthEvent, strip_zero_length
 from avbench.metrics.sed.profiles import PROFILES, profile_params, reference_profile_of
 from avbench.model import Clip, Event
 from avbench.report import Report
@@ -131,13 +133,15 @@ def _score_or_typo(path: Path, head: list[str]) -> bool:
     return True
 
 
-def read_predictions(path: Path, labels: Sequence[str], stats: dict[str, Any] | None = None) -> SedPredictions:
+def read_predictions(path: Path, labels: Sequence[str], stats: dict[str, Any] | None = None,
+                     keep_zero_length: bool = False) -> SedPredictions:
     """Detect and read the prediction form at ``path`` (module docstring).
 
     The form of a directory is decided by its first file that is not empty (an empty
     operating-point file means no detections at that threshold; an empty score file is refused
     by :func:`~avbench.metrics.sed.io.read_score_tables`, naming it). ``stats`` receives the
-    count of dropped zero-length detections (:func:`~avbench.metrics.sed.io.read_events_tsv`).
+    count of dropped zero-length detections (:func:`~avbench.metrics.sed.io.read_events_tsv`);
+    ``keep_zero_length`` keeps them in a detections TSV (operating-point files drop them).
     """
     if path.is_dir():
         tsvs = sorted(f for f in path.iterdir() if f.suffix.lower() in (".tsv", ".csv"))
@@ -152,7 +156,7 @@ def read_predictions(path: Path, labels: Sequence[str], stats: dict[str, Any] | 
         return SedPredictions(scores=read_score_tables(path))
     if head and (head[0] == "threshold" or (len(head) == 2 and _is_number(head[0]))):
         return SedPredictions(operating_points=read_operating_point_columns(path, labels=labels, stats=stats))
-    return SedPredictions(events=read_events_tsv(path, labels=labels, stats=stats))
+    return SedPredictions(events=read_events_tsv(path, labels=labels, stats=stats, keep_zero_length=keep_zero_length))
 
 
 def _is_number(s: str) -> bool:
@@ -394,14 +398,14 @@ def evaluate_files(
         raise InputError(f"--reference {reference}: expected a DCASE event TSV (filename onset offset event_label)")
     ref_stats: dict[str, Any] = {}
     pred_stats: dict[str, Any] = {}
-    ref = read_events_tsv(reference, stats=ref_stats)
+    ref = read_events_tsv(reference, stats=ref_stats, keep_zero_length=True)
     labels = None
     if "labels" in options:
         labels = [x.strip() for x in options["labels"].split(",") if x.strip()]
     raw_durations = None if durations is None else read_durations_tsv(durations)
 
     def read(labels: Sequence[str]) -> SedPredictions:
-        return read_predictions(predictions, labels, pred_stats)
+        return read_predictions(predictions, labels, pred_stats, keep_zero_length=True)
 
     options = dict(options)
     merge = _flag_option(options.pop("merge_overlaps", "false"), "merge_overlaps")
@@ -420,12 +424,19 @@ def evaluate_files(
     per, boot = _metric_options(metric_ids, options)
     profile = options.get("profile", "avbench")
     kind = sp.kind if scores is None else "scores"
+    # zero-length rows reach only the metrics that can count them (zero_length=...); the others get none
+    full = (ref, sp)
+    stripped = (strip_zero_length(ref), sp)
+    if sp.events is not None and strip_zero_length(sp.events) is not sp.events:  # a detections TSV: events only
+        stripped = (stripped[0], SedPredictions(events=strip_zero_length(sp.events)))
     results = []
+    dropped_zero = False
     for mid in metric_ids:
         cfg = registry.metric(mid)
         if cfg.family != "sed":
             raise InputError(f"metric {mid!r} is in family {cfg.family!r}, not sed")
         accepted = set(inspect.signature(cfg.compute).parameters)
+        ref, sp = full if "zero_length" in accepted else stripped
         params = {**profile_params(profile, mid, accepted, kind), **per[mid]}
         try:
             res = cfg(ref, sp, durations=dur, labels=labels, **params)
@@ -443,13 +454,22 @@ def evaluate_files(
 
             ci = confidence_intervals(cfg, ref, sp, durations=dur, labels=labels, params=params, clips=clips, **settings)
             res = dataclasses.replace(res, extra={**res.extra, "confidence_intervals": ci})
-        notes = tuple(f"{st['zero_length']} zero-length {what} event(s) (onset == offset) dropped, e.g. "
-                      f"{st['zero_length_example']}" for what, st in (("reference", ref_stats), ("detection", pred_stats))
-                      if st.get("zero_length"))
+        notes = ()
+        if params.get("zero_length", "drop") == "drop":  # the note names the file and line (the metric's flag a clip)
+            notes = tuple(f"{st['zero_length']} zero-length {what} event(s) (onset == offset) dropped, e.g. "
+                          f"{st['zero_length_example']}" for what, st in (("reference", ref_stats),
+                                                                         ("detection", pred_stats))
+                          if st.get("zero_length"))
+            dropped_zero = dropped_zero or bool(notes)
+            if notes and "zero_length" in accepted:
+                res = dataclasses.replace(res, flags=tuple(f for f in res.flags if not _is_zero_length_flag(f)))
         notes += merge_notes
         if notes:
             res = dataclasses.replace(res, flags=tuple(res.flags) + notes)
         results.append(res)
+    for path, st in ((reference, ref_stats), (predictions, pred_stats)):
+        if dropped_zero and st.get("zero_length"):
+            warnings.warn(f"{path}: dropped {st['zero_length']} zero-length event(s) (onset == offset)", stacklevel=2)
     header = {
         "reference": str(reference), "predictions": str(predictions),
         "durations": None if durations is None else str(durations),
@@ -466,6 +486,11 @@ def evaluate_files(
     return Report(header=header, results=results, coverage=coverage, plots=plots)
 
 
+def _is_zero_length_flag(flag: str) -> bool:
+    """Whether ``flag`` is the metric's own note of dropped zero-length events (:func:`~avbench.metrics.sed._columns.prepare`)."""
+    return "zero-length" in flag and flag.split(" ", 1)[0].isdigit() and "dropped, e.g. clip" in flag
+
+
 def _flag_option(raw: str, name: str) -> bool:
     value = parse_option(raw)
     if not isinstance(value, bool):
@@ -476,13 +501,14 @@ def _flag_option(raw: str, name: str) -> bool:
 def _merge_detections(sp: SedPredictions, source: str) -> tuple[SedPredictions, int]:
     """``-o merge_overlaps=true``: overlapping or touching same-class detections of a clip become
     one (:func:`~avbench.metrics.sed.io.merge_overlapping`), in the single set and at every
-    operating point; score tables have nothing to merge."""
+    operating point; score tables have nothing to merge. Zero-length detections are kept as given."""
     if sp.scores is not None and sp.events is None and sp.operating_points is None:
         raise InputError(f"{source}: -o merge_overlaps=true merges detections; score tables have none to merge")
     n = 0
     events = None
     if sp.events is not None:
-        events, n = merge_overlapping(sp.events, what="detections")
+        events, n = merge_overlapping(strip_zero_length(sp.events), what="detections")
+        events = {c: [*evs, *(e for e in sp.events[c] if isinstance(e, ZeroLengthEvent))] for c, evs in events.items()}
     ops = None
     if sp.operating_points is not None:
         ops = {}

@@ -17,7 +17,9 @@ File formats (TAB separated, ``.csv`` files may be comma separated):
   ``filename onset offset event_label``, ``filename scene onset offset event_label``, or
   ``onset offset event_label`` (one clip, named after the file stem). A row whose label is empty
   declares a clip with no events. A row with ``onset == offset`` is dropped with a warning
-  (zero-length events cannot be scored); ``onset > offset`` is an error.
+  (avbench's rule: zero-length events cannot be scored; ``keep_zero_length=True`` returns it as a
+  :class:`~avbench.metrics.sed._zero_length.ZeroLengthEvent` for the sed_eval profile); ``onset > offset``
+  is an error.
 - durations: ``filename duration``.
 - score tables: a directory of one TSV per clip (``onset offset <class...>``, clip id = file
   stem), or one TSV with an extra ``filename`` column.
@@ -191,7 +193,8 @@ def misspelt_columns(header: Sequence[str]) -> str:
 
 
 def read_events_tsv(
-    path: str | Path, *, labels: Iterable[str] | None = None, stats: dict[str, Any] | None = None
+    path: str | Path, *, labels: Iterable[str] | None = None, stats: dict[str, Any] | None = None,
+    keep_zero_length: bool = False,
 ) -> dict[str, list[Event]]:
     """Read a DCASE event TSV into ``{clip id: [Event, ...]}`` (events in file order).
 
@@ -201,6 +204,9 @@ def read_events_tsv(
         stats: when given, zero-length events (``onset == offset``, dropped) are also counted here
             (``stats["zero_length"]``, ``stats["zero_length_example"]`` = ``"file, line N"``) for
             the caller's report flags (the warning, a report note, is issued either way).
+        keep_zero_length: return zero-length rows in place as
+            :class:`~avbench.metrics.sed._zero_length.ZeroLengthEvent` (still counted in ``stats``, no
+            warning) for the metrics that can count them as sed_eval does; they drop them by default.
 
     Returns:
         ``{clip id as written: events}``; clips declared by a row holding only the file name (the
@@ -264,7 +270,15 @@ def read_events_tsv(
             dropped += 1
             if stats is not None and "zero_length_example" not in stats:
                 stats["zero_length_example"] = f"{p}, line {line}"
-            out.setdefault(clip, [])
+            if keep_zero_length:
+                from avbench.metrics.sed._zero_length import ZeroLengthEvent
+
+                try:
+                    out.setdefault(clip, []).append(ZeroLengthEvent(on, off, label))
+                except InputError as exc:
+                    raise InputError(f"{p}, line {line}: {exc}") from None
+            else:
+                out.setdefault(clip, [])
             continue
         try:
             ev = Event(on, off, label)
@@ -274,7 +288,8 @@ def read_events_tsv(
     if dropped:
         if stats is not None:
             stats["zero_length"] = stats.get("zero_length", 0) + dropped
-        warnings.warn(f"{p}: dropped {dropped} zero-length event(s) (onset == offset)", stacklevel=2)
+        if not keep_zero_length:
+            warnings.warn(f"{p}: dropped {dropped} zero-length event(s) (onset == offset)", stacklevel=2)
     return out
 
 

@@ -56,24 +56,30 @@ PROFILES: dict[str, Profile] = {
     "avbench": Profile(
         tool="avbench's documented definitions (default)",
         reproduces="times rounded to 1 us before every comparison, touching/overlapping reference events merged "
-                   "(segment/event F1), maximal substitutions, padding past the clip end ignored, a class without "
+                   "(segment/event F1), maximal substitutions, padding past the clip end ignored, zero-length "
+                   "events dropped (flagged), 0 and a flag where a value is undefined (never NaN), a class without "
                    "reference kept with TPR 0 (PSDS), score > t at a fixed threshold",
     ),
     "sed_eval": Profile(
         tool="sed_eval 0.2.1 (PyPI; the event-/segment-based metrics of DCASE Task 4 2016-2022 baselines)",
         params={"event_f1*": {"time_decimals": None, "merge_reference": False, "f_formula": "sed_eval",
-                              "substitutions": "sed_eval"},
-                "segment_f1*": {"time_decimals": None, "merge_reference": False, "f_formula": "sed_eval"}},
+                              "substitutions": "sed_eval", "zero_length": "keep", "padding": "keep"},
+                "segment_f1*": {"time_decimals": None, "merge_reference": False, "f_formula": "sed_eval",
+                                "zero_length": "keep", "padding": "keep"}},
         reproduces="raw float collar comparisons (1.2 - 1.0 <= 0.2 a hit, 2.5 - 2.3 a miss), reference events "
-                   "kept as given, F = 2PR/(P+R) and rates over Nref + 2.2e-16 in sed_eval's float order, and "
+                   "kept as given, zero-length events (onset == offset) counted as sed_eval counts them, "
+                   "detections past the clip end scored (event-based: sed_eval knows no durations; segment-based: "
+                   "cut at the evaluated length, as sed_eval's evaluated_length_seconds), F = 2PR/(P+R), rates over "
+                   "Nref + 2.2e-16 and accuracies over n + 2.2e-16 in sed_eval's float order, sed_eval's NaN "
+                   "(precision with Nsys = 0, recall with Nref = 0, F of either; numpy.nanmean class-wise "
+                   "averages, NaN when no class is defined; JSON null, table NaN, each cause flagged), and "
                    "sed_eval's greedy substitution count (its own Hopcroft-Karp matching, then leftovers paired "
-                   "in input order): TP, FP, FN, S, D, I, precision, recall, F1 and error rates (overall and "
-                   "class-wise where Nref > 0) bit for bit equal to sed_eval's on the frozen and generated cases "
-                   "(benchmarks/peers/differential.py, crowded cases included)",
-        not_reproduced="sed_eval's NaN F for a class without system output or reference, and its ~4.5e15 error "
-                       "rate for a class without reference events, are avbench's 0 / raw counts with a flag; "
-                       "zero-length events are dropped when files are read (sed_eval keeps them); detections "
-                       "starting at or after a known clip end are ignored (sed_eval has no durations)",
+                   "in input order): TP, FP, FN, S, D, I, precision, recall, F1, error rates and segment accuracies, "
+                   "overall, class-wise and class-wise averaged, bit for bit equal to sed_eval's on the frozen and "
+                   "generated cases (benchmarks/peers/differential.py: crowded cases, empty classes, zero-length "
+                   "events, no detections, no references, events past the clip end, duplicated events)",
+        not_reproduced="zero-length rows of operating-point files (a directory or threshold list) are dropped, "
+                       "as for every metric other than event/segment F1; sed_eval's crashes are not imitated",
     ),
     "psds_eval": Profile(
         tool="psds_eval 0.5.3 (PyPI; DCASE-REPO/psds_eval 41cb963; DCASE Task 4 2020-2022 PSDS)",

@@ -22,6 +22,12 @@ clip without events and without duration adds none).
 computed with exact integer arithmetic; ``None`` reproduces sed_eval's float arithmetic
 (``floor(0.3 / 0.1) == 2`` there; 3 here).
 
+Zero-length events are dropped with a flag (``zero_length="keep"``: an event ``[t, t]`` marks segment
+``floor(t / res)`` unless ``t`` is on a boundary, as in sed_eval); detections starting at or after a
+known duration are ignored (``padding="keep"``: they mark the last segment when they start inside it,
+as sed_eval's rolls cut at the evaluated length do); ``f_formula="sed_eval"`` gives sed_eval's NaN and
+epsilon denominators. The ``sed_eval`` profile sets all of these.
+
 Example:
     >>> from avbench.model import Event
     >>> ref = {"a": [Event(0.0, 2.5, "car"), Event(2.8, 4.5, "car"), Event(6.0, 10.0, "car")]}
@@ -47,7 +53,7 @@ from avbench.results import MetricConfig, MetricResult
 
 __all__ = ["segment_based", "segment_counts", "METRICS", "VERSION"]
 
-VERSION = "1.1"  # 1.1: score > t, padding past the clip end ignored (issue #10)
+VERSION = "1.2"  # 1.1: score > t, padding past the clip end ignored; 1.2: f_formula="sed_eval" gives sed_eval's NaN (issue #10)
 
 
 def _seg_index(t: np.ndarray, res: float, time_decimals: int | None, up: bool) -> np.ndarray:
@@ -115,6 +121,8 @@ def segment_based(
     merge_reference: bool = True,
     allow_missing: bool = False,
     f_formula: str = "counts",
+    zero_length: str = "drop",
+    padding: str = "ignore",
     metric_id: str = "segment_based",
 ) -> MetricResult:
     """Segment-based P / R / F1 / ER (micro and macro) and class-wise values.
@@ -133,7 +141,13 @@ def segment_based(
         allow_missing: score reference clips absent from the predictions as empty.
         f_formula: ``"counts"`` (``F1 = 2 TP / (Nref + Nsys)``) or ``"sed_eval"`` (``2 P R / (P + R)`` in
             sed_eval's float order, and rates divided by ``Nref + 2.2e-16`` where ``Nref > 0``, as sed_eval
-            does; the sed_eval profile sets it so values equal sed_eval's to the bit).
+            does, NaN where sed_eval divides by zero and ``numpy.nanmean`` class-wise averages; the sed_eval profile
+            sets it so values equal sed_eval's to the bit, each NaN's cause flagged).
+        zero_length: ``"drop"`` (default: zero-length events, which only a reader asked to keep them passes
+            on, are dropped and counted in a flag) or ``"keep"`` (counted as sed_eval counts them;
+            :mod:`avbench.metrics.sed._zero_length`).
+        padding: ``"ignore"`` (default: detections starting at or after their clip's duration are ignored,
+            flagged) or ``"keep"`` (scored, as sed_eval scores them).
         metric_id: id written into the result.
 
     Returns:
@@ -149,6 +163,7 @@ def segment_based(
     prep = prepare(
         reference, predictions, labels=labels, durations=durations, threshold=threshold, strict=strict,
         merge_reference=merge_reference, allow_missing=allow_missing, time_decimals=time_decimals,
+        zero_length=zero_length, padding=padding,
     )
     counts = segment_counts(prep, time_resolution=time_resolution, time_decimals=time_decimals)
     flags = list(prep.flags)
@@ -164,6 +179,10 @@ def segment_based(
         params["threshold"] = float(threshold)
     if f_formula != "counts":
         params["f_formula"] = f_formula
+    if zero_length != "drop":
+        params["zero_length"] = zero_length
+    if padding != "ignore":
+        params["padding"] = padding
     return counts_to_result(counts, metric_id=metric_id, version=VERSION, params=params, flags=flags, unit="segments",
                             f_formula=f_formula)
 

@@ -22,7 +22,9 @@ JSON on stdin/stdout) and avbench here, and asserts equality per profile:
 - ``psds_eval`` profile (psds1, psds2 from operating points): a class without reference events,
   exact duplicate detection rows, detections starting at the clip end (padding), criterion ties.
 - ``sed_scores_eval`` profile (psds1, psds2 exact from score tables; intersection F1 at a fixed
-  threshold): scores quantised to 0.1 so that many frames equal the threshold (the ``score > t`` rule).
+  threshold): scores quantised to 0.1 so that many frames equal the threshold (the ``score > t`` rule);
+  segment-based mpAUC / mAUC (``segment_based.auroc``, 1 s, max_fpr 0.1 / None, class-wise and mean) on
+  :func:`segment_score_case` (partial last segments, tables past the duration, odd frame hops, ties).
 
 Exit status 1 when a profile does not reproduce its tool on some case; the table printed lists
 every comparison. Frozen outputs of such runs live beside the tests (``tests/metrics/sed/data/``)
@@ -213,6 +215,44 @@ def score_case(rng: np.random.Generator) -> dict:
     return {"labels": labels, "reference": ref, "durations": dur, "scores": scores}
 
 
+def segment_score_case(rng: np.random.Generator) -> dict:
+    """Score tables for the segment-based (partial) AUC: durations that are not a whole number of segments,
+    tables running past the duration (their frames after the end change the last segment's score under
+    ``padding="keep"``), frame hops that do not divide the 1 s segments, scores quantised to 0.05 (ties in
+    FPR and TPR), reference events on a 0.01 s grid; every class has reference events (sed_scores_eval's
+    rule)."""
+    labels = LABELS[:3]
+    ref, dur, scores = {}, {}, {}
+    for i in range(12):
+        clip = f"s{i}"
+        d = float(rng.choice([10.0, 9.5, 7.3]))
+        hop = float(rng.choice([0.1, 0.16, 0.25]))
+        n = int(np.ceil((d + float(rng.choice([0.0, 0.6]))) / hop))
+        ts = np.round(np.arange(n + 1) * hop, 6)
+        sc = rng.random((n, len(labels))) * 0.6
+        evs = []
+        for c, lab in enumerate(labels):
+            if rng.random() < 0.7 or i == c:
+                on = round(float(rng.uniform(0, d - 0.5)), 2)
+                off = round(min(d + 0.3, on + float(rng.uniform(0.3, 3))), 2)
+                evs.append([on, off, lab])
+                sc[(ts[:-1] < off) & (ts[1:] > on), c] += float(rng.choice([0.1, 0.3]))
+        ref[clip] = evs
+        dur[clip] = d
+        scores[clip] = {"timestamps": ts.tolist(), "values": (np.round(sc * 20) / 20).tolist()}
+    return {"labels": labels, "reference": ref, "durations": dur, "scores": scores}
+
+
+def segment_tie_case(rng: np.random.Generator, noise: np.random.Generator) -> dict:
+    """:func:`segment_score_case` with near-continuous scores and every clip given 6 times: long ROC curves
+    (hundreds of points) with many equal FPRs, where sed_scores_eval 0.0.4's unstable re-sort shows."""
+    c = segment_score_case(rng)
+    for v in c["scores"].values():
+        v["values"] = np.round(np.array(v["values"]) + noise.random(np.shape(v["values"])) * 1e-3, 4).tolist()
+    return {"labels": c["labels"], **{key: {f"{k}_{r}": v for r in range(6) for k, v in c[key].items()}
+                                      for key in ("reference", "durations", "scores")}}
+
+
 # ---------------------------------------------------------------- peer side (runs in the peer venv)
 
 SED_EVAL_KEYS = {  # sed_eval results() path -> avbench key (overall, or class_wise with "class.")
@@ -298,7 +338,39 @@ def _peer(cases: dict) -> dict:
         f, _, _, _ = intersection_based.fscore(sdf, gt, 0.5, dtc_threshold=0.5, gtc_threshold=0.5)
         res["intersection_f1@0.5"] = {k: float(x) for k, x in f.items()}
         out["scores"].append(res)
+    out["segment_auc"] = [_peer_segment_auc(case) for case in cases.get("segment_auc", [])]
+    out["segment_auc_ties"] = [{"stable": _peer_segment_auc(case, stable=True), "default": _peer_segment_auc(case)}
+                               for case in cases.get("segment_auc_ties", [])]
     return out
+
+
+def _peer_segment_auc(case: dict, stable: bool = False) -> dict:
+    """sed_scores_eval 0.0.4 ``segment_based.auroc`` (1 s segments), full and up to FPR 0.1, class-wise and mean.
+
+    ``stable``: with its curve sort made stable (``numpy.argsort(kind="stable")`` in
+    ``base_modules.curves``): the staircase definition. By default sed_scores_eval re-sorts the FPRs with
+    numpy's default argsort, which (numpy 1.26, AVX-512) may reorder equal FPRs of curves of 100 or more
+    points and then take a lower TPR than the highest for the next width.
+    """
+    import types
+
+    import sed_scores_eval.base_modules.curves as curves
+    from sed_scores_eval import segment_based
+    from sed_scores_eval.base_modules.scores import create_score_dataframe
+
+    sdf = {c: create_score_dataframe(np.array(s["values"]), np.array(s["timestamps"]), case["labels"])
+           for c, s in case["scores"].items()}
+    gt = {c: [tuple(e) for e in evs] for c, evs in case["reference"].items()}
+    if stable:
+        shim = types.SimpleNamespace(**{k: getattr(np, k) for k in dir(np) if not k.startswith("__")})
+        shim.argsort = lambda x: np.argsort(x, kind="stable")
+        curves.np = shim
+    try:
+        return {mid: {k: float(v) for k, v in segment_based.auroc(sdf, gt, case["durations"], segment_length=1.0,
+                                                                  max_fpr=m)[0].items()}
+                for mid, m in (("segment_mpauc", 0.1), ("segment_mauc", None))}
+    finally:
+        curves.np = np
 
 
 # ---------------------------------------------------------------- avbench side
@@ -356,6 +428,17 @@ def _ours(cases: dict) -> dict:
         res["intersection_f1@0.5"] = {**{c: f.class_wise[c]["f1"] for c in case["labels"]},
                                       "macro_average": f.overall["f1_macro"], "micro_average": f.overall["f1_micro"]}
         out["scores"].append(res)
+    for kind in ("segment_auc", "segment_auc_ties"):
+        out[kind] = []
+        for case in cases.get(kind, []):
+            ref = _events(case["reference"])
+            pred = SedPredictions(scores={c: ScoreTable(s["timestamps"], s["values"], tuple(case["labels"]))
+                                          for c, s in case["scores"].items()})
+            res = {}
+            for mid in ("segment_mpauc", "segment_mauc"):
+                r = run(mid, "sed_scores_eval", ref, pred, labels=case["labels"], durations=case["durations"])
+                res[mid] = {**{c: r.class_wise[c]["auc"] for c in case["labels"]}, "mean": r.overall["auc_macro"]}
+            out[kind].append(res)
     return out
 
 
@@ -390,7 +473,7 @@ def main(argv: list[str] | None = None) -> int:
         subprocess.run([str(Path(args.build) / "bin" / "python"), "-m", "pip", "install", "-q", *PINS], check=True)
         print(f"peer venv ready: {args.build}/bin/python ({', '.join(PINS)})")
         return 0
-    cases = {"events": [], "ops": [], "scores": []}
+    cases = {"events": [], "ops": [], "scores": [], "segment_auc": [], "segment_auc_ties": []}
     for s in range(args.seeds):
         rng = np.random.default_rng(1000 + s)
         cases["events"].append(event_case(rng))
@@ -398,6 +481,8 @@ def main(argv: list[str] | None = None) -> int:
         cases["events"].append(hostile_case(np.random.default_rng(7000 + s), variant=s % 4))
         cases["ops"].append(op_case(rng))
         cases["scores"].append(score_case(rng))
+        cases["segment_auc"].append(segment_score_case(np.random.default_rng(9000 + s)))
+        cases["segment_auc_ties"].append(segment_tie_case(np.random.default_rng(9500 + s), np.random.default_rng(s)))
     proc = subprocess.run([args.peer_python, __file__, "--peer"], input=json.dumps(cases), capture_output=True,
                           text=True)
     if proc.returncode:
@@ -405,7 +490,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     peer, ours = json.loads(proc.stdout), _ours(cases)
     failures, n, worst = 0, 0, 0.0
-    for kind, profile in (("events", "sed_eval"), ("ops", "psds_eval"), ("scores", "sed_scores_eval")):
+    for kind, profile in (("events", "sed_eval"), ("ops", "psds_eval"), ("scores", "sed_scores_eval"),
+                          ("segment_auc", "sed_scores_eval")):
         for k, (p, o) in enumerate(zip(peer[kind], ours[kind])):
             for mid in p:
                 pv, ov = p[mid], o[mid]
@@ -422,9 +508,23 @@ def main(argv: list[str] | None = None) -> int:
                         worst = max([worst] + [abs(x - y) for x, y in pairs
                                                if isinstance(x, float) and not math.isnan(x)])
                         print(f"MISMATCH {profile:16s} case {k:2d} {mid:22s} {key:17s} peer {a} avbench {b}")
+    # long curves with equal FPRs: avbench equals sed_scores_eval with a stable sort (the staircase definition)
+    # to the bit, and is never below sed_scores_eval's own value (which takes some TPR of a tie, not the highest)
+    n_lower = 0
+    for k, (p, o) in enumerate(zip(peer["segment_auc_ties"], ours["segment_auc_ties"])):
+        for mid in o:
+            for key, v in o[mid].items():
+                n += 1
+                if v != p["stable"][mid][key] or v < p["default"][mid][key]:
+                    failures += 1
+                    print(f"MISMATCH sed_scores_eval  ties case {k:2d} {mid:22s} {key:17s} stable sort "
+                          f"{p['stable'][mid][key]} default {p['default'][mid][key]} avbench {v}")
+                n_lower += v > p["default"][mid][key]
+    print(f"segment AUC on long tied curves: {n_lower} value(s) where sed_scores_eval 0.0.4's unstable re-sort "
+          "gave less than the staircase (avbench = sed_scores_eval with a stable sort, to the bit)")
     n_subs = sum(1 for p in peer["events"] for mid in p if p[mid]["substitutions"] > 0)
     n_nan = sum(1 for p in peer["events"] for mid in p for v in p[mid].values() if isinstance(v, float) and math.isnan(v))
-    print(f"{n} comparisons over {args.seeds} seeds x 3 case kinds (+ crowded substitution and hostile cases): "
+    print(f"{n} comparisons over {args.seeds} seeds x 4 case kinds (+ crowded substitution and hostile cases): "
           f"{failures} mismatches (largest |difference| {worst:.3g}); {n_subs} event/segment results with "
           f"substitutions; {n_nan} sed_eval NaN values, each compared with avbench's")
     return 1 if failures else 0

@@ -97,13 +97,18 @@ PROFILES: dict[str, Profile] = {
     ),
     "sed_scores_eval": Profile(
         tool="sed_scores_eval 0.0.4 (PyPI; fgnt/sed_scores_eval)",
-        params={"psds*": {"time_decimals": 6}, "intersection_f1*": {"f_formula": "sed_scores_eval"}},
+        params={"psds*": {"time_decimals": 6}, "intersection_f1*": {"f_formula": "sed_scores_eval"},
+                "segment_mpauc*": {"padding": "keep"}, "segment_mauc*": {"padding": "keep"}},
         reproduces="exact PSDS from score tables (every threshold, 6-decimal rounding) bit for bit on the frozen "
                    "and generated cases; intersection F1 at a fixed threshold with score > t and F = 2PR/(P+R) in "
-                   "sed_scores_eval's float order, class-wise, macro and micro bit for bit on the generated cases",
+                   "sed_scores_eval's float order, class-wise, macro and micro bit for bit on the generated cases; "
+                   "segment-based mAUC / mpAUC (segment_based.auroc, max_fpr) with the frames past the clip's "
+                   "duration kept, class-wise and mean bit for bit on the generated cases",
         not_reproduced="score-table frames that start at or after the clip's duration: sed_scores_eval counts their "
                        "detections, avbench ignores them (one policy for all SED metrics); sed_scores_eval 0.0.4 "
-                       "refuses a class without reference events, avbench scores it",
+                       "refuses a class without reference events, avbench scores it; segment mAUC / mpAUC on long "
+                       "curves with equal FPRs, where sed_scores_eval's unstable numpy argsort takes a lower TPR "
+                       "than the highest at a tie (machine-dependent; avbench equals it with a stable sort)",
     ),
 }
 
@@ -147,12 +152,18 @@ PROFILES.update({
         tool=f"DCASE 2024 Task 4 baseline ({_DESED}, recipes/dcase2024_task4_baseline/requirements.txt: "
              "sed_scores_eval>=0.0.3; desed_task's setup.py: sed_eval>=0.2.1; reproduced: sed_scores_eval 0.0.4, "
              "sed_eval 0.2.1)",
-        tools={**_F1_TOOLS, "psds*": "sed_scores_eval", "intersection_f1*": "sed_scores_eval"},
+        tools={**_F1_TOOLS, "psds*": "sed_scores_eval", "intersection_f1*": "sed_scores_eval",
+               "segment_mpauc*": "sed_scores_eval", "segment_mauc*": "sed_scores_eval"},
         reproduces="recipes/dcase2024_task4_baseline/local/sed_trainer_pretrained.py: PSDS from score tables "
                    "(compute_psds_from_scores) and intersection F1 at 0.5 (intersection_based.fscore) with "
-                   "sed_scores_eval, collar F1 with sed_eval (log_sedeval_metrics)",
-        not_reproduced="the 2024 segment-based mpAUC / best-threshold F1 (sed_scores_eval.segment_based) of the "
-                       "MAESTRO part: avbench has no such metric"),
+                   "sed_scores_eval, collar F1 with sed_eval (log_sedeval_metrics), and the MAESTRO ranking metric: "
+                   "segment-based mpAUC, segment_based.auroc(segment_length=1.0, max_fpr=0.1)['mean'] (segment_mpauc; "
+                   "segment_mauc for the max_fpr=None value it logs) with sed_scores_eval",
+        not_reproduced="the recipe's MAESTRO preparation is not a metric and is not done here: ground truth with "
+                       "confidence > 0.5 of the eval classes, overlapping events merged, 10 s clip scores "
+                       "overlap-added into whole recordings (avbench has no MAESTRO recipe; score the prepared "
+                       "tables with avbench evaluate); the best-threshold segment F1 it logs is avbench's "
+                       "segment_f1_best, not tied to this profile"),
 })
 """Every SED profile, by ``-o profile=`` name: the tools, then the DCASE Task 4 years whose official recipe
 named a tool (where the pin was read is in each ``tool``)."""
@@ -214,6 +225,8 @@ def reference_profile_of(metric_id: str, prediction_kind: str = "events") -> str
         return "sed_scores_eval" if prediction_kind == "scores" else "psds_eval"
     if metric_id.startswith("intersection_f1"):
         return "psds_eval"
+    if metric_id.startswith(("segment_mpauc", "segment_mauc")):
+        return "sed_scores_eval"
     return None
 
 

@@ -132,8 +132,8 @@ def event_based(
         merge_reference: merge them (default) or keep them as given (sed_eval).
         allow_missing: score reference clips absent from the predictions as empty.
         f_formula: ``"counts"`` (``F1 = 2 TP / (Nref + Nsys)``) or ``"sed_eval"`` (``2 P R / (P + R)`` in
-            sed_eval's float order, and rates divided by ``Nref + 2.2e-16`` where ``Nref > 0``, as sed_eval
-            does, NaN where sed_eval divides by zero and ``numpy.nanmean`` class-wise averages; the sed_eval profile
+            sed_eval's float order, rates divided by ``Nref + 2.2e-16`` as sed_eval
+            does (errors / 2.2e-16 without reference), NaN where sed_eval divides by zero and ``numpy.nanmean`` class-wise averages; the sed_eval profile
             sets it so values equal sed_eval's to the bit, each NaN's cause flagged).
         zero_length: ``"drop"`` (default: zero-length events, which only a reader asked to keep them passes
             on, are dropped and counted in a flag) or ``"keep"`` (counted as sed_eval counts them;

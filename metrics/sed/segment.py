@@ -139,15 +139,9 @@ def segment_based(
         strict: refuse overlapping / touching same-class reference events instead of merging.
         merge_reference: merge them (no effect on segment values; kept for the shared policy).
         allow_missing: score reference clips absent from the predictions as empty.
-        f_formula: ``"counts"`` (``F1 = 2 TP / (Nref + Nsys)``) or ``"sed_eval"`` (``2 P R / (P + R)`` in
-            sed_eval's float order, and rates divided by ``Nref + 2.2e-16`` where ``Nref > 0``, as sed_eval
-            does, NaN where sed_eval divides by zero and ``numpy.nanmean`` class-wise averages; the sed_eval profile
-            sets it so values equal sed_eval's to the bit, each NaN's cause flagged).
-        zero_length: ``"drop"`` (default: zero-length events, which only a reader asked to keep them passes
-            on, are dropped and counted in a flag) or ``"keep"`` (counted as sed_eval counts them;
-            :mod:`avbench.metrics.sed._zero_length`).
-        padding: ``"ignore"`` (default: detections starting at or after their clip's duration are ignored,
-            flagged) or ``"keep"`` (scored, as sed_eval scores them).
+        f_formula, zero_length, padding: sed_eval's arithmetic (NaN included), zero-length events and
+            detections at or past the clip end, as for :func:`~avbench.metrics.sed.event.event_based` (the
+            segment rules are in the module docstring; the sed_eval profile sets all three).
         metric_id: id written into the result.
 
     Returns:

@@ -141,33 +141,25 @@ class IntersectionAccumulator:
     def _process(self, batch: list) -> None:
         ref, k, dec = self.ref, self.ref.k, self.dec
         clip_idx = np.array([b[0] for b in batch], dtype=np.int64)
-        key = ("flat", tuple(b[0] for b in batch))
-        hit = None if self.cache is None else self.cache.get(key)
-        if hit is None:  # the flat series and their onset deltas do not depend on the criteria: kept with the trees
-            flat = FlatSeries.from_blocks([np.ascontiguousarray(b[1].T) for b in batch], [b[2] for b in batch])
-            hit = (flat, *onset_delta_positions(flat))
-            if self.cache is not None:
-                self.cache[key] = hit
-        flat, pos, d = hit
         s_clip = np.repeat(clip_idx, k)
         s_cls = np.tile(np.arange(k), clip_idx.size)
         s_group = s_clip * k + s_cls
         own_gt = ref.start[s_group + 1] > ref.start[s_group]
-        smax = np.concatenate([b[1].max(axis=0) for b in batch])
         if self._m is not None and not self._prescanned:
-            self._update_floor(np.where(own_gt, -np.inf, smax).reshape(len(batch), k))
-        live_s = smax > self.floor[s_cls]
+            smax = np.stack([b[1].max(axis=0) for b in batch])
+            self._update_floor(np.where(own_gt.reshape(len(batch), k), -np.inf, smax))
+        flat, pos, d, nodes = self._geometry(batch)
         # false positives of series without own reference: every detection is one
         ser = flat.series[pos]
-        keep = ~own_gt[ser] & live_s[ser]
+        keep = ~own_gt[ser]
         parts_cls, parts_score, parts_tp, parts_fp = [s_cls[ser[keep]]], [flat.values[pos[keep]]], [np.zeros(int(keep.sum()), dtype=np.int64)], [d[keep]]
         n_gt_cls = ref.clip_cls_start[s_clip + 1] - ref.clip_cls_start[s_clip]
-        reach = (own_gt | ((n_gt_cls - own_gt) > 0)) & live_s  # series whose detections can meet a reference
-        need = reach if self.cttc is not None else own_gt & live_s
-        if need.any():
-            nodes = self._nodes(batch, reach if self.cache is not None else need)
-            if self.cache is not None and self.cttc is None:
-                nodes = nodes.subset(need[nodes.series])
+        reach = own_gt | ((n_gt_cls - own_gt) > 0)  # series whose detections can meet a reference
+        need = reach if self.cttc is not None else own_gt
+        sub = need[nodes.series]
+        if not sub.all():
+            nodes = nodes.subset(sub)
+        if nodes.series.size:
             n_ser = nodes.series
             n_cls, n_len = s_cls[n_ser], nodes.offset - nodes.onset
             inter, (pq, pe, pv) = ref.overlap(s_group[n_ser], nodes.onset, nodes.offset, pairs=True)
@@ -197,22 +189,23 @@ class IntersectionAccumulator:
         self._tpfp.append((c_out, sc, dd[:, 0], dd[:, 1]))
         self._compact()
 
-    def _nodes(self, batch: list, need: np.ndarray) -> Nodes:
-        """Nodes of the series in ``need`` (index = clip-in-batch * K + class); with a cache, the
-        trees of all series that can meet a reference are built once per batch and kept."""
-        k = self.ref.k
-        key = (tuple(b[0] for b in batch), need.tobytes())
+    def _geometry(self, batch: list) -> tuple[FlatSeries, np.ndarray, np.ndarray, Nodes]:
+        """The criterion-free part of a pass: the batch's frames above :attr:`floor` as flat series
+        (:meth:`FlatSeries.above`; exact for every threshold that can reach the PSD-ROC), their onset
+        deltas and their detection trees (series index ``clip-in-batch * K + class``); kept in the
+        cache so that another criterion set on the same tables reuses them."""
+        key = ("above", tuple(b[0] for b in batch), self.floor.tobytes())
         if self.cache is not None and key in self.cache:
             return self.cache[key]
-        sel = need.reshape(len(batch), k)
-        ids = np.flatnonzero(need)
-        flat = FlatSeries.from_blocks([np.ascontiguousarray(b[1][:, sel[i]].T) for i, b in enumerate(batch)],
-                                      [b[2] for b in batch])
-        nd = series_nodes(flat)
-        nodes = Nodes(ids[nd.series], nd.onset, nd.offset, nd.birth, nd.death, nd.parent)
+        vals = np.concatenate([b[1] for b in batch]) if len(batch) > 1 else batch[0][1]
+        on = np.concatenate([b[2][:-1] for b in batch])
+        off = np.concatenate([b[2][1:] for b in batch])
+        rows = np.repeat(np.arange(len(batch)), [b[1].shape[0] for b in batch])
+        flat = FlatSeries.above(vals, on, off, rows, self.floor)
+        out = (flat, *onset_delta_positions(flat), series_nodes(flat))
         if self.cache is not None:
-            self.cache[key] = nodes
-        return nodes
+            self.cache[key] = out
+        return out
 
     def _update_floor(self, cand: np.ndarray) -> None:
         """Keep the ``budget + 1`` largest top scores per class among clips without its reference."""

@@ -77,6 +77,43 @@ class FlatSeries:
             np.concatenate(vals), np.concatenate(ons), np.concatenate(offs), np.concatenate(sers), base
         )
 
+    @classmethod
+    def above(cls, values: np.ndarray, frame_on: np.ndarray, frame_off: np.ndarray, row_block: np.ndarray,
+              floor: np.ndarray) -> FlatSeries:
+        """The frames scoring above ``floor`` of the series of stacked score tables.
+
+        Args:
+            values: float ``[R, K]`` the rows (frames) of several clips' tables stacked, clip after clip.
+            frame_on, frame_off: float ``[R]`` start/end of each row's frame; row_block: int ``[R]``
+                the clip (block) index of each row, non-decreasing.
+            floor: float ``[K]`` per class; positions with ``value <= floor`` are left out.
+
+        Series ``block * K + class`` keeps only its positions with ``value > floor[class]``; each run
+        of consecutive such frames is laid out as its own stretch between ``-inf`` sentinels (the
+        positions keep their series index). Thresholding at any ``t > floor`` gives exactly the
+        detections of the whole series: a detection holds only frames scoring ``>= t``, and the
+        frames left out end every run they interrupt. Series order: by class, then block.
+        """
+        k = values.shape[1]
+        keep = values > floor[None, :]
+        r, c = np.nonzero(keep)
+        order = np.argsort(c.astype(np.int16 if k < 2**15 else np.int64), kind="stable")
+        r, c = r[order], c[order]
+        sid = row_block[r] * k + c
+        new = np.ones(r.size, dtype=bool)
+        new[1:] = (sid[1:] != sid[:-1]) | (r[1:] != r[:-1] + 1)
+        at = np.arange(r.size) + np.cumsum(new)  # one sentinel before each run
+        size = r.size + int(new.sum()) + 1
+        vals = np.full(size, -np.inf)
+        vals[at] = values[r, c]
+        on, off = np.zeros(size), np.zeros(size)
+        on[at] = frame_on[r]
+        off[at] = frame_off[r]
+        ser = np.full(size, -1, dtype=np.int64)
+        ser[at] = sid
+        n_series = int(row_block[-1]) + 1 if row_block.size else 0
+        return cls(vals, on, off, ser, n_series * k)
+
 
 @dataclass(frozen=True)
 class Nodes:

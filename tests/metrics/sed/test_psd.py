@@ -260,6 +260,38 @@ def test_false_positive_budget_pruning_is_exact():
     assert sum(c.scores.size for c in pruned.curves()) < sum(c.scores.size for c in full.curves())
 
 
+@pytest.mark.parametrize("chunk", [1, 1_000_000])
+def test_frames_below_the_floor_left_out_keep_every_count_above_it(chunk):
+    """Only frames scoring above the class's floor enter the detection trees (FlatSeries.above):
+    every count at every threshold above the floor equals the unpruned count, bit for bit, with
+    scores on a 0.01 grid (ties, some at the floor) and runs cut into several stretches."""
+    rng = np.random.default_rng(7)
+    labels = ["a", "b", "c"]
+    dur = {f"c{i}": 5.0 for i in range(40)}
+    ref = {}
+    for clip in dur:
+        evs = []
+        for lab in rng.choice(labels, size=int(rng.integers(0, 3)), replace=False):
+            on = float(rng.integers(0, 30)) / 10
+            evs.append(Event(on, on + float(rng.integers(3, 15)) / 10, str(lab)))
+        ref[clip] = evs
+    ts = np.linspace(0.0, 5.0, 51)
+    # a per-clip scale spreads the clips' top scores, so that the floor falls inside many series
+    tables = {c: ScoreTable(ts, np.round(rng.random((50, 3)) * rng.random(3), 2), tuple(labels)) for c in dur}
+    index = RefIndex.build(ref, dur, labels)
+    full = IntersectionAccumulator(index, dtc=0.3, gtc=0.3, cttc=0.2)
+    pruned = IntersectionAccumulator(index, dtc=0.3, gtc=0.3, cttc=0.2, fp_budget=6.0, chunk_positions=chunk)
+    full.add(tables)
+    pruned.prescan(tables)
+    pruned.add(tables)
+    assert np.isfinite(pruned.floor).all() and (pruned.floor > 0).all()
+    for j, (a, b) in enumerate(zip(full.curves(), pruned.curves())):
+        above = a.scores > pruned.floor[j]
+        assert 3 < b.scores.size < a.scores.size
+        for f in ("scores", "tp", "fp", "ct"):
+            assert np.array_equal(getattr(a, f)[above], getattr(b, f)), f
+
+
 def test_scores_mode_clip_without_table_detects_nothing_and_is_flagged():
     ref = {"a": [Event(0.0, 1.0, "x")], "b": [Event(0.0, 1.0, "x")]}
     tab = ScoreTable(np.array([0.0, 1.0, 2.0]), np.array([[0.9], [0.1]]), ("x",))

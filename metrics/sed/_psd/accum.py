@@ -31,7 +31,7 @@ import numpy as np
 from avbench.errors import InputError
 from avbench.metrics.sed._psd.aggregate import _sum_over_k, aggregate, sort_by_key_score
 from avbench.metrics.sed._psd.core import RefIndex, check_criteria, meets
-from avbench.metrics.sed._psd.deltas import ct_deltas, tp_deltas
+from avbench.metrics.sed._psd.deltas import ct_deltas, tp_deltas, tp_entries
 from avbench.metrics.sed._psd.nodes import FlatSeries, Nodes, onset_delta_positions, series_nodes
 
 __all__ = ["IntersectionAccumulator", "ClassCurve"]
@@ -45,6 +45,22 @@ class ClassCurve:
     fp: np.ndarray
     ct: np.ndarray  # sum_k ct_k(t) / t_ref_k  (seconds^-1), 0 without cross-triggers
     n_ref: int
+
+
+@dataclass(frozen=True)
+class _Geometry:
+    """What one pass computes before any criterion: the batch's frames above the floor as flat series
+    (:meth:`~avbench.metrics.sed._psd.nodes.FlatSeries.above`; exact for every threshold that can reach
+    the PSD-ROC), their onset deltas ``(pos, d)``, their detection trees ``nodes`` (series index
+    ``clip-in-batch * K + class``), each node's overlap with its class's reference ``inter`` and the
+    sorted coverage entries ``tp`` (:func:`~avbench.metrics.sed._psd.deltas.tp_entries`)."""
+
+    flat: FlatSeries
+    pos: np.ndarray
+    d: np.ndarray
+    nodes: Nodes
+    inter: np.ndarray
+    tp: tuple[np.ndarray, ...]
 
 
 class IntersectionAccumulator:
@@ -148,22 +164,18 @@ class IntersectionAccumulator:
         if self._m is not None and not self._prescanned:
             smax = np.stack([b[1].max(axis=0) for b in batch])
             self._update_floor(np.where(own_gt.reshape(len(batch), k), -np.inf, smax))
-        flat, pos, d, nodes = self._geometry(batch)
+        geo = self._geometry(batch, s_group)
+        flat, pos, d, nodes = geo.flat, geo.pos, geo.d, geo.nodes
         # false positives of series without own reference: every detection is one
         ser = flat.series[pos]
         keep = ~own_gt[ser]
         parts_cls, parts_score, parts_tp, parts_fp = [s_cls[ser[keep]]], [flat.values[pos[keep]]], [np.zeros(int(keep.sum()), dtype=np.int64)], [d[keep]]
-        n_gt_cls = ref.clip_cls_start[s_clip + 1] - ref.clip_cls_start[s_clip]
-        reach = own_gt | ((n_gt_cls - own_gt) > 0)  # series whose detections can meet a reference
-        need = reach if self.cttc is not None else own_gt
-        sub = need[nodes.series]
-        if not sub.all():
-            nodes = nodes.subset(sub)
+        # the nodes of series that meet no reference (none of their class in the clip and, with
+        # cttc, none of any other) add nothing below: no subset is taken
         if nodes.series.size:
             n_ser = nodes.series
             n_cls, n_len = s_cls[n_ser], nodes.offset - nodes.onset
-            inter, (pq, pe, pv) = ref.overlap(s_group[n_ser], nodes.onset, nodes.offset, pairs=True)
-            dtc_ok = meets(inter, self.dtc, n_len, dec) & own_gt[n_ser]
+            dtc_ok = meets(geo.inter, self.dtc, n_len, dec) & own_gt[n_ser]
             # FP of series with own reference: nodes failing DTC; a node's -1 at its death and its
             # parent's +1 at the same score cancel, so only net changes at each birth are kept
             fp_n = (own_gt[n_ser] & ~dtc_ok).astype(np.int64)
@@ -175,7 +187,7 @@ class IntersectionAccumulator:
             parts_fp.append(net[nz])
             parts_tp.append(np.zeros(nz.size, dtype=np.int64))
             # TP: coverage of each reference event by the DTC nodes alive at t
-            tp_cls, tp_score, tp_d = tp_deltas(ref, nodes, dtc_ok, pq, pe, pv, self.gtc, dec)
+            tp_cls, tp_score, tp_d = tp_deltas(ref, geo.tp, dtc_ok, self.gtc, dec)
             parts_cls.append(tp_cls)
             parts_score.append(tp_score)
             parts_tp.append(tp_d)
@@ -189,11 +201,9 @@ class IntersectionAccumulator:
         self._tpfp.append((c_out, sc, dd[:, 0], dd[:, 1]))
         self._compact()
 
-    def _geometry(self, batch: list) -> tuple[FlatSeries, np.ndarray, np.ndarray, Nodes]:
-        """The criterion-free part of a pass: the batch's frames above :attr:`floor` as flat series
-        (:meth:`FlatSeries.above`; exact for every threshold that can reach the PSD-ROC), their onset
-        deltas and their detection trees (series index ``clip-in-batch * K + class``); kept in the
-        cache so that another criterion set on the same tables reuses them."""
+    def _geometry(self, batch: list, s_group: np.ndarray) -> _Geometry:
+        """The criterion-free part of a pass (see :class:`_Geometry`), kept in the cache so that another
+        criterion set on the same tables reuses it. ``s_group``: ``clip * K + class`` of each series."""
         key = ("above", tuple(b[0] for b in batch), self.floor.tobytes())
         if self.cache is not None and key in self.cache:
             return self.cache[key]
@@ -202,7 +212,9 @@ class IntersectionAccumulator:
         off = np.concatenate([b[2][1:] for b in batch])
         rows = np.repeat(np.arange(len(batch)), [b[1].shape[0] for b in batch])
         flat = FlatSeries.above(vals, on, off, rows, self.floor)
-        out = (flat, *onset_delta_positions(flat), series_nodes(flat))
+        nodes = series_nodes(flat)
+        inter, (pq, pe, pv) = self.ref.overlap(s_group[nodes.series], nodes.onset, nodes.offset, pairs=True)
+        out = _Geometry(flat, *onset_delta_positions(flat), nodes, inter, tp_entries(nodes, pq, pe, pv))
         if self.cache is not None:
             self.cache[key] = out
         return out

@@ -118,24 +118,31 @@ class RefIndex:
                     f"reference clip {clip!r} has no duration; add it to the durations file (filename<TAB>duration)"
                 )
         k = len(labels)
-        on, off, cl, grp = [], [], [], []
-        for clip in clips:
-            for e in _sorted_checked(reference.get(clip, ()), clip, "reference", lab):
-                on.append(e.onset)
-                off.append(e.offset)
-                cl.append(lab[e.label])
-                grp.append(pos[clip] * k + lab[e.label])
-        grp_a = np.asarray(grp, dtype=np.int64)
+        # one pass over the events, then a stable sort by (clip, class, onset, offset): the order of
+        # sorting each clip's events by (class, onset, offset); a clip whose events fail a check is
+        # re-checked event by event for the message (_sorted_checked)
+        n_ev = [len(reference.get(c, ())) for c in clips]
+        rows = [(e.onset, e.offset, lab.get(e.label, -1)) for c in clips for e in reference.get(c, ())]
+        arr = np.array(rows, dtype=np.float64).reshape(-1, 3)
+        clip_a = np.repeat(np.arange(len(clips)), n_ev)
+        order = np.lexsort((arr[:, 1], arr[:, 0], arr[:, 2], clip_a))
+        clip_a, arr = clip_a[order], arr[order]
+        on_a, off_a, cl = arr[:, 0].copy(), arr[:, 1].copy(), arr[:, 2].astype(np.int64)
+        bad = cl < 0
+        bad[1:] |= (clip_a[1:] == clip_a[:-1]) & (cl[1:] == cl[:-1]) & (on_a[1:] < off_a[:-1])
+        if bad.any():
+            clip = clips[int(clip_a[np.argmax(bad)])]
+            _sorted_checked(reference[clip], clip, "reference", lab)
+        grp_a = clip_a * k + cl
         start = np.zeros(len(clips) * k + 1, dtype=np.int64)
         np.add.at(start, grp_a + 1, 1)
         np.cumsum(start, out=start)
-        cls_a = np.asarray(cl, dtype=np.int64)
+        cls_a = cl
         has = np.diff(start) > 0
         cc = np.flatnonzero(has)
         ccs = np.zeros(len(clips) + 1, dtype=np.int64)
         np.add.at(ccs, cc // k + 1, 1)
         np.cumsum(ccs, out=ccs)
-        on_a, off_a = np.asarray(on, dtype=np.float64), np.asarray(off, dtype=np.float64)
         return cls(
             clips=clips,
             clip_pos=pos,

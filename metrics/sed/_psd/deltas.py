@@ -8,27 +8,42 @@ from __future__ import annotations
 
 import numpy as np
 
-from avbench.metrics.sed._psd.aggregate import aggregate
+from avbench.metrics.sed._psd.aggregate import aggregate, sort_by_key_score
 from avbench.metrics.sed._psd.core import RefIndex, meets
 
-__all__ = ["tp_deltas", "ct_deltas"]
+__all__ = ["tp_entries", "tp_deltas", "ct_deltas"]
 
 _NS = 1e9  # coverage sums are exact integers of nanoseconds
 
 
-def tp_deltas(ref: RefIndex, nodes, dtc_ok, pq, pe, pv, gtc: float, dec: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """TP deltas: each reference event's coverage by the DTC nodes alive at ``t`` (exact ns sums)."""
-    keep = dtc_ok[pq]
-    q, e, v = pq[keep], pe[keep], np.rint(pv[keep] * _NS).astype(np.int64)
-    live = nodes.death[q] > -np.inf
-    ev = np.concatenate([e, e[live]])
-    sc = np.concatenate([nodes.birth[q], nodes.death[q][live]])
+def tp_entries(nodes, pq: np.ndarray, pe: np.ndarray, pv: np.ndarray) -> tuple[np.ndarray, ...]:
+    """The criterion-free part of :func:`tp_deltas`: each (node, reference event) overlap ``(pq, pe, pv)``
+    as ``+ns`` at the node's birth and ``-ns`` at its death, sorted by event, then falling score.
+
+    Returns ``(node, event, score, delta ns)`` ``[M]``; kept per pass so that another criterion set skips the sort.
+    """
+    v = np.rint(pv * _NS).astype(np.int64)
+    live = nodes.death[pq] > -np.inf
+    q = np.concatenate([pq, pq[live]])
+    ev = np.concatenate([pe, pe[live]])
+    sc = np.concatenate([nodes.birth[pq], nodes.death[pq][live]])
     dv = np.concatenate([v, -v[live]])
+    order = sort_by_key_score(ev, sc, descending=True)  # ties (equal event and score): only sums are used
+    return q[order], ev[order], sc[order], dv[order]
+
+
+def tp_deltas(ref: RefIndex, entries: tuple[np.ndarray, ...], dtc_ok: np.ndarray, gtc: float, dec: int
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """TP deltas: each reference event's coverage by the DTC nodes alive at ``t`` (exact ns sums).
+
+    ``entries`` from :func:`tp_entries`; ``dtc_ok`` bool per node. Returns ``(class, score, delta)``.
+    """
+    q, ev, sc, dv = entries
+    keep = dtc_ok[q]
+    ev, sc, dv = ev[keep], sc[keep], dv[keep]
     if ev.size == 0:
         z = np.zeros(0, dtype=np.int64)
         return z, np.zeros(0), z
-    order = np.lexsort([-sc, ev])
-    ev, sc, dv = ev[order], sc[order], dv[order]
     cum = np.cumsum(dv)
     grp_start = np.flatnonzero(np.r_[True, ev[1:] != ev[:-1]])
     base = np.repeat(cum[grp_start] - dv[grp_start], np.diff(np.r_[grp_start, ev.size]))

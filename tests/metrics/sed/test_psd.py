@@ -191,6 +191,20 @@ def test_overlapping_same_class_reference_is_refused_touching_is_not():
     assert r.class_wise["dog"]["n_ref"] == 2
 
 
+def test_reference_index_sorts_each_clip_by_class_onset_offset_and_names_the_first_bad_clip():
+    ref = {"b": [Event(5, 6, "cat"), Event(1, 2, "dog"), Event(0, 1, "cat"), Event(1, 1.5, "cat")],
+           "a": [Event(3, 4, "dog"), Event(0, 1, "dog")]}
+    idx = RefIndex.build(ref, {"a": 8.0, "b": 9.0}, ["dog", "cat"])
+    assert idx.on.tolist() == [0, 3, 1, 0, 1, 5] and idx.off.tolist() == [1, 4, 2, 1, 1.5, 6]
+    assert idx.cls.tolist() == [0, 0, 0, 1, 1, 1] and idx.start.tolist() == [0, 2, 2, 3, 6]
+    assert idx.n_ref.tolist() == [3, 3] and idx.t_ref.tolist() == [3.0, 2.5]
+    bad = {"a": [Event(0, 2, "dog")], "c": [Event(2, 3, "owl")], "b": [Event(1, 3, "cat"), Event(0, 2, "cat")]}
+    with pytest.raises(InputError, match=r"clip 'b': same-class events 'cat' \[0.0, 2.0\] and \[1.0, 3.0\] overlap"):
+        RefIndex.build(bad, {"a": 5.0, "b": 5.0, "c": 5.0}, ["dog", "cat"])  # 'b' comes before 'c' in durations
+    with pytest.raises(InputError, match=r"clip 'c': event label 'owl' is not one of the 2 task labels"):
+        RefIndex.build(bad, {"a": 5.0, "c": 5.0, "b": 5.0}, ["dog", "cat"])
+
+
 def test_bad_parameters_and_unknown_kwargs_are_refused():
     ref, det = {"a": []}, SedPredictions(events={"a": []})
     with pytest.raises(InputError, match="cttc"):

@@ -80,10 +80,17 @@ def local_state(res: Resource, root: Path, record: DownloadRecord) -> PlanItem:
     return PlanItem(res, "partial" if have else "missing", have=have, note=note)
 
 
+def deadlines(opts: dict[str, Any]) -> http.Deadlines:
+    """The run's deadlines (``timeout``, ``min_rate``, ``rate_window``, ``header_timeout``), for
+    metadata requests and file bodies alike."""
+    return http.Deadlines(stall=opts["timeout"], min_rate=opts["min_rate"], window=opts["rate_window"],
+                          headers=opts["header_timeout"])
+
+
 def resolve_item(item: PlanItem, opts: dict[str, Any], cache: dict[Any, Any], cancel: Any = None) -> None:
     res = item.resource
     remote = mirror_remote(res.source, opts["mirror"]) if opts["mirror"] else \
-        resolve(res.source, timeout=opts["timeout"], cache=cache, header_timeout=opts["header_timeout"], cancel=cancel)
+        resolve(res.source, deadlines=deadlines(opts), cache=cache, cancel=cancel)
     if res.size is not None and remote.size is not None and res.size != remote.size:
         raise DownloadError(f"{res.path}: the recipe says {res.size} bytes, the host says {remote.size}; "
                             "the file changed upstream or the recipe is wrong")

@@ -67,6 +67,7 @@ from avbench.download._lock import OutputLock
 from avbench.download._progress import Cancelled, Progress
 from avbench.download.extract import DEFAULT_MAX_RATIO, extract
 from avbench.download._plan import PlanItem, check_space, local_state, print_plan, resolve_item, source_dict
+from avbench.download._plan import deadlines as run_deadlines
 from avbench.download.record import DownloadRecord, now_utc
 from avbench.download.resource import Resource, YouTubeClip
 from avbench.download.verify import check_file, expected_digests, hash_file, member_ok, mismatches
@@ -169,8 +170,7 @@ def _fetch_locked(item: PlanItem, root: Path, record: DownloadRecord, opts: dict
             return 0
         _quarantine(root, res.path, dest)  # an invalid file found by the plan
     bad: list[str] = []
-    deadlines = http.Deadlines(stall=opts["timeout"], min_rate=opts["min_rate"], window=opts["rate_window"],
-                               headers=opts["header_timeout"])
+    deadlines = run_deadlines(opts)
     for _attempt in range(2):
         got_ = http.download(remote.url, dest, size=size, algorithms=algos, headers=remote.headers,
                              progress=progress.bytes, deadlines=deadlines, cancel=progress.cancel,

@@ -27,12 +27,9 @@ import html.parser
 import http.cookies
 import os
 import threading
-import urllib.error
 import urllib.parse
-from typing import Any
 
-from avbench.download import http as _http
-from avbench.download.http import _classify, _wait, request
+from avbench.download.http import Deadlines, read_small, request, retrying
 from avbench.download.resource import GDriveSource
 from avbench.download.sources import Remote
 from avbench.errors import DownloadError
@@ -63,22 +60,6 @@ class _PageParser(html.parser.HTMLParser):
     def handle_endtag(self, tag: str) -> None:
         if tag == "form":
             self._form = None
-
-
-def _open(url: str, headers: dict[str, str], timeout: float, header_timeout: float | None,
-          cancel: threading.Event | None) -> Any:
-    failures = 0
-    while True:
-        try:
-            return request(url, headers=headers, timeout=timeout, header_timeout=header_timeout)
-        except Exception as exc:  # noqa: BLE001 - classified
-            cond = _classify(exc, url)
-            if isinstance(exc, urllib.error.HTTPError):
-                exc.close()
-            if isinstance(cond, DownloadError):
-                raise cond from None
-            failures += 1
-            _wait(_http.DEFAULT_RETRY, failures, cond, url, cancel)
 
 
 def _is_page(resp: Any) -> bool:
@@ -115,21 +96,28 @@ def _next_url(file_id: str, page: str, final_url: str, set_cookies: list[str]) -
                         "link; the id may be wrong or the file removed")
 
 
-def resolve(source: GDriveSource, *, timeout: float, header_timeout: float | None = None,
-            cancel: threading.Event | None = None) -> Remote:
-    """The direct download URL of ``source`` (after any confirmation page) and its size; retry
+def resolve(source: GDriveSource, *, deadlines: Deadlines, cancel: threading.Event | None = None) -> Remote:
+    """The direct download URL of ``source`` (after any confirmation page) and its size; every
+    step is retried (``DEFAULT_RETRY``) under ``deadlines`` (a page body like a file body); retry
     waits end when ``cancel`` is set (:class:`~avbench.download._progress.Cancelled`)."""
     base = os.environ.get("AVBENCH_GDRIVE_URL", DEFAULT_URL)
     url = f"{base}?{urllib.parse.urlencode({'id': source.file_id, 'export': 'download'})}"
     headers: dict[str, str] = {}
-    for _ in range(3):
-        resp = _open(url, headers, timeout, header_timeout, cancel)
-        with resp:
+
+    def step(target: str) -> tuple[int | None, str | None, str, list[str]]:
+        """``(size, None, ...)`` for bytes, ``(None, page, final_url, set_cookies)`` for a page."""
+        with request(target, headers=headers, timeout=deadlines.stall, header_timeout=deadlines.headers) as resp:
             if not _is_page(resp):
                 length = resp.headers.get("Content-Length")
-                size = int(length) if resp.status == 200 and length and length.isdigit() else None
-                return Remote(url=url, headers=headers, size=size, version=f"gdrive:{source.file_id}")
-            page = resp.read(_PAGE_LIMIT).decode("utf-8", "replace")
-            url, extra = _next_url(source.file_id, page, resp.geturl(), resp.headers.get_all("Set-Cookie") or [])
-            headers.update(extra)
+                return (int(length) if resp.status == 200 and length and length.isdigit() else -1), None, "", []
+            page = read_small(resp, target, limit=_PAGE_LIMIT, deadlines=deadlines)
+            return None, page.decode("utf-8", "replace"), resp.geturl(), resp.headers.get_all("Set-Cookie") or []
+
+    for _ in range(3):
+        size, page, final, cookies = retrying(url, lambda: step(url), cancel=cancel)
+        if page is None:
+            return Remote(url=url, headers=headers, size=size if size is not None and size >= 0 else None,
+                          version=f"gdrive:{source.file_id}")
+        url, extra = _next_url(source.file_id, page, final, cookies)
+        headers.update(extra)
     raise DownloadError(f"Google Drive file {source.file_id}: still a confirmation page after 3 steps")

@@ -57,7 +57,8 @@ from avbench.download._sink import THREAD_MIN, Sink
 from avbench.download.verify import Hasher, hash_file
 from avbench.errors import DownloadError
 
-__all__ = ["RetryPolicy", "DEFAULT_RETRY", "Deadlines", "Fetched", "request", "get_bytes", "download",
+__all__ = ["RetryPolicy", "DEFAULT_RETRY", "Deadlines", "Fetched", "request", "get_bytes", "head", "read_small",
+           "retrying", "download",
            "parse_retry_after", "abort_connections", "discard_part", "USER_AGENT", "HeaderDeadline"]
 
 USER_AGENT = f"avbench/{__version__} (+https://github.com/avbench/avbench)"
@@ -147,10 +148,11 @@ def abort_connections() -> None:
 
 
 class HeaderDeadline(TimeoutError):
-    """The status line and headers of an answer did not arrive within ``seconds``."""
+    """The status line and headers of an answer (or the TLS handshake before them) did not arrive
+    within ``seconds``."""
 
-    def __init__(self, seconds: float) -> None:
-        super().__init__(f"the response headers were not complete within {seconds:g} s")
+    def __init__(self, seconds: float, what: str = "the response headers were") -> None:
+        super().__init__(f"{what} not complete within {seconds:g} s")
         self.seconds = seconds
 
 
@@ -251,9 +253,31 @@ class _HTTPConnection(_Deadlined, http.client.HTTPConnection):
 
 
 class _HTTPSConnection(_Deadlined, http.client.HTTPSConnection):
+    _context: ssl.SSLContext
+
     def __init__(self, *args: Any, header_timeout: float | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.header_timeout = header_timeout
+
+    def connect(self) -> None:
+        """TCP, then the TLS handshake under the header deadline: a server that sends its
+        handshake a byte at a time never trips the per-read timeout either."""
+        http.client.HTTPConnection.connect(self)
+        _track(self.sock)
+        host = self._tunnel_host or self.host
+        sock = self._context.wrap_socket(self.sock, server_hostname=host, do_handshake_on_connect=False)
+        self.sock = sock
+        _track(sock)
+        limit = self.header_timeout
+        armed = _WATCHDOG.arm(sock, limit) if limit else None
+        try:
+            sock.do_handshake()
+        except Exception:
+            if armed is not None and _WATCHDOG.disarm(armed):
+                raise HeaderDeadline(limit or 0.0, "the TLS handshake was") from None
+            raise
+        if armed is not None and _WATCHDOG.disarm(armed):
+            raise HeaderDeadline(limit or 0.0, "the TLS handshake was")
 
 
 class _HTTPHandler(urllib.request.HTTPHandler):
@@ -306,6 +330,8 @@ def _classify(exc: BaseException, url: str) -> _Retryable | DownloadError:
             return _Retryable(f"HTTP {code} from {url}", wait)
         hint = " (the file may have moved: check the recipe or use --mirror)" if code in (403, 404, 410) else ""
         return DownloadError(f"HTTP {code} {exc.reason} for {url}{hint}")
+    if isinstance(exc, urllib.error.URLError) and isinstance(exc.reason, HeaderDeadline):
+        exc = exc.reason
     if isinstance(exc, urllib.error.URLError):
         reason = exc.reason
         if isinstance(reason, ssl.SSLCertVerificationError):
@@ -313,7 +339,7 @@ def _classify(exc: BaseException, url: str) -> _Retryable | DownloadError:
                                  "set SSL_CERT_FILE if you are behind a proxy with its own CA")
         return _Retryable(f"cannot reach {url}: {reason}")
     if isinstance(exc, HeaderDeadline):
-        return _Retryable(f"{url}: {exc} (the server sends them too slowly)")
+        return _Retryable(f"{url}: {exc} (the server sends too slowly)")
     if isinstance(exc, (TimeoutError, socket.timeout)):
         return _Retryable(f"timed out reading {url}")
     if isinstance(exc, (http.client.HTTPException, ConnectionError)):
@@ -339,31 +365,136 @@ def _wait(policy: RetryPolicy, failures: int, cond: _Retryable, url: str,
         raise Cancelled
 
 
-def get_bytes(url: str, *, headers: Mapping[str, str] | None = None, timeout: float = DEFAULT_TIMEOUT,
-              retry: RetryPolicy | None = None, limit: int = 64 << 20, header_timeout: float | None = None,
-              cancel: threading.Event | None = None) -> tuple[bytes, Any, str]:
-    """GET a small body with retries; returns ``(body, headers, final_url)``.
+def retrying(url: str, attempt: Callable[[], Any], *, retry: RetryPolicy | None = None,
+             cancel: threading.Event | None = None) -> Any:
+    """``attempt()`` until it returns, retrying what :func:`_classify` calls retryable with
+    :func:`_wait`'s backoff, at most ``retry.attempts`` times in all (``DEFAULT_RETRY`` at call
+    time). A :class:`DownloadError` or :class:`Cancelled` ends it at once.
 
-    Raises:
-        Cancelled: ``cancel`` was set during a retry wait (Ctrl-C).
+    Example:
+        >>> retrying("http://x", lambda: 42)
+        42
     """
     policy = retry or DEFAULT_RETRY
     failures = 0
     while True:
         try:
-            with request(url, headers=headers, timeout=timeout, header_timeout=header_timeout) as resp:
-                body = resp.read(limit + 1)
-                if len(body) > limit:
-                    raise DownloadError(f"{url}: answer larger than {limit} bytes where metadata was expected")
-                return body, resp.headers, resp.geturl()
-        except DownloadError:
+            return attempt()
+        except (DownloadError, Cancelled):
             raise
+        except _Retryable as exc:
+            cond = exc
         except Exception as exc:  # noqa: BLE001 - classified below
-            cond = _classify(exc, url)
-            if isinstance(cond, DownloadError):
-                raise cond from None
-            failures += 1
-            _wait(policy, failures, cond, url, cancel)
+            if isinstance(exc, urllib.error.HTTPError):
+                exc.close()
+            classified = _classify(exc, url)
+            if isinstance(classified, DownloadError):
+                raise classified from None
+            cond = classified
+        failures += 1
+        _wait(policy, failures, cond, url, cancel)
+
+
+def read_small(resp: Any, url: str, *, limit: int, deadlines: Deadlines) -> bytes:
+    """The whole body of ``resp`` (metadata, a web page), at most ``limit`` bytes, under the same
+    deadlines as a file body: no byte for ``stall`` s (the socket timeout), fewer than
+    ``min_rate * window`` bytes in a ``window``, and, since the body is small, all of it within
+    one ``window`` (``stall`` when that is longer).
+
+    Raises:
+        _Retryable: a deadline passed or the body ended before its announced length.
+        DownloadError: more than ``limit`` bytes.
+    """
+    read1 = getattr(resp, "read1", None) or resp.read
+    guard = _RateGuard(deadlines, url)
+    total = max(deadlines.window, deadlines.stall)
+    t0 = time.monotonic()
+    out = bytearray()
+    while True:
+        piece = read1(min(1 << 16, limit + 1 - len(out)) or 1)
+        if not piece:
+            break
+        out += piece
+        if len(out) > limit:
+            raise DownloadError(f"{url}: answer larger than {limit} bytes where metadata was expected")
+        now = time.monotonic()
+        guard.check(len(out), now)
+        if now - t0 > total:
+            raise _Retryable(f"{url}: the {len(out)} bytes of the answer so far took over {total:g} s")
+    left = getattr(resp, "length", None)
+    if left:  # announced but never sent
+        raise http.client.IncompleteRead(bytes(out), left)
+    return bytes(out)
+
+
+def get_bytes(url: str, *, headers: Mapping[str, str] | None = None, timeout: float = DEFAULT_TIMEOUT,
+              retry: RetryPolicy | None = None, limit: int = 64 << 20, header_timeout: float | None = None,
+              cancel: threading.Event | None = None, deadlines: Deadlines | None = None) -> tuple[bytes, Any, str]:
+    """GET a small body with retries; returns ``(body, headers, final_url)``.
+
+    ``deadlines`` (default: ``timeout`` without a byte, ``header_timeout`` for the headers and the
+    default rate): the body is read under :func:`read_small`'s rules.
+
+    Raises:
+        DownloadError: a final answer, retries exhausted, or a body over ``limit``.
+        Cancelled: ``cancel`` was set during a retry wait (Ctrl-C).
+    """
+    dl = deadlines or Deadlines(stall=timeout, headers=header_timeout)
+
+    def attempt() -> tuple[bytes, Any, str]:
+        with request(url, headers=headers, timeout=dl.stall, header_timeout=dl.headers) as resp:
+            return read_small(resp, url, limit=limit, deadlines=dl), resp.headers, resp.geturl()
+
+    return retrying(url, attempt, retry=retry, cancel=cancel)  # type: ignore[no-any-return]
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, req, fp, code, msg, headers, newurl):  # type: ignore[no-untyped-def]
+        return None  # the 3xx itself is the answer (raised as an HTTPError, read by head())
+
+
+_HEAD_OPENER: urllib.request.OpenerDirector | None = None
+
+
+def head(url: str, *, headers: Mapping[str, str] | None = None, deadlines: Deadlines | None = None,
+         retry: RetryPolicy | None = None, cancel: threading.Event | None = None,
+         max_hops: int = 5) -> tuple[int, Any, str]:
+    """``HEAD url`` with retries and the header deadline; returns ``(status, headers, url)`` of
+    the first answer that is not a redirect to the same host (a redirect to another host is
+    returned as it is, with its own headers: the Hub puts the file's metadata on it).
+
+    Raises:
+        DownloadError: a final error status, retries exhausted, or more than ``max_hops`` hops.
+    """
+    global _HEAD_OPENER
+    dl = deadlines or Deadlines()
+    if _HEAD_OPENER is None:
+        _HEAD_OPENER = urllib.request.build_opener(_HTTPHandler(), _HTTPSHandler(ssl.create_default_context()),
+                                                   _NoRedirect())
+    opener = _HEAD_OPENER
+    h = {"User-Agent": USER_AGENT, "Accept-Encoding": "identity", **(headers or {})}
+    for _ in range(max_hops + 1):
+        def attempt(target: str = url) -> tuple[int, Any, str]:
+            req = urllib.request.Request(target, headers=h, method="HEAD")
+            req.header_timeout = dl.headers or dl.stall  # type: ignore[attr-defined]
+            try:
+                with opener.open(req, timeout=dl.stall) as resp:
+                    return resp.status, resp.headers, target
+            except urllib.error.HTTPError as exc:
+                if 300 <= exc.code < 400:
+                    exc.close()
+                    return exc.code, exc.headers, target
+                raise
+
+        code, hdrs, at = retrying(url, attempt, retry=retry, cancel=cancel)
+        location = hdrs.get("Location") if 300 <= code < 400 else None
+        if not location:
+            return code, hdrs, at
+        nxt = urllib.parse.urljoin(at, location)
+        if urllib.parse.urlsplit(nxt).netloc != urllib.parse.urlsplit(at).netloc:
+            return code, hdrs, at
+        url = nxt
+    raise DownloadError(f"{url}: more than {max_hops} redirects")
 
 
 def part_path(dest: Path) -> Path:

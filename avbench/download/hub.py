@@ -1,13 +1,18 @@
-"""Hugging Face Hub files through ``huggingface_hub`` (the ``[hub]`` extra).
+"""Hugging Face Hub files, fetched by avbench's own engine; ``huggingface_hub`` (the ``[hub]``
+extra) only builds the URLs and supplies the token.
 
-``huggingface_hub`` builds the URLs and reads the metadata; the bytes stream through avbench's
-own engine (Range resume, retries, the same verification as every other source):
+Every request goes through :mod:`avbench.download.http` with the run's deadlines (stall, headers
+and TLS handshake, minimum rate) and bounded retries (5xx, 429 with ``Retry-After``, broken
+connections), never through the library's own HTTP client and its defaults:
 
 1. the revision (a branch or tag, ``main`` by default) is resolved once per repository to a
-   commit (``/api/<type>s/<repo>/revision/<rev>``), so all files of a run come from one commit;
-2. ``get_hf_file_metadata`` (a HEAD on ``/<type>s/<repo>/resolve/<commit>/<file>``) gives the
-   size (``X-Linked-Size`` or ``Content-Length``) and the ETag (``X-Linked-Etag`` or ``ETag``),
-   which is the sha256 of an LFS file, or the git blob id of a small file: both are verified;
+   commit: ``GET /api/<type>s/<repo>/revision/<rev>`` (JSON with ``sha`` and ``siblings``), so
+   all files of a run come from one commit;
+2. ``HEAD /<type>s/<repo>/resolve/<commit>/<file>`` without following a redirect to another
+   host gives the size (``X-Linked-Size``, else ``Content-Length``) and the ETag
+   (``X-Linked-Etag``, else ``ETag``), which is the sha256 of an LFS file or the git blob id of
+   a small file: both are verified; the commit is ``X-Repo-Commit``; a redirect on the same host
+   (a renamed repository) is followed;
 3. the bytes come from the resolve URL (redirects to the CDN drop the token).
 
 ``HF_ENDPOINT`` is read at call time; ``HF_TOKEN`` (or a saved login) authorizes gated repos.
@@ -21,11 +26,15 @@ Example:
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import threading
+import urllib.parse
 from typing import Any
 
+from avbench.download import http
+from avbench.download.http import Deadlines
 from avbench.download.resource import HubSource
 from avbench.download.sources import Remote
 from avbench.errors import DownloadError
@@ -52,10 +61,34 @@ def etag_digests(etag: str | None) -> dict[str, str]:
 
 def _hub_error(what: str, exc: Exception) -> DownloadError:
     msg = " ".join(str(exc).split())[:300]
-    return DownloadError(f"Hugging Face Hub ({endpoint()}): {what}: {type(exc).__name__}: {msg}")
+    return DownloadError(f"Hugging Face Hub ({endpoint()}): {what}: {msg}")
 
 
-def _commit(hf: Any, source: HubSource, timeout: float, cache: dict[Any, Any]) -> str:
+def _auth() -> dict[str, str]:
+    """The ``Authorization`` header of the token the library finds (``HF_TOKEN``, a saved login)."""
+    from huggingface_hub.utils import build_hf_headers
+
+    return {k: v for k, v in build_hf_headers().items() if k.lower() == "authorization"}
+
+
+def _repo_info(hf: Any, repo_id: str, repo_type: str, rev: str, deadlines: Deadlines,
+               cancel: threading.Event | None) -> dict[str, Any]:
+    url = f"{endpoint()}/api/{repo_type}s/{repo_id}/revision/{urllib.parse.quote(rev, safe='')}"
+    try:
+        body, _, _ = http.get_bytes(url, headers={"Accept": "application/json", **_auth()}, deadlines=deadlines,
+                                    cancel=cancel, limit=32 << 20)
+        info = json.loads(body)
+    except DownloadError as exc:
+        raise _hub_error(f"cannot resolve {repo_type} {repo_id!r} at {rev!r}", exc) from None
+    except ValueError:
+        raise DownloadError(f"Hugging Face Hub ({endpoint()}): {url} did not answer JSON") from None
+    if not isinstance(info, dict) or not isinstance(info.get("sha"), str) or not info["sha"]:
+        raise DownloadError(f"Hugging Face Hub: {repo_id!r} at {rev!r} has no commit id")
+    return info
+
+
+def _commit(hf: Any, source: HubSource, deadlines: Deadlines, cache: dict[Any, Any],
+            cancel: threading.Event | None) -> str:
     rev = source.revision or "main"
     if re.fullmatch(r"[0-9a-f]{40}", rev):
         return rev
@@ -64,52 +97,53 @@ def _commit(hf: Any, source: HubSource, timeout: float, cache: dict[Any, Any]) -
         lock = cache.setdefault(("lock",) + key, threading.Lock())
     with lock:
         if key not in cache:
-            try:
-                info = hf.HfApi(endpoint=endpoint()).repo_info(
-                    source.repo_id, repo_type=source.repo_type, revision=rev, timeout=timeout)
-            except Exception as exc:  # noqa: BLE001 - the library raises many types
-                raise _hub_error(f"cannot resolve {source.repo_type} {source.repo_id!r} at {rev!r}", exc) from None
-            if not info.sha:
-                raise DownloadError(f"Hugging Face Hub: {source.repo_id!r} at {rev!r} has no commit id")
-            cache[key] = info.sha
+            cache[key] = _repo_info(hf, source.repo_id, source.repo_type, rev, deadlines, cancel)["sha"]
         return cache[key]  # type: ignore[no-any-return]
 
 
-def resolve(source: HubSource, *, timeout: float, cache: dict[Any, Any]) -> Remote:
-    """The resolve URL of ``source`` at a pinned commit, with its size and digests."""
+def _etag(value: str | None) -> str | None:
+    """An ETag without the weak prefix and the quotes."""
+    if not value:
+        return None
+    value = value.strip()
+    value = value[2:] if value.startswith("W/") else value
+    return value.strip('"') or None
+
+
+def resolve(source: HubSource, *, deadlines: Deadlines, cache: dict[Any, Any],
+            cancel: threading.Event | None = None) -> Remote:
+    """The resolve URL of ``source`` at a pinned commit, with its size and digests.
+
+    Raises:
+        DownloadError: the repository, revision or file does not exist, retries were exhausted,
+            or a deadline passed on every attempt.
+    """
     hf = require("huggingface_hub", "hub")
-    commit = _commit(hf, source, timeout, cache)
+    commit = _commit(hf, source, deadlines, cache, cancel)
     url = hf.hf_hub_url(source.repo_id, source.filename, repo_type=source.repo_type, revision=commit,
                         endpoint=endpoint())
-    import inspect
-
-    accepted = inspect.signature(hf.get_hf_file_metadata).parameters
-    extra = {k: v for k, v in (("endpoint", endpoint()), ("retry_on_errors", True)) if k in accepted}
+    auth = _auth()
     try:
-        meta = hf.get_hf_file_metadata(url, timeout=timeout, **extra)
-    except Exception as exc:  # noqa: BLE001
+        _, meta, _ = http.head(url, headers=auth, deadlines=deadlines, cancel=cancel)
+    except DownloadError as exc:
         raise _hub_error(f"no metadata for {source.filename!r} in {source.repo_id!r}", exc) from None
-    from huggingface_hub.utils import build_hf_headers
+    etag = _etag(meta.get("X-Linked-Etag") or meta.get("ETag"))
+    length = meta.get("X-Linked-Size") or meta.get("Content-Length")
+    size = int(length) if length and length.strip().isdigit() else None
+    pinned = meta.get("X-Repo-Commit") or commit
+    return Remote(url=url, headers=auth, size=size, version=f"hub:{source.repo_id}@{pinned}", **etag_digests(etag))
 
-    auth = {k: v for k, v in build_hf_headers().items() if k.lower() == "authorization"}
-    return Remote(url=url, headers=auth, size=meta.size, version=f"hub:{source.repo_id}@{meta.commit_hash or commit}",
-                  **etag_digests(meta.etag))
 
-
-def list_files(repo_id: str, *, revision: str | None = None, repo_type: str = "dataset",
-               timeout: float = 60.0) -> tuple[str, list[str]]:
+def list_files(repo_id: str, *, revision: str | None = None, repo_type: str = "dataset", timeout: float = 60.0,
+               deadlines: Deadlines | None = None, cancel: threading.Event | None = None) -> tuple[str, list[str]]:
     """``(commit, file names)`` of a Hub repository at ``revision`` (resolved once to a commit), for
-    recipes that choose files by name (mirror shards).
+    recipes that choose files by name (mirror shards). ``deadlines`` default to ``timeout`` s
+    without a byte and the default header deadline and minimum rate.
 
     Raises:
         DownloadError: the repository or revision does not exist or the Hub cannot be reached.
     """
     hf = require("huggingface_hub", "hub")
-    rev = revision or "main"
-    try:
-        info = hf.HfApi(endpoint=endpoint()).repo_info(repo_id, repo_type=repo_type, revision=rev, timeout=timeout)
-    except Exception as exc:  # noqa: BLE001 - the library raises many types
-        raise _hub_error(f"cannot resolve {repo_type} {repo_id!r} at {rev!r}", exc) from None
-    if not info.sha:
-        raise DownloadError(f"Hugging Face Hub: {repo_id!r} at {rev!r} has no commit id")
-    return info.sha, sorted(s.rfilename for s in (info.siblings or ()))
+    info = _repo_info(hf, repo_id, repo_type, revision or "main", deadlines or Deadlines(stall=timeout), cancel)
+    names = [s.get("rfilename") for s in info.get("siblings") or () if isinstance(s, dict)]
+    return info["sha"], sorted(n for n in names if isinstance(n, str))

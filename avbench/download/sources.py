@@ -25,6 +25,7 @@ from pathlib import Path
 from dataclasses import dataclass, field
 from typing import Any
 
+from avbench.download.http import Deadlines
 from avbench.download.resource import GDriveSource, HttpSource, HubSource, Source, ZenodoSource
 from avbench.errors import DownloadError
 
@@ -65,26 +66,27 @@ def mirror_remote(source: Source, base: str) -> Remote:
     return Remote(url=base.rstrip("/") + "/" + path, version=f"mirror:{base}")
 
 
-def resolve(source: Source, *, timeout: float, cache: dict[Any, Any], header_timeout: float | None = None,
+def resolve(source: Source, *, deadlines: Deadlines, cache: dict[Any, Any],
             cancel: threading.Event | None = None) -> Remote:
     """Resolve ``source`` (network access for Zenodo, Drive and the Hub).
 
     ``cache`` is shared by the calls of one engine run (one Zenodo API call per record, one Hub
-    revision lookup per repository). ``header_timeout``: seconds for an answer's headers (default
-    ``timeout``). A set ``cancel`` ends the Zenodo and Drive retry waits at once (Ctrl-C).
+    revision lookup per repository). Every metadata request goes through
+    :mod:`avbench.download.http` with the run's ``deadlines`` (stall, headers and TLS handshake,
+    minimum rate) and bounded retries; a set ``cancel`` ends the retry waits at once (Ctrl-C).
     """
     if isinstance(source, HttpSource):
         return Remote(url=source.url)
     if isinstance(source, ZenodoSource):
         from avbench.download import zenodo
 
-        return zenodo.resolve(source, timeout=timeout, cache=cache, header_timeout=header_timeout, cancel=cancel)
+        return zenodo.resolve(source, deadlines=deadlines, cache=cache, cancel=cancel)
     if isinstance(source, GDriveSource):
         from avbench.download import gdrive
 
-        return gdrive.resolve(source, timeout=timeout, header_timeout=header_timeout, cancel=cancel)
+        return gdrive.resolve(source, deadlines=deadlines, cancel=cancel)
     if isinstance(source, HubSource):
         from avbench.download import hub
 
-        return hub.resolve(source, timeout=timeout, cache=cache)
+        return hub.resolve(source, deadlines=deadlines, cache=cache, cancel=cancel)
     raise DownloadError(f"no downloader for source kind {getattr(source, 'kind', type(source).__name__)!r}")

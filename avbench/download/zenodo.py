@@ -17,7 +17,7 @@ import os
 import threading
 from typing import Any
 
-from avbench.download.http import get_bytes
+from avbench.download.http import Deadlines, get_bytes
 from avbench.download.resource import ZenodoSource
 from avbench.download.sources import Remote
 from avbench.errors import DownloadError
@@ -36,18 +36,17 @@ def same_title(a: str, b: str) -> bool:
     return " ".join(a.casefold().split()) == " ".join(b.casefold().split())
 
 
-def record_metadata(record: int, *, timeout: float, cache: dict[Any, Any], header_timeout: float | None = None,
+def record_metadata(record: int, *, deadlines: Deadlines, cache: dict[Any, Any],
                     cancel: threading.Event | None = None) -> dict[str, Any]:
-    """The JSON of record ``record`` (fetched once per ``cache``); retry waits end when ``cancel``
-    is set (:class:`~avbench.download._progress.Cancelled`)."""
+    """The JSON of record ``record`` (fetched once per ``cache``, under ``deadlines`` like a file
+    body); retry waits end when ``cancel`` is set (:class:`~avbench.download._progress.Cancelled`)."""
     key = ("zenodo", record)
     with _LOCK:
         lock = cache.setdefault(("lock",) + key, threading.Lock())
     with lock:
         if key not in cache:
             url = f"{base_url()}/api/records/{record}"
-            body, _, _ = get_bytes(url, headers={"Accept": "application/json"}, timeout=timeout,
-                                   header_timeout=header_timeout, cancel=cancel)
+            body, _, _ = get_bytes(url, headers={"Accept": "application/json"}, deadlines=deadlines, cancel=cancel)
             try:
                 data = json.loads(body)
             except ValueError:
@@ -58,14 +57,14 @@ def record_metadata(record: int, *, timeout: float, cache: dict[Any, Any], heade
         return cache[key]  # type: ignore[no-any-return]
 
 
-def resolve(source: ZenodoSource, *, timeout: float, cache: dict[Any, Any], header_timeout: float | None = None,
+def resolve(source: ZenodoSource, *, deadlines: Deadlines, cache: dict[Any, Any],
             cancel: threading.Event | None = None) -> Remote:
     """The content URL, size and md5 of ``source.filename`` in its record.
 
     Raises:
         DownloadError: the record's title differs from the recipe's, or the file is not in it.
     """
-    data = record_metadata(source.record, timeout=timeout, cache=cache, header_timeout=header_timeout, cancel=cancel)
+    data = record_metadata(source.record, deadlines=deadlines, cache=cache, cancel=cancel)
     meta = data.get("metadata") or {}
     title = str(meta.get("title", ""))
     if source.title is not None and not same_title(source.title, title):

@@ -14,11 +14,11 @@ import time
 from pathlib import Path
 
 import pytest
-from loopback import (encoded, gzip_body, hang, page, page_as_binary, slow_headers, status, trickle,
+from loopback import (SlowTLSServer, encoded, gzip_body, hang, page, page_as_binary, slow_headers, status, trickle,
                       truncate, wrong_start)
 
 from avbench.download import fetch_resources
-from avbench.download.resource import HttpSource, Resource, ZenodoSource
+from avbench.download.resource import GDriveSource, HttpSource, Resource, ZenodoSource
 from avbench.errors import DownloadError
 from avbench.io import read_json
 
@@ -249,6 +249,47 @@ def test_resolver_headers_sent_one_byte_at_a_time_hit_the_header_deadline(loopba
     exc = _in_thread(lambda: fetch_resources([Resource("a.bin", ZenodoSource(5, "a.bin"))], tmp_path, quiet=True,
                                              header_timeout=0.3))
     assert isinstance(exc, DownloadError) and "response headers were not complete within 0.3 s" in str(exc), exc
+
+
+def test_tls_handshake_sent_one_byte_at_a_time_hits_the_header_deadline(loopback, tmp_path):
+    """Before: a server answering the ClientHello with a 16 KiB handshake record sent one byte
+    every 50 ms held the client in the handshake until the stall timeout (60 s by default, which
+    CPython applies to the whole handshake), per attempt: the header deadline started only after
+    the handshake. Now the handshake is under the header deadline too."""
+    with SlowTLSServer(every=0.05, seconds=60) as srv:
+        t0 = time.monotonic()
+        exc = _in_thread(lambda: fetch_resources([_unhashed(srv.url)], tmp_path, quiet=True, header_timeout=0.4))
+        took = time.monotonic() - t0
+        assert isinstance(exc, DownloadError), exc
+        assert "TLS handshake was not complete within 0.4 s" in str(exc) and "(4 attempts)" in str(exc)
+        assert srv.connections == 4 and took < 15
+    assert not (tmp_path / "f.bin.part").exists()
+
+
+@pytest.mark.parametrize("kind", ["zenodo", "gdrive"])
+@pytest.mark.parametrize("deadline", ["min-rate", "total"])
+def test_metadata_trickle_hits_the_same_deadlines_as_a_file_body(loopback, tmp_path, kind, deadline):
+    """Before: a resolver's answer (the Zenodo record JSON through ``get_bytes``, a Drive
+    confirmation page) was read with one blocking read, so a body trickled a byte every 50 ms
+    took as long as the server liked (here about 12 s per attempt, then it was used). Now small
+    bodies have the file bodies' minimum rate over ``rate_window`` and, being small, must be
+    complete within one window (or the stall timeout, when longer)."""
+    if kind == "zenodo":
+        loopback.zenodo_record(6, "T", {"a.bin": b"x" * 100})
+        source, path = ZenodoSource(6, "a.bin"), "/api/records/6"
+        loopback.fail(path, *[trickle(1, 0.05)] * 10)
+    else:
+        loopback.gdrive_file("ID9", b"y" * 100, flow="form")
+        source, path = GDriveSource("ID9"), "/download"
+        loopback.fail(path, *[trickle(1, 0.05)] * 10)
+    opts = {"min_rate": 1024, "rate_window": 0.3} if deadline == "min-rate" else \
+        {"min_rate": 0, "rate_window": 0.3, "timeout": 0.3}
+    t0 = time.monotonic()
+    exc = _in_thread(lambda: fetch_resources([Resource("a.bin", source)], tmp_path, quiet=True, **opts))
+    assert isinstance(exc, DownloadError), exc
+    want = "slower than 1024 bytes/s over 0.3 s" if deadline == "min-rate" else "took over 0.3 s"
+    assert want in str(exc) and "(4 attempts)" in str(exc), exc
+    assert len([r for r in loopback.log if r[1].split("?")[0] == path]) == 4 and time.monotonic() - t0 < 15
 
 
 def test_header_deadline_lets_a_normal_answer_through(loopback, tmp_path):

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import threading
+import time
 
 import pytest
-from loopback import ignore_range, truncate
+from loopback import ignore_range, slow_headers, status, trickle, truncate
 
 from avbench.download import fetch_resources
 from avbench.download.resource import GDriveSource, HubSource, Resource, ZenodoSource
@@ -142,3 +144,80 @@ def test_hub_unknown_revision_is_a_clear_error(loopback, tmp_path):
     loopback.hub_repo("org/r", {"a.bin": b"a"})
     with pytest.raises(DownloadError, match="cannot resolve dataset 'org/r' at 'v9'"):
         fetch_resources([Resource("a.bin", HubSource("org/r", "a.bin", revision="v9"))], tmp_path, quiet=True)
+
+
+def _within(fn, limit: float = 30.0) -> BaseException | None:  # type: ignore[no-untyped-def]
+    """Run ``fn`` in a daemon thread; fail when it has not returned after ``limit`` s."""
+    out: list[BaseException | None] = []
+
+    def run() -> None:
+        try:
+            fn()
+            out.append(None)
+        except BaseException as exc:  # noqa: BLE001 - inspected by the caller
+            out.append(exc)
+
+    t = threading.Thread(target=run, daemon=True)
+    t.start()
+    t.join(limit)
+    assert not t.is_alive(), f"still running after {limit:.0f} s"
+    return out[0]
+
+
+def _hub_lfs(loopback) -> tuple[str, list[Resource]]:  # type: ignore[no-untyped-def]
+    commit = loopback.hub_repo("org/r", {"a.bin": b"a" * 5000}, lfs=("a.bin",))
+    return commit, [Resource("a.bin", HubSource("org/r", "a.bin"), sha256=hashlib.sha256(b"a" * 5000).hexdigest())]
+
+
+@pytest.mark.parametrize("where", ["revision", "file-metadata"])
+def test_hub_metadata_requests_have_the_header_deadline(loopback, tmp_path, where):
+    """Before: the revision lookup and the file's HEAD went through huggingface_hub's client with
+    its per-read timeout only: headers sent a byte every 50 ms were waited on for as long as they
+    came (60 s here, then the answer was used or failed with the library's message). Now both
+    go through avbench's HTTP with its header deadline and bounded retries."""
+    pytest.importorskip("huggingface_hub")
+    commit, res = _hub_lfs(loopback)
+    path = "/api/datasets/org/r/revision/main" if where == "revision" else f"/datasets/org/r/resolve/{commit}/a.bin"
+    loopback.fail(path, *[slow_headers(0.05, 60)] * 10)
+    t0 = time.monotonic()
+    exc = _within(lambda: fetch_resources(res, tmp_path, quiet=True, header_timeout=0.3))
+    assert isinstance(exc, DownloadError), exc
+    assert "response headers were not complete within 0.3 s" in str(exc) and "(4 attempts)" in str(exc), exc
+    assert len(loopback.requests_for(path)) == 4 and time.monotonic() - t0 < 15
+
+
+def test_hub_revision_answer_trickled_hits_the_minimum_rate(loopback, tmp_path):
+    """Before: the revision JSON trickled a byte every 50 ms was read to its end (about 7 s here,
+    then used). Now: the file bodies' minimum rate, retried a bounded number of times."""
+    pytest.importorskip("huggingface_hub")
+    _, res = _hub_lfs(loopback)
+    loopback.fail("/api/datasets/org/r/revision/main", *[trickle(1, 0.05)] * 10)
+    exc = _within(lambda: fetch_resources(res, tmp_path, quiet=True, min_rate=1024, rate_window=0.3))
+    assert isinstance(exc, DownloadError) and "slower than 1024 bytes/s over 0.3 s (4 attempts)" in str(exc), exc
+
+
+@pytest.mark.parametrize("where", ["revision", "file-metadata"])
+def test_hub_metadata_5xx_is_retried_then_fetched(loopback, tmp_path, where):
+    """Before: one 503 from the revision lookup failed the file at once (huggingface_hub's
+    ``repo_info`` does not retry; its HEAD did, with its own policy). Now both are retried like
+    every other request, under the run's policy."""
+    pytest.importorskip("huggingface_hub")
+    commit, res = _hub_lfs(loopback)
+    path = "/api/datasets/org/r/revision/main" if where == "revision" else f"/datasets/org/r/resolve/{commit}/a.bin"
+    loopback.fail(path, status(503), status(502))
+    fetch_resources(res, tmp_path, quiet=True)
+    assert (tmp_path / "a.bin").read_bytes() == b"a" * 5000
+    method = "GET" if where == "revision" else "HEAD"  # the file's GET follows its HEAD on the same path
+    assert [r[0] for r in loopback.requests_for(path)].count(method) == 3
+
+
+def test_hub_metadata_5xx_gives_up_after_the_bounded_attempts(loopback, tmp_path):
+    """A Hub answering 503 to every request fails with the attempts counted (4 here), and no more
+    requests than that."""
+    pytest.importorskip("huggingface_hub")
+    _, res = _hub_lfs(loopback)
+    path = "/api/datasets/org/r/revision/main"
+    loopback.fail(path, *[status(503)] * 20)
+    with pytest.raises(DownloadError, match=r"cannot resolve dataset 'org/r' at 'main': HTTP 503 .*\(4 attempts\)"):
+        fetch_resources(res, tmp_path, quiet=True)
+    assert len(loopback.requests_for(path)) == 4

@@ -8,6 +8,7 @@ the ``loopback`` fixture of ``tests/conftest.py``, which also points ``AVBENCH_Z
 from loopback.servers import (
     Blob,
     LoopbackServer,
+    SlowTLSServer,
     corrupt,
     encoded,
     git_blob_id,
@@ -24,5 +25,5 @@ from loopback.servers import (
     wrong_start,
 )
 
-__all__ = ["Blob", "LoopbackServer", "corrupt", "encoded", "git_blob_id", "gzip_body", "hang", "ignore_range", "page",
-           "page_as_binary", "slow_headers", "stall", "status", "trickle", "truncate", "wrong_start"]
+__all__ = ["Blob", "LoopbackServer", "SlowTLSServer", "corrupt", "encoded", "git_blob_id", "gzip_body", "hang",
+           "ignore_range", "page", "page_as_binary", "slow_headers", "stall", "status", "trickle", "truncate", "wrong_start"]

@@ -20,12 +20,14 @@ headers)``, ``truncate(n)`` (announce the full length, send ``n`` bytes, close),
 (send ``n`` bytes, go silent for ``s`` seconds, close), ``corrupt()`` (flip a byte),
 ``ignore_range()`` (answer 200 with the whole file), ``wrong_start()`` (a 206 whose range starts
 elsewhere), ``hang(s)`` (read the request, answer nothing for ``s`` seconds), ``trickle(n, s)``
-(announce the whole body, then send ``n`` bytes every ``s`` seconds), ``page(html)`` (a 200
+(announce the whole body, then send ``n`` bytes every ``s`` seconds; file bodies, the Zenodo and
+Hub JSON answers and the Drive confirmation page), ``page(html)`` (a 200
 ``text/html`` page), ``page_as_binary(html)`` (the page with ``application/octet-stream``),
 ``gzip_body()`` (the body gzip-compressed with ``Content-Encoding: gzip``), ``encoded(name)`` (a
 ``Content-Encoding`` the client cannot decode), ``slow_headers(every, seconds)`` (the status
 line, then a header one byte every ``every`` seconds, never finished; closes after ``seconds``).
-Every file carries an ``ETag`` and a
+:class:`SlowTLSServer` accepts TCP and answers a TLS ClientHello with a
+handshake record sent one byte at a time (never finished). Every file carries an ``ETag`` and a
 ``Last-Modified`` that change when its content is replaced; ``If-Range`` is honoured unless
 :attr:`honour_if_range` is false. :attr:`latency` delays every answer; :attr:`rate` throttles
 bodies (bytes/s). :attr:`log` lists ``(method, path, headers)``.
@@ -46,7 +48,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["LoopbackServer", "Blob", "status", "truncate", "stall", "corrupt", "ignore_range", "wrong_start", "hang",
+__all__ = ["LoopbackServer", "SlowTLSServer", "Blob", "status", "truncate", "stall", "corrupt", "ignore_range", "wrong_start", "hang",
            "trickle", "page", "page_as_binary", "gzip_body", "encoded", "slow_headers", "git_blob_id"]
 
 _BLOCK = 1 << 20
@@ -272,11 +274,11 @@ class LoopbackServer:
             path = url.path
             if path.startswith("/api/records/") and path.count("/") == 3:
                 rec = self._zenodo.get(path.rsplit("/", 1)[1])
-                return self._send_json(h, rec) if rec else self._send_status(h, 404)
+                return self._send_json(h, rec, fault) if rec else self._send_status(h, 404)
             if path == "/download":
                 return self._drive_answer(h, dict(urllib.parse.parse_qsl(url.query)), head, fault)
             if path.startswith("/api/datasets/"):
-                return self._hub_info(h, path)
+                return self._hub_info(h, path, fault)
             if path.startswith("/datasets/") and "/resolve/" in path:
                 return self._hub_resolve(h, path, head, fault)
             blob = self.files.get(path)
@@ -307,15 +309,28 @@ class LoopbackServer:
         h.end_headers()
         h.wfile.write(body)
 
-    def _send_json(self, h: _Handler, obj: Any) -> None:
+    def _send_json(self, h: _Handler, obj: Any, fault: tuple[Any, ...] | None = None) -> None:
+        """The JSON answer; a ``trickle(n, s)`` fault sends it ``n`` bytes every ``s`` seconds."""
         body = json.dumps(obj).encode()
         h.send_response(200)
         h.send_header("Content-Type", "application/json")
         h.send_header("Content-Length", str(len(body)))
         h.end_headers()
+        self._write_body(h, body, fault)
+
+    @staticmethod
+    def _write_body(h: _Handler, body: bytes, fault: tuple[Any, ...] | None) -> None:
+        """``body`` at once, or ``n`` bytes every ``s`` seconds under a ``trickle(n, s)`` fault."""
+        if fault and fault[0] == "trickle":
+            for i in range(0, len(body), fault[1]):
+                h.wfile.write(body[i:i + fault[1]])
+                h.wfile.flush()
+                time.sleep(fault[2])
+            return
         h.wfile.write(body)
 
-    def _send_page(self, h: _Handler, page: str, headers: dict[str, str] | None = None) -> None:
+    def _send_page(self, h: _Handler, page: str, headers: dict[str, str] | None = None,
+                   fault: tuple[Any, ...] | None = None) -> None:
         body = page.encode()
         h.send_response(200)
         h.send_header("Content-Type", "text/html; charset=utf-8")
@@ -323,7 +338,7 @@ class LoopbackServer:
             h.send_header(k, v)
         h.send_header("Content-Length", str(len(body)))
         h.end_headers()
-        h.wfile.write(body)
+        self._write_body(h, body, fault)
 
     def _send_blob(self, h: _Handler, blob: Blob, head: bool, fault: tuple[Any, ...] | None,
                    extra: dict[str, str] | None = None) -> None:
@@ -420,7 +435,7 @@ class LoopbackServer:
                 f'<form id="download-form" action="{self.base}/download" method="get">'
                 f'<input type="submit" value="Download anyway"><input type="hidden" name="id" value="{fid}">'
                 '<input type="hidden" name="export" value="download"><input type="hidden" name="confirm" value="t">'
-                f'<input type="hidden" name="uuid" value="{token}"></form></body></html>'))
+                f'<input type="hidden" name="uuid" value="{token}"></form></body></html>'), fault=fault)
         if flow == "cookie" and not (q.get("confirm") == token and f"={token}" in h.headers.get("Cookie", "")):
             return self._send_page(h, (
                 "<html><body>Google Drive - Virus scan warning "
@@ -429,14 +444,14 @@ class LoopbackServer:
                 {"Set-Cookie": f"download_warning_13058876669334088843_{fid}={token}; Path=/; HttpOnly"})
         self._send_blob(h, blob, head, fault, {"Content-Disposition": f'attachment; filename="{fid}.bin"'})
 
-    def _hub_info(self, h: _Handler, path: str) -> None:
+    def _hub_info(self, h: _Handler, path: str, fault: tuple[Any, ...] | None = None) -> None:
         rest = path[len("/api/datasets/"):]
         repo, _, rev = rest.partition("/revision/")
         info = self._hub.get((urllib.parse.unquote(repo), urllib.parse.unquote(rev or "main")))
         if info is None:
             return self._send_status(h, 404, {"X-Error-Code": "RevisionNotFound"})
         self._send_json(h, {"id": repo, "sha": info["commit"], "private": False,
-                            "siblings": [{"rfilename": n} for n in info["files"]]})
+                            "siblings": [{"rfilename": n} for n in info["files"]]}, fault)
 
     def _hub_resolve(self, h: _Handler, path: str, head: bool, fault: tuple[Any, ...] | None) -> None:
         repo, _, rest = path[len("/datasets/"):].partition("/resolve/")
@@ -455,3 +470,50 @@ class LoopbackServer:
             h.end_headers()
             return
         self._send_blob(h, Blob(entry["data"]), head, fault, {**common, "ETag": f'"{entry["git"]}"'})
+
+
+class SlowTLSServer:
+    """A TLS server that never finishes its handshake: it reads the ClientHello, announces a
+    16 KiB handshake record and sends it one byte every ``every`` seconds, for at most ``seconds``
+    per connection. :attr:`connections` counts the connections; :attr:`url` is an ``https`` URL."""
+
+    def __init__(self, every: float = 0.05, seconds: float = 60.0) -> None:
+        self.every, self.seconds = every, seconds
+        self.connections = 0
+        self._sock = socket.create_server(("127.0.0.1", 0))
+        self.port = self._sock.getsockname()[1]
+        self.url = f"https://127.0.0.1:{self.port}/f.bin"
+        self._closed = threading.Event()
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def __enter__(self) -> SlowTLSServer:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._closed.set()
+        self._sock.close()
+
+    def _accept(self) -> None:
+        while not self._closed.is_set():
+            try:
+                conn, _ = self._sock.accept()
+            except OSError:
+                return
+            self.connections += 1
+            threading.Thread(target=self._trickle, args=(conn,), daemon=True).start()
+
+    def _trickle(self, conn: socket.socket) -> None:
+        with conn:
+            try:
+                conn.settimeout(5)
+                conn.recv(1 << 16)  # the ClientHello
+                conn.sendall(b"\x16\x03\x03\x40\x00")  # handshake record of 16384 bytes ...
+                end = time.monotonic() + self.seconds
+                while time.monotonic() < end and not self._closed.is_set():
+                    time.sleep(self.every)
+                    conn.sendall(b"\x02")  # ... one byte at a time
+            except OSError:
+                return

@@ -36,17 +36,19 @@ def same_title(a: str, b: str) -> bool:
     return " ".join(a.casefold().split()) == " ".join(b.casefold().split())
 
 
-def record_metadata(record: int, *, deadlines: Deadlines, cache: dict[Any, Any],
+def record_metadata(record: int, *, cache: dict[Any, Any], timeout: float = 60.0, deadlines: Deadlines | None = None,
                     cancel: threading.Event | None = None) -> dict[str, Any]:
     """The JSON of record ``record`` (fetched once per ``cache``, under ``deadlines`` like a file
-    body); retry waits end when ``cancel`` is set (:class:`~avbench.download._progress.Cancelled`)."""
+    body; by default ``timeout`` s without a byte and the default header deadline and minimum
+    rate); retry waits end when ``cancel`` is set (:class:`~avbench.download._progress.Cancelled`)."""
     key = ("zenodo", record)
     with _LOCK:
         lock = cache.setdefault(("lock",) + key, threading.Lock())
     with lock:
         if key not in cache:
             url = f"{base_url()}/api/records/{record}"
-            body, _, _ = get_bytes(url, headers={"Accept": "application/json"}, deadlines=deadlines, cancel=cancel)
+            body, _, _ = get_bytes(url, headers={"Accept": "application/json"},
+                                   deadlines=deadlines or Deadlines(stall=timeout), cancel=cancel)
             try:
                 data = json.loads(body)
             except ValueError:

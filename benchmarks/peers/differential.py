@@ -9,7 +9,7 @@
 cases of every hostile kind below, runs the peers in that venv (this same file, ``--peer`` mode,
 JSON on stdin/stdout) and avbench here, and asserts equality per profile:
 
-- ``sed_eval`` profile (event_f1, segment_f1): onsets exactly at the collar in floats (``1.2 - 1.0``
+- ``sed_eval`` profile (event_f1, event_f1_sed_eval, event_f1_onset, segment_f1): onsets exactly at the collar in floats (``1.2 - 1.0``
   a hit, ``2.5 - 2.3`` a miss), touching and overlapping reference events, zero system output for a
   class, classes without reference, crowded clips where a leftover event has several cross-class
   partners and several maximum matchings exist (events given in shuffled order: sed_eval's substitution
@@ -47,6 +47,11 @@ PINS = ["numpy==1.26.4", "pandas==1.5.3", "sed_eval==0.2.1", "dcase_util==0.2.20
 PSDS = {"psds1": dict(dtc=0.7, gtc=0.7, cttc=None, alpha_ct=0.0, alpha_st=1.0),
         "psds2": dict(dtc=0.1, gtc=0.1, cttc=0.3, alpha_ct=0.5, alpha_st=1.0)}
 LABELS = ["a", "b", "c", "d"]
+EVENT_SETTINGS = {  # avbench's registered event-based ids and the sed_eval EventBasedMetrics settings they match
+    "event_f1": dict(t_collar=0.2, percentage_of_length=0.2),
+    "event_f1_sed_eval": dict(t_collar=0.2, percentage_of_length=0.5),
+    "event_f1_onset": dict(t_collar=0.2, percentage_of_length=0.5, evaluate_offset=False),
+}
 
 
 # ---------------------------------------------------------------- case generation (numpy only)
@@ -292,8 +297,7 @@ def _peer(cases: dict) -> dict:
     for case in cases["events"]:
         res = {}
         dur = case.get("durations")
-        for name, kw in {"event_f1": dict(t_collar=0.2, percentage_of_length=0.2),
-                         "segment_f1": None}.items():
+        for name, kw in {**EVENT_SETTINGS, "segment_f1": None}.items():
             m = (sed_eval.sound_event.EventBasedMetrics(event_label_list=case["labels"], **kw) if kw
                  else sed_eval.sound_event.SegmentBasedMetrics(event_label_list=case["labels"], time_resolution=1.0))
             for clip in case["reference"]:
@@ -399,7 +403,7 @@ def _ours(cases: dict) -> dict:
     for case in cases["events"]:
         ref, est = _events(case["reference"]), SedPredictions(events=_events(case["estimated"]))
         res = {}
-        for mid in ("event_f1", "segment_f1"):
+        for mid in (*EVENT_SETTINGS, "segment_f1"):
             r = run(mid, "sed_eval", ref, est, labels=case["labels"], durations=case.get("durations"))
             flat = {key: float(r.overall[key]) for key in (*SED_EVAL_KEYS.values(),
                                                            *(SEGMENT_KEYS.values() if mid == "segment_f1" else ()))}

@@ -10,7 +10,8 @@ Writes ``tests/metrics/sed/data/sed_eval/cases.json`` (inputs + sed_eval counts 
 1 s and event-based in three settings), ``tests/metrics/sed/data/sed_eval/hostile.json`` (the hostile cases:
 zero-length events, no detections, no references, neither, events past the clip end, duplicated rows,
 empty classes; hand-made ones and the seeded generator of ``benchmarks/peers/differential.py``; every
-value sed_eval reports that avbench reports too, for ``event_f1`` and ``segment_f1``, which the
+value sed_eval reports that avbench reports too, for ``event_f1``, ``event_f1_sed_eval``, ``event_f1_onset``
+and ``segment_f1``, which the
 ``sed_eval`` profile must give to the bit) and, when the DESED reference files are there,
 ``tests/metrics/sed/data/sed_eval/desed_student.json`` (sed_eval counts and values only; the inputs stay in
 ../shared). Every case is evaluated file by file, as sed_eval requires, with an empty list for a
@@ -152,16 +153,17 @@ def hostile_cases() -> list:
     import numpy as np
 
     sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from differential import _flat_sed_eval, hostile_case
+    from differential import EVENT_SETTINGS as ids, _flat_sed_eval, hostile_case
 
     def run(labels, ref, est, durations):
-        ev = sed_eval.sound_event.EventBasedMetrics(labels, t_collar=0.2, percentage_of_length=0.2)
+        evs = {mid: sed_eval.sound_event.EventBasedMetrics(labels, **kw) for mid, kw in ids.items()}
         seg = sed_eval.sound_event.SegmentBasedMetrics(labels, time_resolution=1.0)
         for clip in ref:
             r, e = _records(clip, ref[clip]), _records(clip, est.get(clip, []))
-            ev.evaluate(r, e)  # no durations in sed_eval's event-based metrics
+            for ev in evs.values():
+                ev.evaluate(r, e)  # no durations in sed_eval's event-based metrics
             seg.evaluate(r, e, **({"evaluated_length_seconds": durations[clip]} if durations else {}))
-        return _clean({"event_f1": _flat_sed_eval(ev, labels, segment=False),
+        return _clean({**{mid: _flat_sed_eval(ev, labels, segment=False) for mid, ev in evs.items()},
                        "segment_f1": _flat_sed_eval(seg, labels, segment=True)})
 
     inputs = [(name, *case) for name, case in HOSTILE.items()]
@@ -192,7 +194,7 @@ def main() -> None:
             "event_settings": EVENT_SETTINGS, "segment_time_resolution": 1.0}
     (OUT / "cases.json").write_text(json.dumps({"meta": meta, "cases": cases}, allow_nan=False) + "\n")
     hostile_meta = {"peer": "sed_eval 0.2.1 (dcase_util 0.2.20)", "generator": "benchmarks/peers/make_sed_eval_fixtures.py",
-                    "event_f1": {"t_collar": 0.2, "percentage_of_length": 0.2}, "segment_f1": {"time_resolution": 1.0},
+                    "event_settings": "differential.EVENT_SETTINGS", "segment_f1": {"time_resolution": 1.0},
                     "null": "sed_eval's NaN"}
     (OUT / "hostile.json").write_text(json.dumps({"meta": hostile_meta, "cases": hostile_cases()}, allow_nan=False)
                                       + "\n")

@@ -52,7 +52,7 @@ def _value(r, key: str) -> float:
     return float(r.overall[key])
 
 
-@pytest.mark.parametrize("mid", ["event_f1", "segment_f1"])
+@pytest.mark.parametrize("mid", ["event_f1", "event_f1_sed_eval", "event_f1_onset", "segment_f1"])
 @pytest.mark.parametrize("name", list(CASES))
 def test_sed_eval_profile_equals_sed_eval_to_the_bit(name: str, mid: str) -> None:
     case = CASES[name]
@@ -67,7 +67,7 @@ def test_sed_eval_profile_equals_sed_eval_to_the_bit(name: str, mid: str) -> Non
 
 @pytest.mark.parametrize("name", list(CASES))
 def test_default_profile_never_gives_nan(name: str) -> None:
-    for mid in ("event_f1", "segment_f1"):
+    for mid in ("event_f1", "event_f1_sed_eval", "event_f1_onset", "segment_f1"):
         r = _score(CASES[name], mid, "avbench")
         values = [*r.overall.values(), *(v for cw in r.class_wise.values() for v in cw.values())]
         assert not any(isinstance(v, float) and math.isnan(v) for v in values), (mid, r.overall)

@@ -7,6 +7,10 @@ Run in the peer venv (psds_eval 0.5.3, sed_scores_eval 0.0.4, pandas 1.5, numpy 
 Writes ``scores_cases.json`` (score tables + reference + sed_scores_eval PSDS values) and
 ``op_cases.json`` (operating points + reference + psds_eval PSDS and macro-F values). Inputs are
 random but seeded; times are on a 1 ms grid and scores on a 0.01 grid so ties occur.
+
+``--float-case`` writes only ``scores_float_case.json``: one larger case (40 clips of 6 minutes, 4 classes, 60
+frames scored; hundreds of PSD-ROC points, so that the order of float additions shows in the last bits)
+with sed_scores_eval's PSDS, class-wise PSDS and per-class eFPR arrays, compared with ``==``.
 """
 
 from __future__ import annotations
@@ -163,5 +167,40 @@ def main(out_dir: str) -> None:
     print(f"wrote {len(score_cases)} score cases and {len(op_cases)} operating-point cases to {out}")
 
 
+def float_case(out_dir: str) -> None:
+    """One larger case whose PSDS floats depend on the order of additions (see the module docstring)."""
+    warnings.filterwarnings("ignore")
+    from sed_scores_eval import intersection_based
+    from sed_scores_eval.base_modules.scores import create_score_dataframe
+
+    rng = np.random.default_rng(20261202)
+    labels = ["alarm", "cat", "dog", "owl"]
+    case = make_case(rng, n_clips=40, labels=labels, t_frames=60, hop=0.1, empty_class=False)
+    for s in case["scores"].values():  # half the bump, half noise: many false positives at every threshold
+        v = np.array(s["values"])
+        s["values"] = np.round(0.5 * v + 0.5 * rng.random(v.shape), 2).tolist()
+    # each table covers the first 6 s of a 6-minute clip: 4 hours in all, so that up to 400 false
+    # positives stay within max_efpr = 100 per hour and hundreds of thresholds reach the PSD-ROC
+    case["durations"] = {c: 360.0 for c in case["durations"]}
+    sdf = {c: create_score_dataframe(np.array(s["values"]), np.array(s["timestamps"]), labels)
+           for c, s in case["scores"].items()}
+    gt = {c: [tuple(e) for e in evs] for c, evs in case["reference"].items()}
+    case["source"] = ("benchmarks/peers/make_psds_fixtures.py --float-case, scored with sed_scores_eval 0.0.4 "
+                      f"(numpy {np.__version__}) when frozen")
+    case["expected"] = {}
+    for name in ("psds1", "psds2"):
+        cfg = CONFIGS[name]
+        v, cls_v, _, rocs = intersection_based.psds(
+            scores=sdf, ground_truth=gt, audio_durations=case["durations"], dtc_threshold=cfg["dtc"],
+            gtc_threshold=cfg["gtc"], cttc_threshold=cfg["cttc"], alpha_ct=cfg["alpha_ct"],
+            alpha_st=cfg["alpha_st"], max_efpr=cfg["max_efpr"])
+        case["expected"][name] = {"psds": float(v), "class_psds": {k: float(x) for k, x in cls_v.items()},
+                                  "class_efpr": {k: r[1].tolist() for k, r in rocs.items()}}
+    path = Path(out_dir) / "scores_float_case.json"
+    path.write_text(json.dumps(case) + "\n")
+    print(f"wrote {path}")
+
+
 if __name__ == "__main__":
-    main(sys.argv[1] if len(sys.argv) > 1 else "tests/metrics/sed/data/psds")
+    args = [a for a in sys.argv[1:] if a != "--float-case"]
+    (float_case if "--float-case" in sys.argv else main)(args[0] if args else "tests/metrics/sed/data/psds")

@@ -47,7 +47,13 @@ fresh interpreters, start-up and reading included): 7.3-8.7x psds_eval and 5.6-9
 Scores mode computes only
 what can reach the PSD-ROC: thresholds where a class's false positives (one per clip without its
 reference whose top score is ``>= t``) exceed ``max_efpr * D / U`` are skipped (exact;
-:class:`~avbench.metrics.sed._psd.accum.IntersectionAccumulator`); ``extra["n_points"]`` counts the rest.
+:class:`~avbench.metrics.sed._psd.accum.IntersectionAccumulator`), and so are the frames scoring at or
+below that class's floor: they cannot belong to a detection at any threshold above it
+(:meth:`~avbench.metrics.sed._psd.nodes.FlatSeries.above`; at DESED-validation scale about 5 % of
+the frames remain); ``extra["n_points"]`` counts the thresholds kept. Its floats are
+sed_scores_eval 0.0.4's: cross-trigger rates are formed from integer counts and added in class order,
+staircase terms are added in order (``tests/metrics/sed/test_psd.py`` compares every class ROC point,
+class-wise and overall PSDS with ``==`` on a frozen case; the DESED-scale benchmark prints the difference).
 
 Edge policies (pinned by tests in ``tests/test_psds.py``):
 

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from avbench.errors import InputError
-from avbench.metrics.sed._psd.aggregate import _sum_over_k, aggregate, sort_by_key_score
+from avbench.metrics.sed._psd.aggregate import aggregate, sort_by_key_score
 from avbench.metrics.sed._psd.core import RefIndex, check_criteria, meets
 from avbench.metrics.sed._psd.deltas import ct_deltas, tp_deltas, tp_entries
 from avbench.metrics.sed._psd.nodes import FlatSeries, Nodes, onset_delta_positions, series_nodes
@@ -253,22 +253,25 @@ class IntersectionAccumulator:
         return c, o, s, d
 
     def curves(self) -> list[ClassCurve]:
-        """Per class (in label order): the counts at every score where some count changes."""
+        """Per class (in label order): the counts at every score where some count changes.
+
+        ``ct`` is ``sum_k CT_ck(t) / max(T_k, 1e-12)`` formed from the integer counts ``CT_ck(t)`` at
+        each threshold, added in label order of ``k`` (the floats of sed_scores_eval's
+        ``np.mean(ct_rates, axis=0)`` before its division).
+        """
         ref, k = self.ref, self.ref.k
         c, s, dtp, dfp = self._merged_tpfp()
-        dct = np.zeros(s.size)
+        cc = oo = cs = cd = None
         if self._ct:
             cc, oo, cs, cd = self._merged_ct()
-            w = cd / np.maximum(ref.t_ref[oo], 1e-12)
-            (c2,), s2, w2 = _sum_over_k(cc, cs, w)
-            c = np.concatenate([c, c2])
-            s = np.concatenate([s, s2])
-            dtp = np.concatenate([dtp, np.zeros(s2.size, dtype=np.int64)])
-            dfp = np.concatenate([dfp, np.zeros(s2.size, dtype=np.int64)])
-            dct = np.concatenate([dct, w2])
+            c = np.concatenate([c, cc])
+            s = np.concatenate([s, cs])
+            dtp = np.concatenate([dtp, np.zeros(cs.size, dtype=np.int64)])
+            dfp = np.concatenate([dfp, np.zeros(cs.size, dtype=np.int64)])
         order = sort_by_key_score(c, s, descending=True)
-        c, s, dtp, dfp, dct = c[order], s[order], dtp[order], dfp[order], dct[order]
+        c, s, dtp, dfp = c[order], s[order], dtp[order], dfp[order]
         bounds = np.searchsorted(c, np.arange(k + 1))
+        ct_bounds = np.searchsorted(cc, np.arange(k + 1)) if cc is not None else None
         out = []
         for j in range(k):
             lo, hi = bounds[j], bounds[j + 1]
@@ -279,10 +282,30 @@ class IntersectionAccumulator:
                 us = sj[st]
                 tp = np.cumsum(np.add.reduceat(dtp[lo:hi], st))
                 fp = np.cumsum(np.add.reduceat(dfp[lo:hi], st))
-                ct = np.cumsum(np.add.reduceat(dct[lo:hi], st))
             else:
-                us, tp, fp, ct = np.zeros(0), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0)
+                us, tp, fp = np.zeros(0), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+            ct = np.zeros(us.size)
+            if ct_bounds is not None and ct_bounds[j + 1] > ct_bounds[j]:
+                a, b = ct_bounds[j], ct_bounds[j + 1]
+                ct = _ct_rate_sum(oo[a:b], cs[a:b], cd[a:b], us, ref.t_ref)
             out.append(ClassCurve(
                 scores=np.r_[np.inf, us], tp=np.r_[0, tp], fp=np.r_[0, fp], ct=np.r_[0.0, ct], n_ref=int(ref.n_ref[j])
             ))
         return out
+
+
+def _ct_rate_sum(other: np.ndarray, score: np.ndarray, delta: np.ndarray, grid: np.ndarray, t_ref: np.ndarray
+                 ) -> np.ndarray:
+    """``sum_k CT_k(t) / max(T_k, 1e-12)`` at each score of ``grid`` (falling) for one class.
+
+    ``(other, score, delta)``: its cross-trigger deltas sorted by other class (then score). The counts
+    are integers per other class (a dense ``[classes present, grid]`` table, cumulated as the
+    threshold falls); their rates are added row by row in increasing class order (``sum`` over axis 0
+    of a C-ordered table is sequential), classes without cross-triggers adding 0.
+    """
+    ks, row = np.unique(other, return_inverse=True)
+    col = np.searchsorted(-grid, -score)  # the grid holds every score where a count changes
+    counts = np.zeros((ks.size, grid.size), dtype=np.int64)
+    np.add.at(counts, (row, col), delta)
+    np.cumsum(counts, axis=1, out=counts)
+    return np.sum(counts / np.maximum(t_ref[ks], 1e-12)[:, None], axis=0)

@@ -14,25 +14,6 @@ import numpy as np
 __all__ = ["aggregate", "sort_by_key_score", "stable_key_order"]
 
 
-def _sum_over_k(cls: np.ndarray, score: np.ndarray, w: np.ndarray) -> tuple[list[np.ndarray], np.ndarray, np.ndarray]:
-    """Sum weights over the other class for equal ``(cls, score)``, adding in increasing ``k`` order.
-
-    The input is sorted by ``(cls, k, score)`` with unique triples; ``np.add.at`` adds in input
-    order, so every group's sum is formed in the same (canonical) order however clips were chunked.
-    """
-    if score.size == 0:
-        return [cls], score, w
-    order = sort_by_key_score(cls, score)
-    c2, s2 = cls[order], score[order]
-    new = np.r_[True, (s2[1:] != s2[:-1]) | (c2[1:] != c2[:-1])]
-    grp = np.empty(score.size, dtype=np.int64)
-    grp[order] = np.cumsum(new) - 1
-    tot = np.zeros(int(new.sum()))
-    np.add.at(tot, grp, w)
-    return [c2[new]], s2[new], tot
-
-
-
 def sort_by_key_score(key: np.ndarray, score: np.ndarray, *, descending: bool = False) -> np.ndarray:
     """Order by integer ``key``, then ``score`` (ties among equal pairs in any order).
 

@@ -94,11 +94,9 @@ class FlatSeries:
         detections of the whole series: a detection holds only frames scoring ``>= t``, and the
         frames left out end every run they interrupt. Series order: by class, then block.
         """
-        k = values.shape[1]
-        keep = values > floor[None, :]
-        r, c = np.nonzero(keep)
-        order = np.argsort(c.astype(np.int16 if k < 2**15 else np.int64), kind="stable")
-        r, c = r[order], c[order]
+        n_rows, k = values.shape
+        idx = np.flatnonzero(np.ascontiguousarray((values > floor[None, :]).T))  # class-major
+        c, r = np.divmod(idx, n_rows)
         sid = row_block[r] * k + c
         new = np.ones(r.size, dtype=bool)
         new[1:] = (sid[1:] != sid[:-1]) | (r[1:] != r[:-1] + 1)

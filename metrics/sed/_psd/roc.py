@@ -70,13 +70,20 @@ def psd_roc(
     return np.r_[xs, max_efpr], np.r_[etpr, etpr[-1]]
 
 
-def staircase_area(x: np.ndarray, y: np.ndarray, max_x: float) -> float:
-    """``sum_i y_i (x_{i+1} - x_i)`` over points with ``x <= max_x``, the last one extended to ``max_x``."""
+def staircase_area(x: np.ndarray, y: np.ndarray, max_x: float, *, sequential: bool = False) -> float:
+    """``sum_i y_i (x_{i+1} - x_i)`` over points with ``x <= max_x``, the last one extended to ``max_x``.
+
+    ``sequential``: add the terms one after the other in ``x`` order (sed_scores_eval's
+    ``staircase_auc`` adds them with Python's ``sum``) instead of numpy's pairwise ``sum``.
+    """
     order = np.argsort(x, kind="stable")
     x, y = x[order], y[order]
     cut = int(np.searchsorted(x, max_x, side="right"))
     xx = np.r_[x[:cut], max_x]
-    return float(np.sum(y[:cut] * np.diff(xx)))
+    terms = y[:cut] * np.diff(xx)
+    if sequential:
+        return float(np.cumsum(terms)[-1]) if terms.size else 0.0
+    return float(np.sum(terms))
 
 
 def op_efpr(fp: np.ndarray, ct: np.ndarray, *, duration: float, t_ref: np.ndarray, alpha_ct: float,
@@ -131,8 +138,9 @@ def psds_from_counts(
     k = ref.k
     unit = SECONDS_PER_UNIT[duration_unit]
     div = (k - 1 if cross_trigger_mean == "other_classes" else k) if k > 1 else 1
-    efpr = [(fp[c] / ref.duration + (alpha_ct * ctw[c] / div if alpha_ct else 0.0)) * unit for c in range(k)]
-    return psds_from_rates(ref.n_ref, tp, efpr, alpha_st=alpha_st, max_efpr=max_efpr, area=area)
+    efpr = [(fp[c] / ref.duration + (alpha_ct * (ctw[c] / div) if alpha_ct else 0.0)) * unit for c in range(k)]
+    return psds_from_rates(ref.n_ref, tp, efpr, alpha_st=alpha_st, max_efpr=max_efpr,
+                           area="sequential" if area == "avbench" else area)
 
 
 FLOAT_ORDERS = ("avbench", "psds_eval")
@@ -200,7 +208,8 @@ def psds_from_rates(n_ref: np.ndarray, tp, efpr, *, alpha_st: float, max_efpr: f
     """PSDS from per-class TP counts and eFPR values (lists of ``[P_c]`` arrays; see :func:`psds_from_counts`).
 
     ``area="psds_eval"`` sums the overall value on psds_eval's grid (:func:`psds_eval_area`); class-wise values
-    and the returned curves stay the envelopes'.
+    and the returned curves stay the envelopes'. ``area="sequential"`` (what :func:`psds_from_counts`, the
+    score-table path, uses for ``"avbench"``) adds the staircase terms in order, as sed_scores_eval does.
     """
     rocs, reached = [], 0.0
     for c in range(len(n_ref)):
@@ -208,8 +217,9 @@ def psds_from_rates(n_ref: np.ndarray, tp, efpr, *, alpha_st: float, max_efpr: f
         reached = max(reached, float(np.max(efpr[c])) if efpr[c].size else 0.0)
         rocs.append(class_roc(np.r_[0.0, tpr], np.r_[0.0, efpr[c]], max_efpr=max_efpr))
     x, y = psd_roc(rocs, alpha_st=alpha_st, max_efpr=max_efpr)
-    cls_psds = [staircase_area(r[0], r[1], max_efpr) / max_efpr for r in rocs]
+    seq = area == "sequential"
+    cls_psds = [staircase_area(r[0], r[1], max_efpr, sequential=seq) / max_efpr for r in rocs]
     value = (psds_eval_area(n_ref, tp, efpr, alpha_st=alpha_st, max_efpr=max_efpr)[0] if area == "psds_eval"
-             else staircase_area(x, y, max_efpr) / max_efpr)
+             else staircase_area(x, y, max_efpr, sequential=seq) / max_efpr)
     return {"psds": value, "class_psds": cls_psds,
             "psd_roc": (x, y), "class_rocs": rocs, "reached": reached}

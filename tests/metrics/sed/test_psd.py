@@ -91,6 +91,22 @@ def test_scores_mode_equals_sed_scores_eval(i, name):
         assert r.class_wise[cls]["psds"] == pytest.approx(v, abs=1e-9)
 
 
+@pytest.mark.parametrize("name", ["psds1", "psds2"])
+def test_scores_mode_is_sed_scores_eval_to_the_last_bit(name):
+    """A case with tens of PSD-ROC points per class: the eFPR of every class ROC point (cross-trigger rates
+    formed from integer counts, added in class order), the class-wise and the overall PSDS (staircase
+    terms added in order) are sed_scores_eval 0.0.4's floats, compared with ``==``."""
+    case = json.loads((DATA / "scores_float_case.json").read_text())
+    r = psds(events(case["reference"]), SedPredictions(scores=score_tables(case)), durations=case["durations"],
+             labels=case["labels"], **CFG[name])
+    exp = case["expected"][name]
+    assert r.extra["n_points"] > 200
+    for cls, x in exp["class_efpr"].items():
+        assert r.extra["class_rocs"][cls]["efpr"] == x, cls
+        assert r.class_wise[cls]["psds"] == exp["class_psds"][cls], cls
+    assert r.overall["psds"] == exp["psds"]
+
+
 @pytest.mark.parametrize("i", range(5))
 @pytest.mark.parametrize("name", list(CFG))
 @pytest.mark.parametrize("decimals", [6, None])

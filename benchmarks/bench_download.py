@@ -12,8 +12,9 @@ on many small files. Prints the ratios, the machine's load and the CPU cost of e
    and ``hashlib.sha256`` alone over the same number of bytes in memory (no I/O): SHA-256 is
    sequential, so no client that hashes the stream can beat it at equal load; it bounds the
    ratio on an idle machine (under load each run sees another share of the CPUs). avbench writes
-   files of 16 MiB or more with ``O_DIRECT`` (its time includes the disk), curl through the page
-   cache (writeback happens after curl exits, in kernel threads, not counted in its CPU time). The clients
+   files of 16 MiB or more with ``O_DIRECT`` (its time includes the disk, except for the buffers
+   it spills to the page cache while the disk is behind), curl through the page cache (writeback
+   happens after curl exits, in kernel threads, not counted in its CPU time). The clients
    alternate for ``--repeat`` rounds (default 5; the order rotates each round) and the median of
    each is kept. Ratio = curl median time / avbench median time (throughput ratio; target
    >= 0.9). CPU seconds per GiB: user+system time of the curl (and sha256sum) children

@@ -6,6 +6,7 @@
 - :func:`resample`: polyphase resampling to another rate (HEAR models fix their own rate);
 - :func:`read_array`: a clip's microphone-array channels (one WAV per capsule, a release's format, or
   one multichannel file).
+- :func:`require_format`: the check that a chosen format of a multi-format release is on disk;
 - :func:`read_audio`: any audio file as float32 ``[M, N]`` (soundfile, else the ``youtube`` extra's ffmpeg).
 
 Frame ``t`` is centred on ``t * hop`` seconds and a signal of ``N`` samples has ``N // hop`` frames,
@@ -34,7 +35,7 @@ from scipy import signal as sps
 from avbench.errors import InputError
 
 __all__ = ["HOP_SECONDS", "N_MELS", "logmel", "mel_filterbank", "spectrogram", "resample", "read_array",
-           "read_audio"]
+           "read_audio", "require_format"]
 
 HOP_SECONDS = 0.02
 N_MELS = 40
@@ -130,6 +131,40 @@ def read_array(root: Path, clip: Any, *, fmt: str | None = None) -> tuple[np.nda
         raise InputError(f"clip {clip.id!r} has no {fmt or 'audio'} file; download that part of the dataset")
     x, fs = sf.read(Path(root) / str(rel), dtype="float64", always_2d=True)
     return np.ascontiguousarray(x.T), int(fs)
+
+
+def require_format(recipe: Any, root: Path, clips: Any, fmt: str, *, split: str, option: str = "format") -> None:
+    """Check that ``fmt`` is an audio format of ``recipe`` (``Recipe.audio_formats``) and that every
+    clip of ``split`` has its file on disk (``Clip.meta["formats"]``), before anything is read.
+
+    Args:
+        recipe: the dataset's recipe; root: its directory; clips: the split's clips.
+        fmt: the format asked for; option: the name of the setting, for the message.
+
+    Raises:
+        InputError: ``recipe`` has no such format (or only one), or some clips lack it: one line
+            naming the dataset, split, count, an example clip and the ``avbench download`` command.
+
+    Example:
+        >>> from avbench import registry
+        >>> require_format(registry.dataset("synth"), Path("."), [], "mic", split="test")
+        Traceback (most recent call last):
+        ...
+        avbench.errors.InputError: format 'mic': synth has a single audio format; remove the format option
+    """
+    known = tuple(getattr(recipe, "audio_formats", ()))
+    if not known:
+        raise InputError(f"{option} {fmt!r}: {recipe.name} has a single audio format; remove the {option} option")
+    if fmt not in known:
+        raise InputError(f"{option} {fmt!r}: {recipe.name} has the audio formats {', '.join(known)}")
+    clips = list(clips.values()) if isinstance(clips, dict) else list(clips)
+    lacking = [c.id for c in clips if fmt not in ((c.meta or {}).get("formats") or {})]
+    if lacking:
+        others = [f for f in known if f != fmt and all(f in ((c.meta or {}).get("formats") or {}) for c in clips)]
+        alt = f", or set {option}: {others[0]}" if others else ""
+        raise InputError(f"{option} {fmt!r}: {len(lacking)} of {len(clips)} clips of {recipe.name}/{split} have no "
+                         f"{fmt.upper()} audio under {root} (e.g. {lacking[0]!r}); run `avbench download "
+                         f"{recipe.name} --parts {fmt}`{alt}")
 
 
 def read_audio(path: str | Path) -> tuple[np.ndarray, int]:

@@ -85,7 +85,9 @@ class TorchBaseline(Baseline):
 
     Subclasses set ``name``, ``description``, ``dataset`` / ``tasks`` (what the contract test trains:
     the ``synth`` tasks), ``targets`` (the published numbers it aims at on the real data, with their
-    source), and implement :meth:`factory` (a :mod:`avbench.models` factory). Their configurations
+    source), and ``network`` (a class of :mod:`avbench.baselines._nets`) with ``network_defaults``
+    (its arguments that make this baseline), or override :meth:`factory` (a :mod:`avbench.models`
+    factory). Their configurations
     are the YAML file ``baselines/configs/<name>.yaml``: one mapping of
     :class:`~avbench.training.TrainConfig` options per task id (``avbench train --baseline NAME
     --task TASK`` uses it; ``--config`` overrides keys).
@@ -94,13 +96,27 @@ class TorchBaseline(Baseline):
     extras: ClassVar[tuple[str, ...]] = ("baselines",)
     targets: ClassVar[str] = ""
     contract_metric: ClassVar[str | None] = None  # the synth metric the contract test compares (default: the first)
+    network: ClassVar[str] = ""
+    network_defaults: ClassVar[dict[str, Any]] = {}
 
     def __init__(self) -> None:
         self._trained: dict[str, Any] = {}
 
-    @abc.abstractmethod
     def factory(self, spec: Any, **params: Any) -> Any:
-        """The ``torch.nn.Module`` for ``spec`` (:class:`avbench.models.ModelSpec`)."""
+        """The ``torch.nn.Module`` for ``spec`` (:class:`avbench.models.ModelSpec`): ``network`` built
+        with ``network_defaults`` updated by ``params`` (the configuration's ``model:`` mapping).
+
+        Raises:
+            InputError: ``params`` names an argument the network does not take.
+        """
+        import importlib
+
+        from avbench.models import build_model
+
+        if not self.network:  # pragma: no cover - a subclass sets network or overrides factory
+            raise NotImplementedError(f"{type(self).__name__}: set network or override factory")
+        cls = getattr(importlib.import_module("avbench.baselines._nets"), self.network)
+        return build_model(cls, spec, {**self.network_defaults, **params}, what=f"baseline {self.name!r}")
 
     def fit(self, recipe: Recipe, root: Path, *, split: str = "train", seed: int = 0,
             config: dict[str, Any] | None = None) -> TorchBaseline:

@@ -118,7 +118,8 @@ def build() -> dict[str, Any]:
     hooks = {attr: {key: mod.__name__ for mod in registry.plugin_modules("avbench.metrics", recursive=True)
                     for key in dict(getattr(mod, attr, {}))} for attr in ("FILE_EVALUATORS", "JSON_ADAPTERS")}
     baselines = {
-        name: {"name": name, "tasks": list(getattr(b, "tasks", ())), "description": getattr(b, "description", "")}
+        name: {"name": name, "tasks": list(getattr(b, "tasks", ())), "description": getattr(b, "description", ""),
+               "configured": sorted(set(b.configs()) - set(getattr(b, "tasks", ())))}
         for name, b in sorted(registry.baselines().items())
     }
     from avbench.info import info_data
@@ -144,7 +145,8 @@ class Catalog:
         tasks: ``{id: avbench.model.Task}`` (the same records the recipes define).
         metrics: ``{id: {version, family, input, params, description, primary, doc, declared_in}}``
             (``declared_in``: the module whose ``METRICS`` holds it).
-        baselines: ``{name: {tasks, description}}``.
+        baselines: ``{name: {tasks, description, configured}}`` (``configured``: the other tasks its
+            shipped configurations train, the real-data ones).
         info: ``{name: {"kind", "info"}}``, what ``avbench info NAME`` shows with nothing on disk.
         fingerprint: what the records were built from (:func:`fingerprint`).
         source: ``"shipped"``, ``"cache"`` or ``"discovery"``.

@@ -25,7 +25,9 @@ class Recipe(abc.ABC):
 
     Class attributes a recipe sets: ``name`` (what users type), ``version`` (of the recipe's index
     and splits: bump when membership or labels change), ``title``, ``homepage``, ``license``,
-    ``citation``, ``parts`` (the ``--parts`` it offers, ``meta`` first).
+    ``citation``, ``parts`` (the ``--parts`` it offers, ``meta`` first), ``audio_formats`` (the
+    audio formats of a release that ships several, each also a part: the DCASE SELD sets' ``foa``
+    and ``mic``, named by ``Clip.meta["formats"]``; empty for one format).
     """
 
     name: ClassVar[str]
@@ -36,6 +38,7 @@ class Recipe(abc.ABC):
     citation: ClassVar[str] = ""
     parts: ClassVar[tuple[str, ...]] = ("meta",)
     default_parts: ClassVar[tuple[str, ...]] = ("meta",)
+    audio_formats: ClassVar[tuple[str, ...]] = ()
 
     # -- what to fetch -------------------------------------------------------------------------
     def resources(self, *, parts: Collection[str] = ("meta",), split: str | None = None) -> list[Any]:

@@ -13,7 +13,9 @@ the training loop, validation-only selection, the predictions file and the score
 ``[B, T, H, W, 3]`` uint8 or features; zero for the clips without video and ``None`` when no clip of
 the batch has video: do not touch it then), and the masks ``has_audio`` / ``has_video`` ``[B]``,
 ``video_mask`` ``[B, S]`` (per segment), ``camera_mask`` ``[B, K]``, plus ``audio_lengths`` /
-``video_lengths``. A model must not let the visual input of a clip without video reach its output
+``video_lengths``. A clip without audio (``has_audio`` False: not on disk) has zeros in ``audio``,
+also when no clip of the batch has audio; training leaves such clips out of the loss (a batch of
+them takes no step) and the predictions file lists them in ``model.clips_without_audio``. A model must not let the visual input of a clip without video reach its output
 (use ``torch.where`` on the mask, not a product: a product with NaN stays NaN).
 
 **Output** by task kind (``spec.kind``), unnormalised scores (logits) unless said otherwise:
@@ -52,7 +54,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -63,7 +65,7 @@ import numpy as np
 from avbench.errors import InputError
 from avbench.model import TaskKind
 
-__all__ = ["ModelSpec", "load_factory", "is_hear_module", "outputs_to_arrays", "HEAR_FUNCTIONS"]
+__all__ = ["ModelSpec", "load_factory", "build_model", "is_hear_module", "outputs_to_arrays", "HEAR_FUNCTIONS"]
 
 HEAR_FUNCTIONS = ("load_model", "get_scene_embeddings", "get_timestamp_embeddings")
 
@@ -77,6 +79,8 @@ class ModelSpec:
         duration: clip length in seconds (frame outputs cover it evenly).
         n_segments, segment_length: for segment tasks.
         audio, video, channels: the representations asked for (see :func:`avbench.torch.dataset`).
+        format: the audio format read from a multi-format release (``"foa"`` / ``"mic"`` on the
+            DCASE SELD sets), ``None`` for a release with one.
         audio_shape, video_shape: one clip's tensor shapes (no batch axis), ``None`` when absent.
         sample_rate: audio rate in Hz; hop: the input frame hop in seconds (log-mel, spectrogram).
     """
@@ -94,6 +98,7 @@ class ModelSpec:
     video_shape: tuple[int, ...] | None = None
     sample_rate: int | None = None
     hop: float = 0.02
+    format: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -159,6 +164,44 @@ def load_factory(ref: str) -> Callable[..., Any] | ModuleType:
     if not callable(obj):
         raise InputError(f"{what}: {attr!r} is not callable (a factory or an nn.Module class)")
     return obj
+
+
+def build_model(factory: Callable[..., Any], spec: ModelSpec, params: Mapping[str, Any], *,
+                what: str = "the model factory") -> Any:
+    """``factory(spec, **params)`` once ``params`` (the ``model:`` mapping of ``--config``) fit its
+    signature: an unknown key or a required argument left out is a one-line error, not a
+    ``TypeError`` from deep inside the model.
+
+    Raises:
+        InputError: ``params`` does not fit ``factory``'s signature (the message lists what it takes).
+
+    Example:
+        >>> def build(spec, hidden, depth=2): return (hidden, depth)
+        >>> build_model(build, None, {"hidden": 8})
+        (8, 2)
+        >>> build_model(build, None, {"hiden": 8})
+        Traceback (most recent call last):
+        ...
+        avbench.errors.InputError: model: the model factory build() does not take 'hiden' (its options: hidden, depth); fix the model: mapping of --config
+    """
+    import inspect
+
+    try:
+        sig = inspect.signature(factory)
+    except (TypeError, ValueError):  # pragma: no cover - a builtin without a signature: just call it
+        return factory(spec, **params)
+    try:
+        sig.bind(spec, **params)
+    except TypeError as exc:
+        kinds = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+        options = [p.name for p in list(sig.parameters.values())[1:] if p.kind in kinds]
+        name = getattr(factory, "__name__", type(factory).__name__)
+        bad = [k for k in params if k not in options]
+        takes_any = any(p.kind is p.VAR_KEYWORD for p in sig.parameters.values())
+        problem = f"does not take {bad[0]!r}" if bad and not takes_any else f"cannot take these options ({exc})"
+        raise InputError(f"model: {what} {name}() {problem} (its options: {', '.join(options) or 'none'}); "
+                         "fix the model: mapping of --config") from None
+    return factory(spec, **params)
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:

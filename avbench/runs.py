@@ -23,7 +23,7 @@ import numpy as np
 from avbench.errors import InputError
 from avbench.io import read_json, write_json
 
-__all__ = ["run", "predict_run", "resolve_model", "classical_baseline"]
+__all__ = ["run", "predict_run", "resolve_model", "classical_baseline", "finished_seeds"]
 
 
 def resolve_model(model: str | None, baseline: str | None, task_id: str) -> tuple[Any, dict[str, Any], dict[str, Any]]:
@@ -77,6 +77,10 @@ def run(task_id: str, *, run_dir: str | Path, model: str | None = None, baseline
                               data=data, progress=progress)
     factory, base_cfg, info = resolve_model(model, baseline, task_id)
     cfg = TrainConfig.from_dict(_merge(base_cfg, dict(config or {})))
+    for key in ("train_split", "val_split"):
+        if getattr(cfg, key) == task.split:
+            raise InputError(f"config: {key} {task.split!r} is the split {task_id} is scored on; train and select "
+                             f"on other splits (the test split is predicted once, at the end)")
     registry.dataset(task.dataset).require(data)
     rd = Path(run_dir)
     _start_run(rd, {"task": task_id, "model": model, "baseline": baseline, "config": cfg.to_dict(),
@@ -109,12 +113,21 @@ def _start_run(rd: Path, header: dict[str, Any]) -> None:
     (rd / "config.yaml").write_text(yaml.safe_dump(header, sort_keys=False))
 
 
+def finished_seeds(run_dir: str | Path, seeds: Sequence[int]) -> list[int]:
+    """The seeds of ``seeds`` that run ``run_dir`` has finished (tested: ``seed-S/test.report.json``
+    and ``summary.json``); a rerun of the same command skips them."""
+    rd = Path(run_dir)
+    return [int(s) for s in seeds if (rd / f"seed-{s}" / "test.report.json").is_file()
+            and (rd / f"seed-{s}" / "summary.json").is_file()]
+
+
 def _pending(rd: Path, seeds: Sequence[int], per_seed: dict[str, Any]) -> Iterator[tuple[int, int, Path]]:
-    """``(index, seed, seed directory)`` of the seeds still to run; finished ones (a ``test.report.json``)
+    """``(index, seed, seed directory)`` of the seeds still to run; finished ones (:func:`finished_seeds`)
     go straight into ``per_seed`` from their ``summary.json`` (how a rerun resumes)."""
+    done = set(finished_seeds(rd, seeds))
     for k, seed in enumerate(seeds):
         sd = rd / f"seed-{seed}"
-        if (sd / "test.report.json").is_file():
+        if int(seed) in done:
             per_seed[str(seed)] = read_json(sd / "summary.json")
         else:
             yield k, int(seed), sd
@@ -209,24 +222,29 @@ def predict_run(run_dir: str | Path, *, split: str, out: str | Path, seed: int |
     if classical is not None:
         import pickle
 
-        with open(sd / saved, "rb") as fh:  # written by this run's `avbench train`
-            fitted = pickle.load(fh)
+        from avbench.training import unreadable
+
+        try:
+            with open(sd / saved, "rb") as fh:  # written by this run's `avbench train`
+                fitted = pickle.load(fh)
+        except Exception as exc:  # noqa: BLE001 - a damaged pickle raises many types; all mean the same
+            raise unreadable(sd / saved, exc) from None
+        if not hasattr(fitted, "predict"):
+            raise unreadable(sd / saved, TypeError(f"holds a {type(fitted).__name__}, not a fitted baseline"))
         preds = fitted.predict(recipe, data, task, split=split)
         preds.model = {**dict(preds.model or {}), "seed": int(seeds[0])}
         preds.write(out)
         return Path(out)
-    from avbench.extras import require
-    from avbench.training import TrainConfig, Trained, _spec_and_data, hear_head, predict
+    from avbench.training import TrainConfig, Trained, _spec_and_data, build_module, load_checkpoint, predict
 
-    torch = require("torch", "baselines")
     factory, _, info = resolve_model(header.get("model"), header.get("baseline"), task.id)
     cfg = TrainConfig.from_dict(header["config"])
     from avbench.models import is_hear_module
 
     hear = (factory, factory.load_model()) if is_hear_module(factory) else None
     spec, _ = _spec_and_data(task, cfg, data, cfg.train_split, hear)
-    module = hear_head(spec, **cfg.model) if hear is not None else factory(spec, **cfg.model)
-    module.load_state_dict(torch.load(sd / "best.pt", map_location="cpu", weights_only=False)["model"])
+    module = build_module(factory, spec, cfg, hear)
+    load_checkpoint(sd / "best.pt", module)
     trained = Trained(module, spec, task, cfg, data, None, -1, [], hear)
     preds = predict(trained, split, model_info={**info, "seed": int(seeds[0])})
     preds.write(out)

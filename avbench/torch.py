@@ -20,11 +20,20 @@ Item keys (``None`` where a modality is not requested or not available):
   released features exist for every row of their file, so with ``"features"`` every clip has them;
 - masks: ``has_audio``, ``has_video`` (bool), ``video_mask`` bool ``[S]`` (per segment: the task's
   segments, else one per second), ``camera_mask`` bool ``[K]`` (the clip's cameras in their order).
+  ``has_audio`` is False for a clip whose audio is not there (``Clip.has_audio`` not True, or no
+  audio file): its ``audio`` is ``None``, never a read error.
+
+``format`` picks the audio format of a multi-format release (``Recipe.audio_formats``: the DCASE
+SELD sets have ``"foa"`` and ``"mic"``); the default is the recipe's ``Clip.audio`` (FOA where both
+are on disk). A chosen format that some clip of the split lacks on disk is an
+:class:`~avbench.errors.InputError` naming the download command, before anything is read.
 
 A batch from :func:`collate` has the same keys: ``clip_id`` a list, tensors stacked with a leading
 batch axis, time axes zero-padded to the longest clip with ``audio_lengths`` / ``video_lengths``
 (int64 ``[B]``) saying how much is real (the time axis of ``audio`` is 1 in an item, 2 in a batch,
-except for ``"features"``: 0 and 1; ``audio_axis`` in an item says which), ``video`` zero for the clips without video and ``None``
+except for ``"features"``: 0 and 1; ``audio_axis`` in an item says which), ``audio`` zero for the
+clips without audio and ``None`` when no clip of the batch has audio (:mod:`avbench.training`
+gives a model zeros of its input shape then), ``video`` zero for the clips without video and ``None``
 when no clip of the batch has video (a model must then not touch it), masks padded with ``False``.
 
 Example:
@@ -74,9 +83,9 @@ class ClipDataset:
 
     def __init__(self, name: str, root: Path, clips: Sequence[Any], *, audio: str | None, video: str | None,
                  channels: str, n_segments: int | None, cache: bool, features: Any = None,
-                 stride: tuple[int, int] = (1, 1)) -> None:
+                 stride: tuple[int, int] = (1, 1), format: str | None = None) -> None:
         self.name, self.root, self.clips = name, Path(root), list(clips)
-        self.audio_kind, self.video_kind, self.channels = audio, video, channels
+        self.audio_kind, self.video_kind, self.channels, self.format = audio, video, channels, format
         self.n_segments, self.cache, self.stride = n_segments, cache, stride
         self._features = features
         self._memo: dict[int, dict[str, Any]] = {}
@@ -85,6 +94,41 @@ class ClipDataset:
 
     def __len__(self) -> int:
         return len(self.clips)
+
+    @property
+    def audio_format(self) -> str | None:
+        """The audio format read: ``format`` when given, else the format of the first clip whose
+        ``Clip.audio`` is one of its ``meta["formats"]`` (the recipe's default), else ``None``
+        (a release with one format)."""
+        if self.format is not None:
+            return self.format
+        for c in self.clips:
+            for fmt, rel in ((c.meta or {}).get("formats") or {}).items():
+                if rel == c.audio:
+                    return str(fmt)
+        return None
+
+    def sample_rate(self, i: int) -> int | None:
+        """The rate in Hz of the audio file item ``i`` reads (the recipe's ``meta["fs"]`` where it
+        records one, else the file's header); ``None`` without audio or a header soundfile reads."""
+        clip = self.clips[i]
+        meta = clip.meta or {}
+        if meta.get("fs"):
+            return int(meta["fs"])
+        if self.format is not None:
+            rel = (meta.get("formats") or {}).get(self.format)
+        elif meta.get("mics"):
+            rel = sorted(meta["mics"].items())[0][1]
+        else:
+            rel = (meta.get("mono") if self.channels == "mono" else None) or clip.audio
+        if rel is None:
+            return None
+        import soundfile
+
+        try:
+            return int(soundfile.info(str(self.root / str(rel))).samplerate)
+        except RuntimeError:  # not a soundfile container (m4a, webm): decoded at its own rate by ffmpeg
+            return None
 
     # -- readers -------------------------------------------------------------------------------
     def _read_audio(self, i: int) -> np.ndarray | None:
@@ -95,14 +139,14 @@ class ClipDataset:
             return np.array(self._features[i].audio, dtype=np.float32)
         from avbench.audio import logmel, read_audio, spectrogram
 
-        mono = clip.meta.get("mono") if self.channels == "mono" else None
+        mono = clip.meta.get("mono") if self.channels == "mono" and self.format is None else None
         path = mono or clip.audio
-        if path is None:
-            raise InputError(f"{self.name}: clip {clip.id!r} has no audio file; ask for audio=None or 'features'")
-        if self.channels == "all" and clip.meta.get("mics"):  # one WAV per capsule (SECL-UMONS): all of them
-            from avbench.audio import read_array
+        if path is None:  # nothing on disk (has_audio unknown): a clip without audio, as its mask says
+            return None
+        if self.format is not None or (self.channels == "all" and clip.meta.get("mics")):
+            from avbench.audio import read_array  # one WAV per capsule (SECL-UMONS), or the chosen format's file
 
-            xa, fs = read_array(self.root, clip)
+            xa, fs = read_array(self.root, clip, fmt=self.format)
             x = xa.astype(np.float32)
         else:
             x, fs = read_audio(self.root / str(path))
@@ -148,7 +192,7 @@ class ClipDataset:
             vm = np.asarray(clip.video_mask(n), bool)
         if self.video_kind == "features" and self._features is not None:
             vm = np.ones(n, bool)  # released visual features exist for every row of the feature file
-        return {"has_audio": np.bool_(clip.has_audio), "has_video": np.bool_(bool(clip.has_video) and vm.any()
+        return {"has_audio": np.bool_(clip.has_audio is True), "has_video": np.bool_(bool(clip.has_video) and vm.any()
                                                                             or self.video_kind == "features"),
                 "video_mask": vm, "camera_mask": np.asarray(list(clip.cameras.values()), bool)}
 
@@ -163,6 +207,8 @@ class ClipDataset:
         item = {"clip_id": self.clip_ids[i], "index": i, **self._masks(i),
                 "audio_axis": 0 if self.audio_kind == "features" else 1}
         item["audio"] = self._read_audio(i)
+        if self.audio_kind is not None:  # what was read: a clip whose audio is not on disk is masked as without
+            item["has_audio"] = np.bool_(item["audio"] is not None)
         item["video"] = self._read_video(i) if item["has_video"] else None
         if item["has_video"] and item["video"] is None:  # nothing decodable: masked as a clip without video
             item["has_video"] = np.bool_(False)
@@ -183,6 +229,7 @@ def dataset(
     name: str, split: str, *, data_dir: str | Path | None = None, root: str | Path | None = None,
     audio: str | None = "waveform", video: str | None = "frames", channels: str = "all",
     n_segments: int | None = None, cache: bool = False, stride: Sequence[int] = (1, 1),
+    format: str | None = None,
 ) -> ClipDataset:
     """The clips of ``split`` of dataset ``name`` as tensors with availability masks (module docstring).
 
@@ -199,9 +246,12 @@ def dataset(
         stride: keep every ``stride[0]``-th frame and ``stride[1]``-th bin of ``"logmel"`` and
             ``"spectrogram"`` audio (before caching: a model that subsamples its input anyway
             then copies only what it uses).
+        format: the audio format of a multi-format release (``"foa"`` or ``"mic"`` for the DCASE
+            SELD sets; ``None``: the recipe's ``Clip.audio``).
 
     Raises:
-        InputError: an unknown dataset, split or representation.
+        InputError: an unknown dataset, split or representation; a ``format`` the dataset does not
+            have, or that some clip of the split lacks on disk (the message names the download).
         DataNotFoundError: the dataset is not on disk (the message says how to fetch it).
     """
     from avbench import registry
@@ -231,8 +281,12 @@ def dataset(
     st = tuple(int(x) for x in stride)
     if len(st) != 2 or min(st) < 1:
         raise InputError(f"avbench.torch.dataset: stride must be two positive integers (frames, bins), got {stride!r}")
+    if format is not None:
+        from avbench.audio import require_format
+
+        require_format(recipe, base, clips, format, split=split)
     return ClipDataset(name, base, clips, audio=audio, video=video, channels=channels, n_segments=n_segments,
-                       cache=cache, features=features, stride=(st[0], st[1]))
+                       cache=cache, features=features, stride=(st[0], st[1]), format=format)
 
 
 def _pad_stack(torch: Any, values: Sequence[Any], axis: int) -> tuple[Any, Any]:
@@ -359,7 +413,7 @@ def labelled(base: ClipDataset, *, weak_classes: Sequence[str], strong_classes: 
         dropped = [c.id for c in base.clips if c.has_audio is not True]
         base = ClipDataset(base.name, base.root, keep, audio=base.audio_kind, video=base.video_kind,
                            channels=base.channels, n_segments=base.n_segments, cache=base.cache,
-                           features=base._features, stride=base.stride)
+                           features=base._features, stride=base.stride, format=base.format)
     out = LabelledDataset(base, weak_classes=weak_classes, strong_classes=strong_classes,
                           has_weak=has_weak or (lambda c: bool(c.clip_labels)),
                           has_strong=has_strong or (lambda c: bool(c.events)), frame_hop=frame_hop,

@@ -36,6 +36,7 @@ import numpy as np
 
 from avbench.errors import InputError, dataclass_options
 from avbench.extras import require
+from avbench.io import atomic_write_text
 from avbench.model import Clip, Task, TaskKind
 from avbench.postprocess import PostProcessing, unit_vector
 
@@ -54,6 +55,9 @@ class TrainConfig:
         epochs, batch_size, lr, weight_decay: the optimiser (Adam) and schedule.
         patience: stop after this many epochs without a better validation value (``None``: never).
         audio, video, channels, stride: input representations (:func:`avbench.torch.dataset`).
+        format: the audio format of a multi-format release (``foa`` or ``mic`` on the DCASE SELD
+            sets; ``None``: the recipe's default, FOA where both are on disk); a format that is
+            not on disk for a split used is a one-line error naming the download.
         supervision: ``strong`` or ``weak`` (segment tasks: train on the clip's classes only).
         doa_weight: weight of the direction loss of dict-output localization models.
         select: ``metric_id`` or ``metric_id.key`` for model selection on the validation split.
@@ -79,6 +83,7 @@ class TrainConfig:
     video: str | None = None
     channels: str = "mono"
     stride: list[int] = field(default_factory=lambda: [1, 1])
+    format: str | None = None
     supervision: str = "strong"
     doa_weight: float = 50.0
     select: str | None = None
@@ -114,10 +119,42 @@ class TrainConfig:
         return cls.from_dict(obj, source=str(p))
 
     def check(self, source: str) -> None:
+        """Refuse values of the wrong type or range (one line naming the key), before any data is read."""
+        from avbench.torch import AUDIO_KINDS, VIDEO_KINDS
+
+        def positive_int(v: Any) -> bool:
+            return not isinstance(v, bool) and isinstance(v, int) and v >= 1
+
         for name in ("epochs", "batch_size"):
+            if not positive_int(getattr(self, name)):
+                raise InputError(f"{source}: {name} must be a positive integer, got {getattr(self, name)!r}")
+        for name in ("patience", "max_steps", "threads"):
             v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, int) or v < 1:
-                raise InputError(f"{source}: {name} must be a positive integer, got {v!r}")
+            if v is not None and not positive_int(v):
+                raise InputError(f"{source}: {name} must be a positive integer or null, got {v!r}")
+        for name in ("lr", "weight_decay", "doa_weight"):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v < 0 \
+                    or (name == "lr" and v == 0):
+                raise InputError(f"{source}: {name} must be a {'positive' if name == 'lr' else 'non-negative'} "
+                                 f"number, got {v!r}")
+        if self.audio is not None and self.audio not in AUDIO_KINDS:
+            raise InputError(f"{source}: audio must be one of {', '.join(AUDIO_KINDS)} or null, got {self.audio!r}")
+        if self.video is not None and self.video not in VIDEO_KINDS:
+            raise InputError(f"{source}: video must be one of {', '.join(VIDEO_KINDS)} or null, got {self.video!r}")
+        if self.channels not in ("all", "mono"):
+            raise InputError(f"{source}: channels must be 'all' or 'mono', got {self.channels!r}")
+        if not isinstance(self.stride, (list, tuple)) or len(self.stride) != 2 or not all(map(positive_int, self.stride)):
+            raise InputError(f"{source}: stride must be two positive integers [frames, bins], got {self.stride!r}")
+        if self.format is not None and not isinstance(self.format, str):
+            raise InputError(f"{source}: format must be a format name (foa, mic) or null, got {self.format!r}")
+        for name in ("train_split", "val_split"):
+            if not isinstance(getattr(self, name), str):
+                raise InputError(f"{source}: {name} must be a split name, got {getattr(self, name)!r}")
+        if not isinstance(self.cache, bool):
+            raise InputError(f"{source}: cache must be true or false, got {self.cache!r}")
+        if not isinstance(self.model, dict):
+            raise InputError(f"{source}: model must be a mapping of the factory's arguments, got {self.model!r}")
         if self.supervision not in ("strong", "weak"):
             raise InputError(f"{source}: supervision must be 'strong' or 'weak', got {self.supervision!r}")
         if self.device not in ("auto", "cpu", "cuda"):
@@ -253,6 +290,39 @@ def _to(torch: Any, batch: dict[str, Any], device: Any) -> dict[str, Any]:
     return {k: v.to(device) if isinstance(v, torch.Tensor) else v for k, v in batch.items()}
 
 
+def _heard(torch: Any, batch: dict[str, Any], spec: Any) -> dict[str, Any] | None:
+    """The clips of a training batch that have audio, for a model that reads audio (one that does
+    not, ``spec.audio`` None, gets the batch as is): the batch itself when every clip has audio, the
+    sub-batch of those that do, ``None`` when none does (the batch contributes no loss). A clip
+    without audio would teach the model that silence means its labels."""
+    has = batch["has_audio"]
+    if spec.audio is None or bool(has.all()):
+        return batch
+    if not bool(has.any()):
+        return None
+    keep = has.nonzero().flatten()
+    n = len(has)
+    out = {k: v[keep] if isinstance(v, torch.Tensor) and v.dim() > 0 and v.shape[0] == n
+           else [v[int(i)] for i in keep] if isinstance(v, list) and len(v) == n else v for k, v in batch.items()}
+    if out.get("video") is not None and not bool(out["has_video"].any()):
+        out["video"], out["video_lengths"] = None, None
+    return out
+
+
+def _audio_filled(torch: Any, batch: dict[str, Any], spec: Any, durations: list[float]) -> dict[str, Any]:
+    """``batch`` with zeros for ``audio`` when no clip of it has audio (:func:`avbench.torch.collate`
+    gives ``None`` then): ``[B, *spec.audio_shape]`` with the time axis at the rate of the model's
+    input for the longest clip, ``audio_lengths`` 0, as a clip without audio gets in a batch that
+    has some (its ``has_audio`` mask says so)."""
+    if batch.get("audio") is not None or spec.audio is None or spec.audio_shape is None:
+        return batch
+    shape = list(spec.audio_shape)
+    if spec.audio != "features":  # time axis 1 of [M, N], [M, F, D], [2M, F, B]
+        shape[1] = max(1, int(round(max(durations) * shape[1] / spec.duration)))
+    b = len(batch["clip_id"])
+    return {**batch, "audio": torch.zeros((b, *shape)), "audio_lengths": torch.zeros(b, dtype=torch.int64)}
+
+
 @dataclass
 class Trained:
     """A fitted model with what :func:`predict` needs (the best epoch's weights are loaded)."""
@@ -278,15 +348,24 @@ def _spec_and_data(task: Task, cfg: TrainConfig, root: Path, split: str, hear: A
     audio = "waveform" if hear is not None else cfg.audio
     ds = dataset(task.dataset, split, root=root, audio=audio, video=None if hear is not None else cfg.video,
                  channels="mono" if hear is not None else cfg.channels, n_segments=task.n_segments, cache=cfg.cache,
-                 stride=(1, 1) if hear is not None else tuple(cfg.stride))
-    if train_side and ds.audio_kind not in (None, "features"):  # a clip whose audio is missing teaches nothing
-        keep = [i for i, c in enumerate(ds.clips) if c.audio is not None or c.meta.get("mono")]
-        ds.clips, ds.clip_ids = [ds.clips[i] for i in keep], [ds.clip_ids[i] for i in keep]
+                 stride=(1, 1) if hear is not None else tuple(cfg.stride), format=cfg.format)
     if len(ds) == 0:
         raise InputError(f"{task.dataset}: split {split!r} under {root} has no clips")
+    if train_side and ds.audio_kind not in (None, "features"):  # a clip whose audio is missing teaches nothing
+        keep = [i for i, c in enumerate(ds.clips) if c.has_audio is not False and (c.audio or c.meta.get("mono"))]
+        if not keep:
+            from avbench import registry
+
+            recipe = registry.dataset(task.dataset)
+            part = next((p for p in (cfg.format, "audio", *recipe.audio_formats) if p and p in recipe.parts), None)
+            fetch = f"avbench download {task.dataset}" + (f" --parts {part}" if part else "")
+            raise InputError(f"{task.dataset}: no clip of split {split!r} under {root} has its audio on disk; "
+                             f"run `{fetch}` (`avbench info {task.dataset}` shows what is there)")
+        ds.clips, ds.clip_ids = [ds.clips[i] for i in keep], [ds.clip_ids[i] for i in keep]
     if hear is not None:
         ds = _HearData(ds, *hear, timestamps=task.kind not in (TaskKind.CLIP_CLASSIFICATION, TaskKind.TAGGING))
-    first = ds.arrays(0)
+    k = next((i for i in range(len(ds)) if ds.arrays(i)["audio"] is not None), 0)  # the first clip with audio
+    first = ds.arrays(k)
     vshape = None
     for i in range(len(ds)):
         if ds.clips[i].has_video and cfg.video is not None and hear is None:
@@ -299,7 +378,8 @@ def _spec_and_data(task: Task, cfg: TrainConfig, root: Path, split: str, hear: A
                      n_segments=task.n_segments, segment_length=task.segment_length, audio=audio,
                      video=cfg.video if hear is None else None, channels=cfg.channels,
                      audio_shape=None if first["audio"] is None else tuple(first["audio"].shape),
-                     video_shape=vshape, sample_rate=int(ds.clips[0].meta.get("fs", 0)) or None)
+                     video_shape=vshape, sample_rate=(ds.base if hear is not None else ds).sample_rate(k),
+                     format=getattr(ds, "audio_format", None))
     return spec, ds
 
 
@@ -313,9 +393,12 @@ class _HearData:
         self.base, self.clips, self.clip_ids = base, base.clips, base.clip_ids
         waves = []
         for i in range(len(base)):
-            x = base.arrays(i)["audio"][0]
+            a = base.arrays(i)["audio"]
+            if a is None:  # a clip without audio: the embedding of silence (its has_audio mask stays False)
+                waves.append(np.zeros(max(1, int(round(base.clips[i].duration * model.sample_rate))), np.float32))
+                continue
             fs = int(base.clips[i].meta.get("fs", 0)) or int(model.sample_rate)
-            waves.append(resample(x, fs, int(model.sample_rate)))
+            waves.append(resample(a[0], fs, int(model.sample_rate)))
         self.emb = hear_embed(module, model, waves, timestamps=timestamps)
 
     def __len__(self) -> int:
@@ -333,6 +416,22 @@ class _HearData:
         torch = require("torch", "baselines")
         return {k: torch.from_numpy(np.asarray(v)) if isinstance(v, (np.ndarray, np.bool_)) else v
                 for k, v in self.arrays(i).items()}
+
+
+def build_module(factory: Any, spec: Any, cfg: TrainConfig, hear: Any = None) -> Any:
+    """The model to train or restore: ``factory(spec, **cfg.model)``, or :func:`hear_head` on a HEAR
+    module's embeddings (``hear``), its ``model:`` options checked (:func:`avbench.models.build_model`).
+
+    Raises:
+        InputError: the options do not fit, or the factory returned no ``torch.nn.Module``.
+    """
+    torch = require("torch", "baselines")
+    from avbench.models import build_model
+
+    module = build_model(hear_head if hear is not None else factory, spec, cfg.model)
+    if not isinstance(module, torch.nn.Module):
+        raise InputError(f"the model factory returned {type(module).__name__}, not a torch.nn.Module")
+    return module
 
 
 def hear_head(spec: Any, *, hidden: int = 256) -> Any:
@@ -459,9 +558,7 @@ def fit(task: Task, factory: Callable[..., Any] | Any, cfg: TrainConfig, root: s
         hear = (factory, factory.load_model())
     spec, train_ds = _spec_and_data(task, cfg, root, cfg.train_split, hear, train_side=True)
     _, val_ds = _spec_and_data(task, cfg, root, cfg.val_split, hear)
-    module = hear_head(spec, **cfg.model) if hear is not None else factory(spec, **cfg.model)
-    if not isinstance(module, torch.nn.Module):
-        raise InputError(f"the model factory returned {type(module).__name__}, not a torch.nn.Module")
+    module = build_module(factory, spec, cfg, hear)
     device = _device(torch, cfg.device)
     module.to(device)
     opt = torch.optim.Adam(module.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
@@ -484,30 +581,39 @@ def fit(task: Task, factory: Callable[..., Any] | Any, cfg: TrainConfig, root: s
     if rd is not None:
         rd.mkdir(parents=True, exist_ok=True)
         if (rd / "last.pt").is_file():
-            state = torch.load(rd / "last.pt", map_location=device, weights_only=False)
-            module.load_state_dict(state["model"])
-            if mt is not None:
-                mt.teacher.load_state_dict(state["teacher"])
-                mt.steps = int(state["mt_steps"])
-            opt.load_state_dict(state["optimizer"])
-            torch.set_rng_state(state["rng"])
+            state = load_checkpoint(rd / "last.pt", module, device, keys=("optimizer", "rng", "epoch", "best",
+                                                                          "best_epoch", "history"))
+            try:
+                if mt is not None:
+                    mt.teacher.load_state_dict(state["teacher"])
+                    mt.steps = int(state["mt_steps"])
+                opt.load_state_dict(state["optimizer"])
+                torch.set_rng_state(state["rng"])
+            except (KeyError, RuntimeError, ValueError, TypeError) as exc:
+                raise unreadable(rd / "last.pt", exc) from None
             start, trained.best, trained.best_epoch = state["epoch"] + 1, state["best"], state["best_epoch"]
             trained.history = state["history"]
+        # the epochs of last.pt (an interruption after an epoch's row, before its checkpoint, reruns it)
+        atomic_write_text(rd / "metrics.jsonl", "".join(json.dumps(r) + "\n" for r in trained.history))
     loader = _loader(torch, train_ds, cfg, shuffle=True, seed=seed)
     best_state = None
     for epoch in range(start, cfg.epochs):
         module.train()
-        t0, losses = time.perf_counter(), []
+        t0, losses, silent = time.perf_counter(), [], 0
         for step, batch in enumerate(loader):
             if cfg.max_steps is not None and step >= cfg.max_steps:
                 break
-            clips = [train_ds.clips[int(i)] for i in batch["index"]]
-            batch = _to(torch, batch, device)
+            heard = _heard(torch, batch, spec)
+            if heard is None:  # no clip of the batch has audio: no loss, no step
+                silent += 1
+                continue
+            clips = [train_ds.clips[int(i)] for i in heard["index"]]
+            batch = _to(torch, heard, device)
             out = module(batch)
             loss = _loss(torch, task, cfg, out, clips)
             if mt is not None:
                 loss = loss + _mean_teacher_loss(torch, task, mt, extra or {}, batch, out, device,
-                                                 epoch + step / max(1, len(loader)))
+                                                 epoch + step / max(1, len(loader)), spec)
             opt.zero_grad()
             loss.backward()
             opt.step()
@@ -521,17 +627,19 @@ def fit(task: Task, factory: Callable[..., Any] | Any, cfg: TrainConfig, root: s
             best_state = {k: v.detach().clone() for k, v in trained.module.state_dict().items()}
         row = {"epoch": epoch, "train_loss": float(np.mean(losses)) if losses else math.nan,
                f"val_{metric}.{key}": value, "best": better, "seconds": round(time.perf_counter() - t0, 3)}
+        if silent:
+            row["batches_without_audio"] = silent
         trained.history.append(row)
         if rd is not None:
             if better:
-                torch.save({"model": trained.module.state_dict(), "epoch": epoch}, rd / "best.pt")
+                _save(torch, {"model": trained.module.state_dict(), "epoch": epoch}, rd / "best.pt")
             with open(rd / "metrics.jsonl", "a") as fh:
                 fh.write(json.dumps(row) + "\n")
             last = {"model": module.state_dict(), "optimizer": opt.state_dict(), "rng": torch.get_rng_state(),
                     "epoch": epoch, "best": trained.best, "best_epoch": trained.best_epoch, "history": trained.history}
             if mt is not None:
                 last.update(teacher=mt.teacher.state_dict(), mt_steps=mt.steps)
-            torch.save(last, rd / "last.pt")
+            _save(torch, last, rd / "last.pt")
         if progress is not None:
             progress("epoch", epoch + 1, cfg.epochs)
         if cfg.patience is not None and epoch - trained.best_epoch >= cfg.patience:
@@ -539,10 +647,46 @@ def fit(task: Task, factory: Callable[..., Any] | Any, cfg: TrainConfig, root: s
     if best_state is not None:
         trained.module.load_state_dict(best_state)
     elif rd is not None and (rd / "best.pt").is_file():
-        trained.module.load_state_dict(torch.load(rd / "best.pt", map_location=device, weights_only=False)["model"])
+        load_checkpoint(rd / "best.pt", trained.module, device)
     if mt is not None:
         trained.student = module  # type: ignore[attr-defined]
     return trained
+
+
+def unreadable(path: Path, exc: BaseException) -> InputError:
+    """The error for a run file (checkpoint, ``model.pkl``) that does not load: names it and what to do."""
+    first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    return InputError(f"{path}: not a checkpoint of this run ({type(exc).__name__}: {first[:200]}); delete "
+                      f"{path.parent} and run the same `avbench train` command again to train that seed anew")
+
+
+def load_checkpoint(path: Path, module: Any, device: Any = "cpu", *, keys: tuple[str, ...] = ()) -> dict[str, Any]:
+    """Load the checkpoint at ``path`` (``best.pt`` / ``last.pt``) into ``module``; returns it.
+
+    Raises:
+        InputError: the file is not a checkpoint (truncated, corrupt, another file), lacks ``keys``,
+            or its weights do not fit ``module`` (another model or configuration): one line naming
+            the file and the seed directory to delete.
+    """
+    torch = require("torch", "baselines")
+    try:
+        state = torch.load(path, map_location=device, weights_only=False)
+        missing = [k for k in ("model", *keys) if k not in state]
+        if missing:
+            raise KeyError(f"no {', '.join(missing)}")
+        module.load_state_dict(state["model"])
+    except Exception as exc:  # noqa: BLE001 - torch.load raises many types on a damaged file; all mean the same
+        raise unreadable(Path(path), exc) from None
+    return state
+
+
+def _save(torch: Any, obj: Any, path: Path) -> None:
+    """``torch.save`` to a temporary file, then renamed: an interruption never leaves half a checkpoint."""
+    import os
+
+    tmp = path.with_name(path.name + ".tmp")
+    torch.save(obj, tmp)
+    os.replace(tmp, path)
 
 
 def _cycle(loader: Any) -> Any:
@@ -552,12 +696,16 @@ def _cycle(loader: Any) -> Any:
 
 
 def _mean_teacher_loss(torch: Any, task: Task, mt: MeanTeacher, extra: Mapping[str, Any], batch: dict[str, Any],
-                       out: Any, device: Any, progress: float) -> Any:
-    """Consistency on the labelled batch and one batch of each extra split, plus the weak clips' BCE."""
+                       out: Any, device: Any, progress: float, spec: Any) -> Any:
+    """Consistency on the labelled batch and one batch of each extra split (its clips with audio,
+    :func:`_heard`), plus the weak clips' BCE."""
     w = mt.weight(progress)
     loss = w * mt.consistency(batch, out)
     for name, (it, ds) in extra.items():
-        b = _to(torch, next(it), device)
+        heard = _heard(torch, next(it), spec)
+        if heard is None:
+            continue
+        b = _to(torch, heard, device)
         o = mt.student(b)
         loss = loss + w * mt.consistency(b, o)
         if name == "weak":  # the clip labels only (never the events of a strongly labelled split given as weak)
@@ -584,8 +732,12 @@ def predict(trained: Trained, split: str, *, model_info: Mapping[str, Any] | Non
     module = trained.module
     device = next(iter(module.parameters())).device
     module.eval()
+    silent: list[str] = []
     with torch.no_grad():
         for batch in _loader(torch, ds, cfg, shuffle=False, seed=0):
+            if trained.spec.audio is not None:
+                silent += [cid for cid, h in zip(batch["clip_id"], batch["has_audio"].tolist()) if not h]
+                batch = _audio_filled(torch, batch, trained.spec, [ds.clips[int(i)].duration for i in batch["index"]])
             arrays = outputs_to_arrays(task.kind.value, module(_to(torch, batch, device)), n_classes=len(task.labels))
             for j, cid in enumerate(batch["clip_id"]):
                 p = arrays["probs"][j]
@@ -600,5 +752,7 @@ def predict(trained: Trained, split: str, *, model_info: Mapping[str, Any] | Non
                     if post.frame_scores and doa is None:
                         content["frame_scores"] = {"hop": hop, "values": np.round(p, 4)}
                     preds.add(cid, **content)
+    if silent:  # predicted from zeros in place of their audio (the model saw has_audio False)
+        preds.model["clips_without_audio"] = silent
     return preds
 

@@ -13,6 +13,8 @@ from typing import Any
 import torch
 from torch import nn
 
+from avbench.errors import InputError
+
 __all__ = ["visual_input", "AudioSegments", "VisualMaps", "AVE", "CRNN", "MultiEncoder", "SELDnet", "SceneLateFusion"]
 
 
@@ -237,12 +239,14 @@ def _bin_frequencies(spec: Any, n_bins: int) -> list[float]:
     :func:`avbench.audio.spectrogram` (``2 h``-sample windows, ``h = hop * fs``) keeps ``h + 1`` bins,
     of which the dataset's ``stride`` kept every ``s``-th (``s`` recovered from the count)."""
     if not spec.sample_rate:
-        raise ValueError("SELDnet phase='gcc' needs the clips' sample rate (ModelSpec.sample_rate)")
+        raise InputError("model phase: gcc needs the clips' sample rate, which this dataset does not record "
+                         "(ModelSpec.sample_rate); use model: {phase: raw}")
     fs, h = float(spec.sample_rate), int(round(spec.hop * spec.sample_rate))
     full = h + 1
     s = next((s for s in range(1, full + 1) if -(-full // s) == n_bins), None)
     if s is None:
-        raise ValueError(f"SELDnet phase='gcc': {n_bins} bins is no stride of the {full} bins at {fs:g} Hz")
+        raise InputError(f"model phase: gcc: {n_bins} bins is no stride of the {full} bins at {fs:g} Hz; "
+                         "give stride as two positive integers (frames, bins)")
     return [k * s * fs / (2 * h) for k in range(n_bins)]
 
 
@@ -271,7 +275,11 @@ class SELDnet(nn.Module):
         super().__init__()
         self.output, self.tracks, self.stride, self.c = output, tracks, tuple(stride), spec.n_classes
         if phase not in ("raw", "diff", "gcc"):
-            raise ValueError(f"SELDnet: phase must be raw, diff or gcc, got {phase!r}")
+            raise InputError(f"model phase: SELDnet takes raw, diff or gcc, got {phase!r}")
+        if phase == "gcc" and spec.format not in (None, "mic"):  # FOA channels are no microphone pairs
+            raise InputError(f"model phase: gcc (GCC-PHAT of microphone pairs) needs the MIC format, and the "
+                             f"audio read is {str(spec.format).upper()}; set format: mic, or model: {{phase: raw}} "
+                             f"for {str(spec.format).upper()}")
         self.phase, self.time_pool = phase, int(time_pool)
         c_in, _, n_in_bins = spec.audio_shape
         m = c_in // 2

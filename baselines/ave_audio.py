@@ -16,8 +16,6 @@ Example:
 
 from __future__ import annotations
 
-from typing import Any
-
 from avbench.baseline import TorchBaseline
 
 __all__ = ["BASELINE"]
@@ -30,10 +28,8 @@ class _Baseline(TorchBaseline):
     tasks = ("synth-ave",)
     targets = "AVE supervised accuracy about 59.6 % with audio alone (paper 000, Table 6.4: AV-att fed an empty visual input, 59.58 %; DMRN 58.41 %)."
 
-    def factory(self, spec: Any, **params: Any) -> Any:
-        from avbench.baselines._nets import AVE
-
-        return AVE(spec, **{"fusion": 'audio', **params})
+    network = "AVE"
+    network_defaults = {"fusion": "audio"}
 
 
 BASELINE = _Baseline()

@@ -16,8 +16,6 @@ Example:
 
 from __future__ import annotations
 
-from typing import Any
-
 from avbench.baseline import TorchBaseline
 
 __all__ = ["BASELINE"]
@@ -30,10 +28,8 @@ class _Baseline(TorchBaseline):
     tasks = ("synth-ave",)
     targets = "AVE supervised accuracy 72.84 % (AV-att with VGGish + VGG-19 reproduced in paper 000, Tables 6.3-6.4; 72.8-73.1 % in notes/hosting-2026.md); weakly supervised: no AV-att figure in the notes (PSP, the stronger model, reports 73.5 %)."
 
-    def factory(self, spec: Any, **params: Any) -> Any:
-        from avbench.baselines._nets import AVE
-
-        return AVE(spec, **{"fusion": 'att', **params})
+    network = "AVE"
+    network_defaults = {"fusion": "att"}
 
 
 BASELINE = _Baseline()

@@ -16,8 +16,6 @@ Example:
 
 from __future__ import annotations
 
-from typing import Any
-
 from avbench.baseline import TorchBaseline
 
 __all__ = ["BASELINE"]
@@ -33,10 +31,8 @@ class _Baseline(TorchBaseline):
     contract_metric = "f1_macro"
     targets = "AVE supervised accuracy about 53-57 % with vision alone (paper 000, Table 6.3: AV-att fed an empty audio input, 53 %; DMRN 57 %)."
 
-    def factory(self, spec: Any, **params: Any) -> Any:
-        from avbench.baselines._nets import AVE
-
-        return AVE(spec, **{"fusion": 'visual', **params})
+    network = "AVE"
+    network_defaults = {"fusion": "visual"}
 
 
 BASELINE = _Baseline()

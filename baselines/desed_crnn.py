@@ -13,8 +13,6 @@ Example:
 
 from __future__ import annotations
 
-from typing import Any
-
 from avbench.baseline import TorchBaseline
 
 __all__ = ["BASELINE"]
@@ -27,10 +25,8 @@ class _Baseline(TorchBaseline):
     tasks = ("synth-sed",)
     targets = ('DESED dev-test PSDS1 / PSDS2 0.353 / 0.553 (Task 4 baseline 2021; 0.336 / 0.536 in 2022, 0.349 / 0.544 in 2023: notes/hosting-2026.md). Trained, as the DCASE baseline, with a mean teacher on the weak and unlabelled clips (``mean_teacher:`` in configs/desed-crnn.yaml, :class:`avbench.training.MeanTeacher`); the Task 4 CRNN attention pooling and GLU gates are left out (clip-level outputs by linear-softmax pooling), so expect somewhat lower numbers.')
 
-    def factory(self, spec: Any, **params: Any) -> Any:
-        from avbench.baselines._nets import CRNN
-
-        return CRNN(spec, **{**params})
+    network = "CRNN"
+    network_defaults = {}
 
 
 BASELINE = _Baseline()

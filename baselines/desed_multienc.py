@@ -13,8 +13,6 @@ Example:
 
 from __future__ import annotations
 
-from typing import Any
-
 from avbench.baseline import TorchBaseline
 
 __all__ = ["BASELINE"]
@@ -27,10 +25,8 @@ class _Baseline(TorchBaseline):
     tasks = ("synth-sed",)
     targets = ("DESED (public-eval with video) PSDS1 / PSDS2 0.3891 / 0.6144 for the Transformer with audio + VGG16 encoders, train weights 0.5 / 0.5, inference 0.875 / 0.125 (paper 002, Table 5; mean of 20 runs). Paper 002's mean-teacher training on unlabelled clips is not reproduced.")
 
-    def factory(self, spec: Any, **params: Any) -> Any:
-        from avbench.baselines._nets import MultiEncoder
-
-        return MultiEncoder(spec, **{**params})
+    network = "MultiEncoder"
+    network_defaults = {}
 
 
 BASELINE = _Baseline()

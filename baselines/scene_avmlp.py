@@ -13,8 +13,6 @@ Example:
 
 from __future__ import annotations
 
-from typing import Any
-
 from avbench.baseline import TorchBaseline
 
 __all__ = ["BASELINE"]
@@ -27,10 +25,8 @@ class _Baseline(TorchBaseline):
     tasks = ("synth-scene",)
     targets = ('TAU Urban Audio-Visual Scenes 2021 development evaluation fold: official baseline log loss 0.658, accuracy 77.0 %; audio only 1.048 / 65.1 %, video only 1.648 / 64.9 % (paper 004 notes, DCASE 2021 Task 1B README).')
 
-    def factory(self, spec: Any, **params: Any) -> Any:
-        from avbench.baselines._nets import SceneLateFusion
-
-        return SceneLateFusion(spec, **{**params})
+    network = "SceneLateFusion"
+    network_defaults = {}
 
 
 BASELINE = _Baseline()

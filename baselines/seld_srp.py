@@ -43,7 +43,7 @@ from typing import Any
 import numpy as np
 
 from avbench.baseline import Baseline
-from avbench.audio import read_array
+from avbench.audio import read_array, require_format
 from avbench.baselines._doa import ALGORITHMS, geometry, localize_events
 from avbench.baselines.synth_reference.features import HOP_SECONDS, LinearModel, frame_features, logmel
 from avbench.errors import InputError, dataclass_options
@@ -75,6 +75,9 @@ class SrpConfig:
     def from_dict(cls, obj: Mapping[str, Any] | None, *, source: str = "config") -> SrpConfig:
         cfg = dataclass_options(cls, obj, source)
         geometry(cfg.geometry)
+        if cfg.format not in (None, "mic"):
+            raise InputError(f"{source}: format {cfg.format!r}: SRP-PHAT and MUSIC search the microphone signals; "
+                             "use format: mic (or leave it out for an array with one format)")
         if cfg.algorithm not in ALGORITHMS:
             raise InputError(f"{source}: algorithm must be one of {', '.join(ALGORITHMS)}, got {cfg.algorithm!r}")
         if isinstance(cfg.nfft, bool) or not isinstance(cfg.nfft, int) or cfg.nfft < 16:
@@ -141,6 +144,8 @@ class SeldSrp(Baseline):
             clips = list(recipe.load(root, split=train).values())
             if not clips:
                 raise InputError(f"{self.name}: split {train!r} of {recipe.name} under {root} has no clips to fit on")
+            if cfg.format is not None:
+                require_format(recipe, root, clips, cfg.format, split=train)
             xs, ys = [], []
             for c in clips:
                 lm = self._mono(root, c, cfg)
@@ -168,7 +173,10 @@ class SeldSrp(Baseline):
         preds = Predictions(benchmark=recipe.name, task=task.id, split=split,
                             model={"name": self.name, "description": self.description,
                                    "settings": cfg.to_dict()})
-        for cid, clip in recipe.load(root, split=split).items():
+        clips = recipe.load(root, split=split)
+        if cfg.format is not None:
+            require_format(recipe, root, clips, cfg.format, split=split)
+        for cid, clip in clips.items():
             probs = model.predict_proba(frame_features(self._mono(root, clip, cfg)))
             events = post.events(probs, hop=HOP_SECONDS, labels=task.labels)
             if events:

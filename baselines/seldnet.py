@@ -17,8 +17,6 @@ Example:
 
 from __future__ import annotations
 
-from typing import Any
-
 from avbench.baseline import TorchBaseline
 
 __all__ = ["BASELINE"]
@@ -31,10 +29,8 @@ class _Baseline(TorchBaseline):
     tasks = ("synth-seld",)
     targets = ('SECL-UMONS split 1 (paper 001, Table 6.1: SELDnet on all 7 channels; F-score and DOA error per its Chapter 6); the loss is BCE + 50 x MSE, Adam lr 1e-3, batch 8, patience 100 on the SELD score.')
 
-    def factory(self, spec: Any, **params: Any) -> Any:
-        from avbench.baselines._nets import SELDnet
-
-        return SELDnet(spec, **{**params})
+    network = "SELDnet"
+    network_defaults = {}
 
 
 BASELINE = _Baseline()

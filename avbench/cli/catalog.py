@@ -43,7 +43,8 @@ def list_cmd(what: str, as_json: bool) -> None:
         ]
     if what in ("baselines", "all"):
         rows["baselines"] = [
-            {"name": b["name"], "tasks": ",".join(b["tasks"]), "description": b["description"]}
+            {"name": b["name"], "tasks": ", ".join([*b["tasks"], *b.get("configured", ())]),
+             "description": b["description"]}
             for b in cat.baselines.values()
         ]
     if as_json:

@@ -50,7 +50,7 @@ def train(task_id: str, model: str | None, baseline: str | None, config_path: Pa
 
     from avbench.extras import require
     from avbench.io import write_json
-    from avbench.runs import classical_baseline, run
+    from avbench.runs import classical_baseline, finished_seeds, run
 
     classical = classical_baseline(model, baseline) is not None
     if not classical:
@@ -66,6 +66,7 @@ def train(task_id: str, model: str | None, baseline: str | None, config_path: Pa
     seed_list = _seeds(seeds)
     name = (model or baseline or "model").replace(":", "-").replace("/", "-")
     rd = run_dir or Path("runs") / f"{task_id}-{name}"
+    done = finished_seeds(rd, seed_list) if (rd / "config.json").is_file() else []
     console = Console(stderr=True)
     columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("epoch {task.completed}/{task.total}"),
                TimeElapsedColumn())
@@ -85,6 +86,9 @@ def train(task_id: str, model: str | None, baseline: str | None, config_path: Pa
     for key, agg in summary["test"].items():
         table.add_row(key, f"{agg['mean']:.4f}", f"{agg['std']:.4f}")
     Console().print(table)
+    if len(done) == len(seed_list):
+        click.echo(f"note: run {rd} had already finished every seed; nothing was trained (its summary is shown; "
+                   "give another --run, or delete this one, to train again)", err=True)
     kept = "the fitted model.pkl" if classical else "metrics.jsonl, checkpoints"
     click.echo(f"run directory: {rd} (config, {kept}, predictions per seed; summary.json)")
     if json_out is not None:

@@ -112,6 +112,7 @@ class SeldRecipe(Recipe):
         formats = sorted({p.split("_")[0] for p in families}, key=["foa", "mic", "video"].index)
         cls.parts = ("meta", *formats, *families)
         cls.default_parts = ("meta", "foa")
+        cls.audio_formats = tuple(f for f in formats if f != "video")
 
     @property
     def idx(self) -> dict[str, Any]:

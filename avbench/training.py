@@ -655,8 +655,8 @@ def fit(task: Task, factory: Callable[..., Any] | Any, cfg: TrainConfig, root: s
 
 def unreadable(path: Path, exc: BaseException) -> InputError:
     """The error for a run file (checkpoint, ``model.pkl``) that does not load: names it and what to do."""
-    first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-    return InputError(f"{path}: not a checkpoint of this run ({type(exc).__name__}: {first[:200]}); delete "
+    first = (str(exc).strip().splitlines() or [type(exc).__name__])[0].split(". ")[0][:120]
+    return InputError(f"{path}: not a checkpoint of this run ({type(exc).__name__}: {first}); delete "
                       f"{path.parent} and run the same `avbench train` command again to train that seed anew")
 
 

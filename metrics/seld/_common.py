@@ -37,6 +37,8 @@ __all__ = [
     "azimuth_wrapped",
     "ANGLE_FUNCTIONS",
     "match_groups",
+    "row_angle_cost",
+    "sorted_runs",
     "group_rank",
     "unique_values",
     "unique_inverse",
@@ -117,21 +119,86 @@ ANGLE_FUNCTIONS: Mapping[str, Callable[..., np.ndarray]] = {
 }
 
 
-def group_rank(keys: np.ndarray) -> np.ndarray:
+def row_angle_cost(angle: str, ref, pred) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
+    """``cost(i, j)`` = ``ANGLE_FUNCTIONS[angle]`` between reference rows ``i`` and predicted rows ``j``.
+
+    The trigonometry that depends on one direction only (radians, sines and cosines of the elevation,
+    unit vectors and their 2024 re-normalisation) is computed once per table row instead of once per
+    candidate pair; each value is the same floating-point operation on the same operands as in the
+    pairwise function, so the costs are bit-identical to it (pinned by a test).
+
+    Example:
+        >>> from avbench.metrics.seld.io import from_rows
+        >>> r = from_rows(["a"], [0], [0], [0], [10.0], [5.0]); p = from_rows(["a"], [0, 0], [0, 0], [0, 0], [40.0, 10.0])
+        >>> cost = row_angle_cost("spherical", r, p)
+        >>> bool(np.array_equal(cost(np.array([0, 0]), np.array([0, 1])),
+        ...                     angle_spherical([10.0, 10.0], [5.0, 5.0], [40.0, 10.0], [0.0, 0.0])))
+        True
+    """
+    if angle == "spherical":
+        a1, a2 = ref.azimuth * np.pi / 180.0, pred.azimuth * np.pi / 180.0
+        e1, e2 = ref.elevation * np.pi / 180.0, pred.elevation * np.pi / 180.0
+        s1, c1, s2, c2 = np.sin(e1), np.cos(e1), np.sin(e2), np.cos(e2)
+
+        def spherical(i, j):
+            d = s1[i] * s2[j] + c1[i] * c2[j] * np.cos(np.abs(a1[i] - a2[j]))
+            return np.arccos(np.clip(d, -1, 1)) * 180 / np.pi
+
+        return spherical
+    if angle == "robust":
+        def unit(t):
+            a, e = t.azimuth * _RAD, t.elevation * _RAD
+            return np.cos(e) * np.cos(a), np.cos(e) * np.sin(a), np.sin(e)
+
+        (u0, u1, u2), (v0, v1, v2) = unit(ref), unit(pred)
+
+        def robust(i, j):
+            a0, a1_, a2_, b0, b1, b2 = u0[i], u1[i], u2[i], v0[j], v1[j], v2[j]
+            cross = np.sqrt((a1_ * b2 - a2_ * b1) ** 2 + (a2_ * b0 - a0 * b2) ** 2 + (a0 * b1 - a1_ * b0) ** 2)
+            return np.degrees(np.arctan2(cross, a0 * b0 + a1_ * b1 + a2_ * b2))
+
+        return robust
+    if angle == "cartesian":
+        def normed(t):
+            x, y, z = _unit(t.azimuth, t.elevation)
+            n = np.sqrt(x**2 + y**2 + z**2 + 1e-10)
+            return x / n, y / n, z / n
+
+        (x1, y1, z1), (x2, y2, z2) = normed(ref), normed(pred)
+
+        def cartesian(i, j):
+            d = x1[i] * x2[j] + y1[i] * y2[j] + z1[i] * z2[j]
+            return np.arccos(np.clip(d, -1, 1)) * 180 / np.pi
+
+        return cartesian
+    fn = ANGLE_FUNCTIONS[angle]
+    return lambda i, j: fn(ref.azimuth[i], ref.elevation[i], pred.azimuth[j], pred.elevation[j])
+
+
+def sorted_runs(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``(order, values, starts, counts)``: the stable sort order of ``keys`` and the runs of equal values
+    in ``keys[order]``; computed once and shared by :func:`match_groups` and the callers' group counts.
+
+    Example:
+        >>> [a.tolist() for a in sorted_runs(np.array([5, 5, 3, 5, 3]))]
+        [[2, 4, 0, 1, 3], [3, 5], [0, 2], [2, 3]]
+    """
+    keys = np.asarray(keys)
+    order = np.argsort(keys, kind="stable")
+    values, starts, counts = _runs(keys[order])
+    return order, values, starts, counts
+
+
+def group_rank(keys: np.ndarray, runs: tuple[np.ndarray, ...] | None = None) -> np.ndarray:
     """Position of each row within its group of equal ``keys``, in row order.
 
     Example:
         >>> group_rank(np.array([5, 5, 3, 5, 3])).tolist()
         [0, 1, 0, 2, 1]
     """
-    keys = np.asarray(keys)
-    order = np.argsort(keys, kind="stable")
-    sk = keys[order]
-    start = np.r_[True, sk[1:] != sk[:-1]]
-    idx = np.arange(len(sk))
-    first = np.maximum.accumulate(np.where(start, idx, 0))
-    rank = np.empty(len(keys), dtype=np.int64)
-    rank[order] = idx - first
+    order, _, starts, counts = sorted_runs(keys) if runs is None else runs
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order)) - np.repeat(starts, counts)
     return rank
 
 
@@ -195,6 +262,9 @@ def match_groups(
     ref_keys: np.ndarray,
     pred_keys: np.ndarray,
     cost: Callable[[np.ndarray, np.ndarray], np.ndarray],
+    *,
+    ref_runs: tuple[np.ndarray, ...] | None = None,
+    pred_runs: tuple[np.ndarray, ...] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Hungarian matching of reference rows to predicted rows inside each group of equal keys.
 
@@ -209,6 +279,7 @@ def match_groups(
         ref_keys, pred_keys: int64 group key per row, ``[Nr]`` and ``[Np]``.
         cost: ``cost(i, j)`` -> distances of reference rows ``i`` to predicted rows ``j`` (1-D,
             element-wise).
+        ref_runs, pred_runs: :func:`sorted_runs` of the keys when the caller has them already.
 
     Returns:
         ``(ref_index, pred_index, cost)`` of the matched pairs, each ``[M]``.
@@ -219,12 +290,13 @@ def match_groups(
         >>> r.tolist(), p.tolist(), c.tolist()
         ([0, 1], [1, 0], [1.0, 5.0])
     """
-    ro = np.argsort(ref_keys, kind="stable")
-    po = np.argsort(pred_keys, kind="stable")
-    rk, rs, rc = _runs(ref_keys[ro])
-    pk, ps, pc = _runs(pred_keys[po])
-    common, ri, pi = np.intersect1d(rk, pk, assume_unique=True, return_indices=True)
-    if len(common) == 0:
+    ro, rk, rs, rc = sorted_runs(ref_keys) if ref_runs is None else ref_runs
+    po, pk, ps, pc = sorted_runs(pred_keys) if pred_runs is None else pred_runs
+    # the keys present on both sides (both key lists are sorted and distinct)
+    at = np.searchsorted(pk, rk)
+    ri = np.flatnonzero(pk[np.minimum(at, len(pk) - 1)] == rk) if len(pk) else np.zeros(0, dtype=np.int64)
+    pi = at[ri]
+    if len(ri) == 0:
         e = np.zeros(0, dtype=np.int64)
         return e, e, np.zeros(0)
     rstart, rcount, pstart, pcount = rs[ri], rc[ri], ps[pi], pc[pi]
@@ -378,8 +450,14 @@ def jackknife(
         raise InputError(f"jackknife needs at least 2 files, got {n}")
     total = {k: v.sum(axis=0) for k, v in per_file.items()}
     glob = derive(total)
-    keep = ~np.eye(n, dtype=bool)  # re-summed (not subtracted) so partials carry no cancellation error
-    partial = [derive({k: v[keep[i]].sum(axis=0) for k, v in per_file.items()}) for i in range(n)]
+    keep = ~np.eye(n, dtype=bool)
+    loo = {}  # leave-one-out sums [n, ...]
+    for k, v in per_file.items():
+        if np.array_equal(v, np.round(v)) and float(np.abs(v).sum()) < 2.0**53:
+            loo[k] = total[k][None] - v  # counts: every partial sum is an exact integer, as the re-sum's
+        else:  # re-summed (not subtracted) so partials carry no cancellation error
+            loo[k] = np.stack([v[keep[i]].sum(axis=0) for i in range(n)])
+    partial = [derive({k: s[i] for k, s in loo.items()}) for i in range(n)]
     tq = student_t_quantile(1 - (1 - level) / 2, n - 1)
     out: dict[str, dict[str, float]] = {}
     for name, g in glob.items():

@@ -35,7 +35,14 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from avbench.metrics.seld._common import ANGLE_FUNCTIONS, _runs, group_rank, match_groups, unique_inverse, unique_values
+from avbench.metrics.seld._common import (
+    group_rank,
+    match_groups,
+    row_angle_cost,
+    sorted_runs,
+    unique_inverse,
+    unique_values,
+)
 from avbench.metrics.seld.io import SeldFrames
 
 __all__ = ["location_counts", "clip_frames"]
@@ -79,37 +86,33 @@ def location_counts(
     n_frames = np.asarray(n_frames, dtype=np.int64)
     F = int(max(n_frames.max(initial=1), ref.frame.max(initial=0) + 1, pred.frame.max(initial=0) + 1, 1))
     B = -(-F // block)
-    angle_fn = ANGLE_FUNCTIONS[angle]
 
     def fkey(t):  # frame-group key: (file, frame, class)
         return (t.file * F + t.frame) * C + t.cls
 
-    def skey_of_fkey(k):  # segment key: (file, block, class)
-        fc, c = np.divmod(k, C)
-        f, fr = np.divmod(fc, F)
-        return (f * B + fr // block) * C + c
+    def skey(t):  # segment key of each row: (file, block, class)
+        return (t.file * B + t.frame // block) * C + t.cls
 
     rk, pk = fkey(ref), fkey(pred)
-    ri, pj, dist = match_groups(
-        rk, pk, lambda i, j: angle_fn(ref.azimuth[i], ref.elevation[i], pred.azimuth[j], pred.elevation[j])
-    )
+    r_runs, p_runs = sorted_runs(rk), sorted_runs(pk)  # one sort per side, shared below
+    ri, pj, dist = match_groups(rk, pk, row_angle_cost(angle, ref, pred), ref_runs=r_runs, pred_runs=p_runs)
+    r_skey, p_skey = skey(ref), skey(pred)
+    # segment key of each distinct frame group (its first row in sorted order), sorted as the groups are
+    r_gseg, p_gseg = r_skey[r_runs[0][r_runs[2]]], p_skey[p_runs[0][p_runs[2]]]
     # compact segment index over the segments that hold any row
-    rseg_u = unique_values(skey_of_fkey(unique_values(rk)))
-    pseg_u = unique_values(skey_of_fkey(unique_values(pk)))
-    segs = unique_values(np.concatenate([rseg_u, pseg_u]))
+    segs = unique_values(np.concatenate([r_gseg, p_gseg]))
     nseg = len(segs)
 
-    def seg_max(keys):  # per frame-group counts -> per segment maxima (nb_gt / nb_pred)
-        u, _, cnt = _runs(np.sort(keys))
+    def seg_max(gseg, runs):  # per frame-group counts -> per segment maxima (nb_gt / nb_pred)
         m = np.zeros(nseg, dtype=np.int64)  # integer maxima: ufunc.at casting to float is ~15x slower
-        np.maximum.at(m, np.searchsorted(segs, skey_of_fkey(u)), cnt)
+        np.maximum.at(m, np.searchsorted(segs, gseg), runs[3])
         return m.astype(float)
 
-    nb_gt = seg_max(rk)
-    nb_pred = seg_max(pk)
+    nb_gt = seg_max(r_gseg, r_runs)
+    nb_pred = seg_max(p_gseg, p_runs)
     has_gt, has_pred = nb_gt > 0, nb_pred > 0
     both = has_gt & has_pred
-    seg_of_pair = np.searchsorted(segs, skey_of_fkey(rk[ri]))
+    seg_of_pair = np.searchsorted(segs, r_skey[ri])
     TP = np.zeros(nseg); FP = np.zeros(nseg); FPs = np.zeros(nseg); FN = np.zeros(nseg)
     DE_TP = np.zeros(nseg); DE_FN = np.zeros(nseg); ang = np.zeros(nseg)
     dsum = np.zeros(nseg); rdsum = np.zeros(nseg); onscr = np.zeros(nseg)
@@ -140,7 +143,7 @@ def location_counts(
         Nref = R
         lfp, lfn = FP + FPs, FN
     elif mode == "track":
-        pos = group_rank(rk)[ri]
+        pos = group_rank(rk, r_runs)[ri]
         P = int(pos.max(initial=0)) + 1
         tkey = seg_of_pair * P + pos
         tu, tinv, _ = unique_inverse(tkey)
@@ -173,7 +176,9 @@ def location_counts(
         fg = rk[ri]
         fu, finv, _ = unique_inverse(fg)
         fsum = np.bincount(finv, weights=dist, minlength=len(fu))
-        fseg = np.searchsorted(segs, skey_of_fkey(fu))
+        gseg = np.empty(len(fu), dtype=np.int64)
+        gseg[finv] = r_skey[ri]  # every pair of a frame group lies in its segment
+        fseg = np.searchsorted(segs, gseg)
         nal = _sum_by(fseg, np.ones(len(fu)), nseg)
         tot = _sum_by(fseg, fsum, nseg)
         ok = both & (nal > 0)

@@ -239,12 +239,14 @@ def evaluate_files(
                              "clip without detections, or pass --allow-missing to score absent files as empty")
         res = cfg(ref, pred, n_classes=n_classes, **kwargs)
         if mid != "seld-umons":
+            # the profile beside: only its overall values and flags are shown, so no intervals are computed for it
+            beside = {**kwargs, "jackknife": False} if "jackknife" in accepted else kwargs
             if kwargs.get("compat", "none") == "none":
-                official = cfg(ref, pred, n_classes=n_classes, **{**kwargs, "compat": "official"})
+                official = cfg(ref, pred, n_classes=n_classes, **{**beside, "compat": "official"})
                 fixed = kwargs.get("clip_frames", signature["clip_frames"].default) if "clip_frames" in signature else None
                 res = beside_official(res, official, fired(mid, ref, pred, official.flags, res.flags, fixed_frames=fixed))
             else:
-                res = with_avbench_beside(res, cfg(ref, pred, n_classes=n_classes, **{**kwargs, "compat": "none"}),
+                res = with_avbench_beside(res, cfg(ref, pred, n_classes=n_classes, **{**beside, "compat": "none"}),
                                           profile=prof or "official", primary=cfg.primary)
         results.append(res)
         coverage = {"n_reference_files": len(ref.files), "n_prediction_files": len(pred.files),

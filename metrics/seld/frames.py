@@ -67,6 +67,8 @@ class SeldFrames:
 
     def select(self, names: Sequence[str]) -> SeldFrames:
         """The rows of the named files, re-indexed to ``names`` (absent names get no rows)."""
+        if tuple(names) == self.files:
+            return self
         pos = {n: i for i, n in enumerate(self.files)}
         remap = np.full(len(self.files) + 1, -1, dtype=np.int64)
         nf = np.full(len(names), -1, dtype=np.int64)

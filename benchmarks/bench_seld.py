@@ -30,6 +30,26 @@ have no released labels, so they cannot be scored). Every line carries the load 
 processes share the cores, and only ratios from one run compare. The values of both tools are
 checked equal (max abs difference over the overall values).
 
+Measured (2026-12-02, the SELD code of commit 27045e6, ``--repeat 3 --starss``; 2 cores shared with five other
+jobs, load 6.8-12 during the run, so wall times are several times the CPU times; official code on
+numpy 1.23.5 / scipy 1.10.1, avbench on numpy 2.4; both tools' values equal to <= 2.3e-14)::
+
+    set                 edition  avbench e2e  official e2e  wall ratio  CPU ratio  in process (CPU)
+    96 files            2022     6.05 s       122.9 s       20.3x       19.6x      28x
+    96 files            2024     4.08 s       227.1 s       55.7x       30.8x      38x
+    STARSS23 dev-test   2022     3.60 s        77.7 s       21.6x       20.4x      27x
+    (78 files)          2024     4.76 s       119.3 s       25.1x       27.9x      47x
+    STARSS23 dev        2022     1.59 s       130.0 s       81.7x       30.6x      28x
+    (168 files)         2024     4.87 s       201.5 s       41.4x       38.2x      36x
+
+(one run each at the STARSS23 sizes, medians of 3 at 96 files). A second run of the 96 files of 2022
+alone at load 5.7-6.2: avbench 2.19 s, official 61.6 s end to end, 28.2x wall, 20.1x CPU (0.99 s
+against 19.86 s), 29x CPU in process. End-to-end CPU time of ``avbench
+evaluate`` on the 96 files of 2022: 1.13 s at that load, 0.70-0.86 s in separate ``/usr/bin/time`` runs
+at load ~8, of which ~0.25 s is the interpreter, numpy and the CLI (one
+tiny file); the official code takes 20-22 s CPU. Before commit 27045e6 (main at 622863f) the same
+96 files took 1.05 s CPU end to end at load ~6 (~20x) and 14.7x wall at load 4-7.
+
 Needs the official code checkouts and a venv they run in (see ``benchmarks/peers/make_seld_fixtures.py``;
 ``SELD_PEERS`` = folder of the ``owner+repo`` checkouts, ``SELD_PEER_PY`` = that venv's python)::
 

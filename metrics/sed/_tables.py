@@ -64,6 +64,21 @@ class ScoreTable:
         object.__setattr__(self, "values", vals)
         object.__setattr__(self, "classes", cls)
 
+    @classmethod
+    def _checked(cls, timestamps: np.ndarray, values: np.ndarray, classes: tuple[str, ...]) -> ScoreTable:
+        """A table of arrays the caller has already checked as ``__post_init__`` does, not checked again.
+
+        ``timestamps`` and ``values`` must be read-only float64 arrays of shapes ``[T+1]`` and
+        ``[T, C]`` (finite, boundaries strictly increasing); ``classes`` a tuple of ``C`` str. The
+        fast directory reader (:mod:`avbench.metrics.sed._score_files`) checks a whole directory's
+        tables at once and builds each through here.
+        """
+        table = object.__new__(cls)
+        object.__setattr__(table, "timestamps", timestamps)
+        object.__setattr__(table, "values", values)
+        object.__setattr__(table, "classes", classes)
+        return table
+
     def trimmed(self, duration: float) -> ScoreTable:
         """This table without the frames that start at or after ``duration`` s (``self`` if none do).
 

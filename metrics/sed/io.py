@@ -49,6 +49,7 @@ Example:
 from __future__ import annotations
 
 import math
+import os
 import re
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
@@ -351,7 +352,8 @@ def read_score_tables(path: str | Path) -> dict[str, ScoreTable]:
     """
     p = Path(path)
     if p.is_dir():
-        files = sorted(f for f in p.iterdir() if f.suffix.lower() == ".tsv")
+        # sorted by name (what sorting the paths gives in one directory, without pathlib's slow comparisons)
+        files = sorted((f for f in p.iterdir() if f.suffix.lower() == ".tsv"), key=lambda f: os.path.normcase(f.name))
         if not files:
             raise InputError(f"{p}: no .tsv score files in this directory")
         if len({f.stem for f in files}) == len(files):

@@ -62,6 +62,9 @@ def test_clean_and_odd_files_give_the_per_file_readers_tables(tmp_path: Path) ->
     ("0.0\t0.5\t0.1\t1e\n", "holds '1e', not a score"),
     ("0.0\t0.5\t0.1\tnan\n", "must be finite"),
     ("0.0\t0.5\t0.1\t0.2\n0.6\t1.0\t0.3\t0.4\n", "line 3: frames must be gapless"),
+    ("0.0\t0.5\t0.1\t0.2\n0.5\t0.5\t0.3\t0.4\n", "strictly increasing"),  # the last frame has no length
+    ("0.0\t0.5\t0.1\t0.2\n0.5\t0.4\t0.3\t0.4\n", "strictly increasing"),
+    ("0.5\t0.5\t0.1\t0.2\n0.5\t0.6\t0.3\t0.4\n", "strictly increasing"),  # the first frame has no length
 ])
 def test_a_bad_file_gives_the_per_file_readers_error_with_or_without_a_cache(tmp_path: Path, bad: str,
                                                                              match: str) -> None:
@@ -122,3 +125,33 @@ def test_parsing_in_chunks_gives_the_same_tables(tmp_path: Path, monkeypatch: py
     monkeypatch.setenv("AVBENCH_SCORE_CACHE", "0")
     monkeypatch.setattr(_score_files, "_CHUNK_BYTES", 300)  # a file or two per chunk
     _same(io.read_score_tables(d), _per_file(d))
+
+
+def test_clean_files_never_take_the_per_file_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # every table starts again at 0 s and the files' headers differ: still one parse, no fallback
+    rng = np.random.default_rng(5)
+    d = _dir(tmp_path, {"a.tsv": HEAD + _clean_rows(rng, 3), "b.tsv": "onset\toffset\tcat\tdog\n" + _clean_rows(rng, 1),
+                        "c.tsv": HEAD + _clean_rows(rng, 8)})
+    monkeypatch.setenv("AVBENCH_SCORE_CACHE", "0")
+    files = sorted(d.iterdir())
+    fast = _score_files.read_score_dir(d, files, slow=lambda: pytest.fail("fell back to the per-file reader"))
+    _same(fast, _per_file(d))
+    assert fast["b"].classes == ("cat", "dog") and fast["b"].values.shape == (1, 2)
+    assert not fast["a"].values.flags.writeable and not fast["c"].timestamps.flags.writeable
+
+
+def test_a_cache_with_an_impossible_table_is_ignored(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = np.random.default_rng(6)
+    d = _dir(tmp_path, {"a.tsv": HEAD + _clean_rows(rng, 4), "b.tsv": HEAD + _clean_rows(rng, 4)})
+    first = io.read_score_tables(d)
+    cache = _score_files._cache_file(d)
+    with np.load(cache) as z:
+        parts = {k: z[k] for k in z.files}
+    parts["ts"][2] = parts["ts"][1]  # a frame of no length in a.tsv's cached boundaries
+    np.savez(cache, **parts)
+    assert _score_files._load(cache) == {}
+    calls = []
+    real = _score_files._parse_clean
+    monkeypatch.setattr(_score_files, "_parse_clean", lambda files: calls.append(len(files)) or real(files))
+    _same(io.read_score_tables(d), first)
+    assert calls == [2]  # both parsed again

@@ -4,6 +4,12 @@ End to end means as a user runs it: a fresh interpreter per run (start-up and im
 reading the files from disk, printing the numbers. :func:`interleaved` runs every command once per
 round, the order rotating from round to round, so that a change of machine load hits every tool
 alike; the figure of each command is its median over the rounds.
+
+Bytecode: the runs read the ``.pyc`` files that the untimed warm-up run wrote, as a user's runs
+read those ``pip install`` compiled. ``PYTHONDONTWRITEBYTECODE`` is therefore dropped from the runs'
+environment: with it set (as in some shells), an editable checkout would recompile every avbench
+module on every run (about 0.1 s of a 0.3 s command) while the peers, installed by pip, read
+their ``.pyc`` files, and the comparison would measure the compiler.
 """
 
 from __future__ import annotations
@@ -68,7 +74,8 @@ def interleaved(commands: Mapping[str, Sequence[str]], rounds: int, *, before: M
     def once(name: str) -> float:
         if before and name in before:
             before[name]()
-        e = {**os.environ, **(env or {}).get(name, {})}
+        e = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+        e.update((env or {}).get(name, {}))
         t = time.perf_counter()
         res = subprocess.run(list(commands[name]), capture_output=True, text=True, env=e, timeout=timeout)
         dt = time.perf_counter() - t

@@ -46,7 +46,7 @@ from avbench.errors import InputError
 from avbench.metrics.sed.io import SedPredictions, merge_overlapping
 from avbench.model import Event
 
-__all__ = ["EventColumns", "Prepared", "prepare", "ticks", "PADDING"]
+__all__ = ["EventColumns", "EventMap", "Prepared", "prepare", "sorted_unique", "ticks", "PADDING"]
 
 PADDING = ("ignore", "keep")
 """Accepted values of ``padding`` (:func:`prepare`): detections starting at or after the clip's end."""
@@ -57,6 +57,20 @@ def ticks(t: np.ndarray, time_decimals: int | None) -> np.ndarray:
     if time_decimals is None:
         return np.asarray(t, dtype=np.float64)
     return np.rint(np.asarray(t, dtype=np.float64) * 10.0**time_decimals)
+
+
+def sorted_unique(x: np.ndarray) -> np.ndarray:
+    """``np.unique(x)`` of a 1-D array, by sorting (numpy 2.4's ``np.unique`` hashes, which is slower on
+    these int arrays, and imports ``numpy.ma`` on first use: a start-up cost on the command line).
+
+    Example:
+        >>> sorted_unique(np.array([3, 1, 3, 2, 1])).tolist()
+        [1, 2, 3]
+    """
+    x = np.sort(np.asarray(x).ravel())
+    keep = np.ones(x.size, dtype=bool)
+    np.not_equal(x[1:], x[:-1], out=keep[1:])
+    return x[keep]
 
 
 @dataclass(frozen=True)
@@ -87,21 +101,25 @@ class EventColumns:
         """Build from ``{clip: events}``; clips not in ``clips`` are ignored, unknown labels refused."""
         index = {name: i for i, name in enumerate(labels)}
         c_idx: list[int] = []
-        k_idx: list[int] = []
+        k_idx: list[str] = []
         on: list[float] = []
         off: list[float] = []
         for i, cid in enumerate(clips):
-            for ev in events.get(cid, ()):
-                k = index.get(ev.label)
-                if k is None:
-                    raise InputError(
-                        f"{what} clip {cid!r}: event label {ev.label!r} is not in the label set "
-                        f"({', '.join(labels)}); fix the label or pass the full label set"
-                    )
-                c_idx.append(i)
-                k_idx.append(k)
-                on.append(ev.onset)
-                off.append(ev.offset)
+            evs = events.get(cid)
+            if not evs:
+                continue
+            c_idx += [i] * len(evs)
+            k_idx += [ev.label for ev in evs]
+            on += [ev.onset for ev in evs]
+            off += [ev.offset for ev in evs]
+        try:
+            k_idx = [index[lab] for lab in k_idx]  # type: ignore[misc]
+        except KeyError as exc:
+            n = next(n for n, lab in enumerate(k_idx) if lab not in index)
+            raise InputError(
+                f"{what} clip {clips[c_idx[n]]!r}: event label {exc.args[0]!r} is not in the label set "
+                f"({', '.join(labels)}); fix the label or pass the full label set"
+            ) from None
         c = np.asarray(c_idx, dtype=np.int64)
         k = np.asarray(k_idx, dtype=np.int64)
         o = np.asarray(on, dtype=np.float64)
@@ -134,6 +152,51 @@ class Prepared:
     n_missing: int
 
 
+class EventMap(Mapping[str, tuple[Event, ...]]):
+    """A read-only ``{clip: events}`` (tuples of frozen :class:`Event`) whose prepared forms are kept.
+
+    :func:`prepare` stores what it derives from such a reference (the merged events, the
+    columns) on the object, so several metrics scored on the same inputs (``avbench evaluate -m
+    segment_f1,event_f1``, a reference profile's value beside avbench's) derive them once; nothing
+    can change the mapping or its events, so a kept form cannot go stale.
+
+    Example:
+        >>> ref = EventMap({"a": [Event(0, 1, "x")]})
+        >>> ref["a"], len(ref), dict(ref) == {"a": (Event(0, 1, "x"),)}
+        ((Event(onset=0.0, offset=1.0, label='x', azimuth=None, elevation=None, distance=None, track=None, onscreen=None),), 1, True)
+    """
+
+    __slots__ = ("_data", "_kept")
+
+    def __init__(self, events: Mapping[str, Sequence[Event]]) -> None:
+        self._data = {k: tuple(v) for k, v in events.items()}
+        self._kept: dict = {}
+
+    def __getitem__(self, clip: str) -> tuple[Event, ...]:
+        return self._data[clip]
+
+    def __iter__(self):
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __contains__(self, clip: object) -> bool:
+        return clip in self._data
+
+    def __repr__(self) -> str:
+        return f"EventMap({self._data!r})"
+
+
+def _kept(store: dict | None, key: tuple, make):
+    """``make()``, kept in ``store`` under ``key`` (``store`` ``None``: not kept)."""
+    if store is None:
+        return make()
+    if key not in store:
+        store[key] = make()
+    return store[key]
+
+
 def prepare(
     reference: Mapping[str, Sequence[Event]],
     predictions: SedPredictions | Mapping[str, Sequence[Event]],
@@ -148,7 +211,13 @@ def prepare(
     zero_length: str = "drop",
     padding: str = "ignore",
 ) -> Prepared:
-    """Apply the shared SED input policies (module docstring) and build columns."""
+    """Apply the shared SED input policies (module docstring) and build columns.
+
+    What is derived from a :class:`SedPredictions` (its events within the durations, their
+    columns) is kept on it, and what is derived from an :class:`EventMap` reference (merged
+    events, columns) on that, keyed by every argument it depends on: a second metric on the same
+    objects reuses them. Errors, flags and warnings are the same on every call.
+    """
     from avbench.metrics.sed._zero_length import ZERO_LENGTH, ZeroLengthEvent, split_zero_length
 
     if zero_length not in ZERO_LENGTH:
@@ -163,10 +232,19 @@ def prepare(
         raise InputError(f"time_decimals must be an integer in 0..9 or None, got {time_decimals!r}")
     durations = dict(durations or {})
     clips = tuple(dict.fromkeys([*reference, *durations]))
+    labels = tuple(labels)
     known = set(clips)
     preds = predictions if isinstance(predictions, SedPredictions) else SedPredictions(events=predictions)
     preds, n_long = preds.within(durations)
-    est = preds.single_op_events(threshold=threshold)
+    try:
+        dur_key: tuple | None = tuple(durations.items())
+        hash(dur_key)
+    except TypeError:  # an unhashable duration: refused below; nothing kept
+        dur_key = None
+    store = None if dur_key is None else preds._cache
+    est_key = ("prepared", float(threshold), dur_key, padding)
+    est, n_pad = _kept(store, est_key, lambda: _within_durations(preds.single_op_events(threshold=threshold),
+                                                                durations if padding == "ignore" else {}))
     extra = [c for c in est if c not in known]
     if extra:
         raise InputError(
@@ -177,12 +255,6 @@ def prepare(
     if n_long:
         flags.append(f"score tables of {n_long} clip(s) run past the clip's duration: their frames that start at or "
                      "after the end were ignored (padding)")
-    n_pad = 0
-    for c, d in durations.items() if padding == "ignore" else ():
-        if c in est and isinstance(d, (int, float)):
-            kept = [e for e in est[c] if e.onset < d]
-            n_pad += len(est[c]) - len(kept)
-            est[c] = kept
     if n_pad:
         flags.append(f"{n_pad} detection(s) start at or after their clip's end (padding): ignored")
     missing = [c for c in clips if c not in est]
@@ -194,17 +266,24 @@ def prepare(
         )
     if missing:
         flags.append(f"{len(missing)} of {len(clips)} clips had no prediction and were scored as empty")
-    ref = {c: reference.get(c, []) for c in clips}
-    ref_nz, n_zr, ex_r = split_zero_length(ref)
-    est_nz, n_ze, ex_e = split_zero_length(est)
+    ref_store = reference._kept if isinstance(reference, EventMap) else None
+
+    def ref_split() -> tuple:
+        ref = {c: reference.get(c, []) for c in clips}
+        return (ref, *split_zero_length(ref))
+
+    ref, ref_nz, n_zr, ex_r = _kept(ref_store, ("split", clips), ref_split)
+    est_nz, n_ze, ex_e = _kept(store, ("split", *est_key), lambda: split_zero_length(est))
     if zero_length == "drop":
         ref, est = ref_nz, est_nz
         for n, side, ex in ((n_zr, "reference", ex_r), (n_ze, "predicted", ex_e)):
             if n:
                 flags.append(f"{n} zero-length {side} event(s) (onset == offset) dropped, e.g. {ex} "
                              "(sed_eval counts them: zero_length='keep')")
-    if merge_reference or strict:
-        merged, n_merged = merge_overlapping(ref_nz, strict=strict, time_decimals=time_decimals)
+    merging = bool(merge_reference or strict)
+    if merging:
+        merged, n_merged = _kept(ref_store, ("merged", clips, bool(strict), time_decimals),
+                                 lambda: merge_overlapping(ref_nz, strict=strict, time_decimals=time_decimals))
         if zero_length == "keep" and n_zr:  # zero-length reference events are kept as given, not merged
             merged = {c: [*merged[c], *(e for e in ref[c] if isinstance(e, ZeroLengthEvent))]
                       for c in merged}
@@ -217,11 +296,19 @@ def prepare(
         if not (isinstance(d, (int, float)) and d > 0):
             raise InputError(f"durations: clip {cid!r} must have a positive duration in seconds, got {d!r}")
     dur = np.array([float(durations.get(c, np.nan)) for c in clips])
-    return Prepared(
-        clips,
-        EventColumns.from_events(ref, clips, labels, what="reference"),
-        EventColumns.from_events(est, clips, labels, what="predicted"),
-        dur,
-        tuple(flags),
-        len(missing),
-    )
+    ref_key = ("columns", clips, labels, zero_length, merging, bool(strict), time_decimals if merging else None)
+    ref_cols = _kept(ref_store, ref_key, lambda: EventColumns.from_events(ref, clips, labels, what="reference"))
+    est_cols = _kept(store, ("columns", *est_key, zero_length, clips, labels),
+                     lambda: EventColumns.from_events(est, clips, labels, what="predicted"))
+    return Prepared(clips, ref_cols, est_cols, dur, tuple(flags), len(missing))
+
+
+def _within_durations(est: dict[str, list[Event]], durations: Mapping[str, float]) -> tuple[dict[str, list[Event]], int]:
+    """``est`` without the detections that start at or after their clip's duration, and how many went."""
+    n_pad = 0
+    for c, d in durations.items():
+        if c in est and isinstance(d, (int, float)):
+            kept = [e for e in est[c] if e.onset < d]
+            n_pad += len(est[c]) - len(kept)
+            est[c] = kept
+    return est, n_pad

@@ -69,6 +69,7 @@ from avbench.metrics.sed.io import (
     read_events_tsv,
     read_score_tables,
 )
+from avbench.metrics.sed._columns import EventMap
 from avbench.metrics.sed._op_files import read_operating_point_columns
 from avbench.metrics.sed._zero_length import ZeroLengthEvent, strip_zero_length
 from avbench.metrics.sed.profiles import PROFILES, profile_params, reference_profile_of
@@ -249,7 +250,7 @@ def _metric_options(metric_ids: Sequence[str], options: Mapping[str, str]
 class AlignedInputs:
     """Reference, predictions and durations keyed by the same clip ids (see :func:`align_inputs`)."""
 
-    reference: dict[str, list[Event]]
+    reference: EventMap
     predictions: SedPredictions
     durations: dict[str, float]
     labels: list[str]
@@ -286,7 +287,7 @@ def align_inputs(
         InputError: a label outside ``labels``, no labelled events and no ``labels``, a predicted
             clip outside the evaluated clips, clips without prediction (unless ``allow_missing``).
     """
-    ref = {k: list(v) for k, v in reference.items()}
+    ref = EventMap(reference)  # read-only: what the metrics derive from it is kept (prepare)
     if labels is not None:
         labels = list(labels)
         bad = sorted({e.label for evs in ref.values() for e in evs} - set(labels))

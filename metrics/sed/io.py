@@ -141,13 +141,16 @@ def sniff_separator(path: Path, first: str, line: int = 1) -> str:
     return "\t"
 
 
-def _read_rows(path: Path) -> list[list[str]]:
+def _read_rows(path: Path, text: str | None = None) -> list[list[str]]:
     """All lines of a TSV split into stripped cells (comma CSV when the first line has commas but no tab).
+
+    ``text``: the file's text when the caller has already read it.
 
     Raises:
         InputError: not UTF-8, space separated (:func:`sniff_separator`).
     """
-    text = read_decoded(path)
+    if text is None:
+        text = read_decoded(path)
     lines = text.splitlines()
     n_first = next((i for i, ln in enumerate(lines) if ln.strip()), None)
     if n_first is None:
@@ -220,8 +223,12 @@ def read_events_tsv(
             the message names the file and line.
     """
     p = Path(path)
-    rows = _read_rows(p)
+    text = read_decoded(p)
     allowed = None if labels is None else frozenset(labels)
+    fast = _read_clean_events(text, allowed)
+    if fast is not None:
+        return fast
+    rows = _read_rows(p, text)
     start = 0
     while start < len(rows) and not any(rows[start]):
         start += 1
@@ -291,6 +298,90 @@ def read_events_tsv(
             stats["zero_length"] = stats.get("zero_length", 0) + dropped
         if not keep_zero_length:
             warnings.warn(f"{p}: dropped {dropped} zero-length event(s) (onset == offset)", stacklevel=2)
+    return out
+
+
+_ODD_SPACE = re.compile(r"[^\S\t\n]")  # whitespace a cell would be stripped of, or a line break other than LF
+
+
+def _event_maker() -> Any:
+    """``make(onset, offset, label)``: an :class:`Event` equal to ``Event(onset, offset, label)`` for values
+    already checked as ``Event`` checks them (floats, ``0 <= onset < offset``, finite, a non-empty label),
+    without checking them again; ``Event`` itself when its fields are not all plain defaults."""
+    import dataclasses
+
+    rest = [f for f in dataclasses.fields(Event) if f.name not in ("onset", "offset", "label")]
+    if any(f.default is dataclasses.MISSING for f in rest) or not hasattr(Event, "__slots__"):
+        return Event
+    set_on, set_off, set_label = (getattr(Event, n).__set__ for n in ("onset", "offset", "label"))
+    defaults = [(getattr(Event, f.name).__set__, f.default) for f in rest]
+    new = object.__new__
+
+    def make(onset: float, offset: float, label: str) -> Event:
+        ev = new(Event)
+        set_on(ev, onset)
+        set_off(ev, offset)
+        set_label(ev, label)
+        for put, value in defaults:
+            put(ev, value)
+        return ev
+
+    return make
+
+
+def _read_clean_events(text: str, allowed: frozenset[str] | None) -> dict[str, list[Event]] | None:
+    """:func:`read_events_tsv`'s result for a clean file, else ``None`` (then the general reader runs).
+
+    Clean: a header naming the four columns, LF line ends, no blank line, no cell with spaces
+    around it, every row as many cells as the header, every row an event (numbers with
+    ``0 <= onset < offset``, a label in ``allowed``) or a clip declared alone. Anything else
+    (including every error and every zero-length event) is left to the general reader, which
+    gives its message, line numbers and counts.
+    """
+    if _ODD_SPACE.search(text):
+        return None
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    if len(lines) < 2 or "" in lines:
+        return None
+    first = lines[0]
+    sep = "\t" if "\t" in first else "," if "," in first else None
+    if sep is None:
+        return None
+    head = first.lower().split(sep)
+    fi, oi, fo, li = (_pick(head, n) for n in (_FILE_COLS, _ONSET_COLS, _OFFSET_COLS, _LABEL_COLS))
+    if fi is None or oi is None or fo is None or li is None:
+        return None
+    n = len(head)
+    others = [j for j in range(n) if j != fi]
+    make = _event_maker()
+    out: dict[str, list[Event]] = {}
+    inf = math.inf
+    try:
+        for line in lines[1:]:
+            row = line.split(sep)
+            if len(row) != n:
+                return None
+            clip, label = row[fi], row[li]
+            if not clip:
+                return None
+            if not label:
+                if any(row[j] for j in others):
+                    return None
+                out.setdefault(clip, [])
+                continue
+            if allowed is not None and label not in allowed:
+                return None
+            on, off = float(row[oi]), float(row[fo])
+            if not (0.0 <= on < off < inf):  # NaN fails too
+                return None
+            evs = out.get(clip)
+            if evs is None:
+                evs = out[clip] = []
+            evs.append(make(on, off, label))
+    except ValueError:
+        return None
     return out
 
 

@@ -49,7 +49,7 @@ from __future__ import annotations
 import numpy as np
 
 from avbench.errors import InputError
-from avbench.metrics.sed._columns import EventColumns, ticks
+from avbench.metrics.sed._columns import EventColumns, sorted_unique, ticks
 
 __all__ = ["match", "compatible_pairs", "SUBSTITUTIONS"]
 
@@ -190,7 +190,7 @@ def _sed_eval_substitutions(ref: EventColumns, est: EventColumns, pi: np.ndarray
         raise InputError("sed_eval substitutions need the events' input order (EventColumns.rank)")
     clip_of = ref.clip[pi]
     total = 0
-    for clip in np.unique(clip_of[~same]):
+    for clip in sorted_unique(clip_of[~same]):
         sel = clip_of == clip
         ri, ej, hit = ref.rank[pi[sel]], est.rank[pj[sel]], same[sel]
         neighbours: dict[int, list[int]] = {}  # system event -> its hit reference events, in sed_eval's order

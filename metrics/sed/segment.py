@@ -45,7 +45,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from avbench.errors import InputError
-from avbench.metrics.sed._columns import EventColumns, Prepared, prepare, ticks
+from avbench.metrics.sed._columns import EventColumns, Prepared, prepare, sorted_unique, ticks
 from avbench.metrics.sed.io import SedPredictions
 from avbench.metrics.sed._counts import SedCounts, counts_to_result
 from avbench.model import Event
@@ -78,7 +78,7 @@ def _cells(cols: EventColumns, base: np.ndarray, n_seg: np.ndarray, res: float, 
     first = base[cols.clip] + s
     run = np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(n) - n, n)
     seg = np.repeat(first, n) + run
-    return np.unique(seg * n_cls + np.repeat(cols.cls, n))
+    return sorted_unique(seg * n_cls + np.repeat(cols.cls, n))
 
 
 def segment_counts(prep: Prepared, *, time_resolution: float = 1.0, time_decimals: int | None = 6) -> SedCounts:

@@ -121,3 +121,67 @@ def test_merge_policy() -> None:
     with pytest.raises(InputError, match="clip 'a'"):
         merge_overlapping(ev, strict=True)
     assert clip_stem("x.WAV") == "x"
+
+
+_CLEAN_CASES = {
+    "dcase": "filename\tonset\toffset\tevent_label\nx.wav\t0.5\t1.0\tdog\ny.wav\t\t\t\nx.wav\t0.25\t3\tcat\nz.wav\t1e-3\t2.5\tdog\n",
+    "psds order": "event_label\tonset\toffset\tfilename\tindex\ndog\t0.5\t1.0\tx.wav\t0\ncat\t2\t3\ty.wav\t1\n",
+    "scene column": "filename\tscene_label\tonset\toffset\tevent_label\nx.wav\thome\t0.5\t1.0\tdog\ny.wav\t\t\t\t\n",
+    "comma": ",event_label,onset,offset,filename\n0,dog,0.5,1.0,x.wav\n1,cat,0,0.1,x.wav\n",
+    "negative zero": "filename\tonset\toffset\tevent_label\nx.wav\t-0.0\t1.0\tdog\n",
+}
+_GENERAL_CASES = {  # not clean: the general reader decides (a value, a dropped event or an error)
+    "zero length": "filename\tonset\toffset\tevent_label\nx.wav\t0.5\t0.5\tdog\nx.wav\t1\t2\tdog\n",
+    "spaces": "filename\tonset\toffset\tevent_label\nx.wav \t 0.5\t1.0\tdog\n",
+    "crlf": "filename\tonset\toffset\tevent_label\r\nx.wav\t0.5\t1.0\tdog\r\n",
+    "blank line": "filename\tonset\toffset\tevent_label\nx.wav\t0.5\t1.0\tdog\n\ny.wav\t1\t2\tcat\n",
+    "short declaration": "filename\tonset\toffset\tevent_label\nx.wav\ny.wav\t1\t2\tcat\n",
+    "3 fields": "filename\tonset\toffset\tevent_label\nx.wav\t0.5\t1.0\n",
+    "label alone missing": "filename\tonset\toffset\tevent_label\nx.wav\t0.5\t1.0\t\n",
+    "bad number": "filename\tonset\toffset\tevent_label\nx.wav\t0.5s\t1.0\tdog\n",
+    "nan": "filename\tonset\toffset\tevent_label\nx.wav\tnan\t1.0\tdog\n",
+    "inf offset": "filename\tonset\toffset\tevent_label\nx.wav\t0\tinf\tdog\n",
+    "reversed": "filename\tonset\toffset\tevent_label\nx.wav\t2\t1.0\tdog\n",
+    "negative": "filename\tonset\toffset\tevent_label\nx.wav\t-1\t1.0\tdog\n",
+    "no filename": "filename\tonset\toffset\tevent_label\n\t0.5\t1.0\tdog\n",
+    "unknown label": "filename\tonset\toffset\tevent_label\nx.wav\t0.5\t1.0\tbird\n",
+    "no header": "x.wav\t0.5\t1.0\tdog\n",
+}
+
+
+def _general(monkeypatch: pytest.MonkeyPatch, path: Path, **kw):
+    from avbench.metrics.sed import io
+
+    with monkeypatch.context() as m:
+        m.setattr(io, "_read_clean_events", lambda text, allowed: None)
+        try:
+            return read_events_tsv(path, **kw)
+        except InputError as exc:
+            return f"InputError: {exc}"
+
+
+@pytest.mark.filterwarnings("ignore:.*zero-length")
+@pytest.mark.parametrize("name", sorted(_CLEAN_CASES) + sorted(_GENERAL_CASES))
+def test_the_clean_file_path_reads_what_the_general_reader_reads(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                  name: str) -> None:
+    from avbench.metrics.sed import io
+
+    text = {**_CLEAN_CASES, **_GENERAL_CASES}[name]
+    p = tmp_path / ("f.csv" if name == "comma" else "f.tsv")
+    p.write_bytes(text.encode())
+    labels = ["cat", "dog"]
+    if name in _CLEAN_CASES:
+        assert io._read_clean_events(text, frozenset(labels)) is not None  # the fast path is taken
+    else:
+        assert io._read_clean_events(text, frozenset(labels)) is None
+    want = _general(monkeypatch, p, labels=labels)
+    try:
+        got = read_events_tsv(p, labels=labels)
+    except InputError as exc:
+        got = f"InputError: {exc}"
+    assert got == want
+    if isinstance(got, dict):
+        assert [list(map(repr, v)) for v in got.values()] == [list(map(repr, v)) for v in want.values()]
+        assert all(hash(a) == hash(b) for k in got for a, b in zip(got[k], want[k]))
+        with pytest.raises(Exception):
+            next(e for v in got.values() for e in v).onset = 9.0  # still a frozen Event

@@ -149,26 +149,31 @@ def bench_reading(d: Path, rounds: int) -> None:
     files = sorted(f for f in (d / "scores").iterdir() if f.suffix == ".tsv")
     cache = d / "cache"
     os.environ["XDG_CACHE_HOME"] = str(cache)
-    t = {"per-file reader (before)": [], "current, cold cache": [], "current, warm cache": []}
+    names = ("per-file reader (before)", "current, cold cache", "current, warm cache")
+    t: dict[str, list[float]] = {n: [] for n in names}
+    c: dict[str, list[float]] = {n: [] for n in names}
+
+    def timed(name: str, fn):
+        a, b = time.perf_counter(), time.process_time()
+        out = fn()
+        t[name].append(time.perf_counter() - a)
+        c[name].append(time.process_time() - b)
+        return out
+
     for _ in range(rounds):
-        a = time.perf_counter()
-        before = sed_io._read_score_files(d / "scores", files)
-        t["per-file reader (before)"].append(time.perf_counter() - a)
+        before = timed(names[0], lambda: sed_io._read_score_files(d / "scores", files))
         shutil.rmtree(cache, ignore_errors=True)
-        a = time.perf_counter()
-        cold = read_score_tables(d / "scores")
-        t["current, cold cache"].append(time.perf_counter() - a)
-        a = time.perf_counter()
-        warm = read_score_tables(d / "scores")
-        t["current, warm cache"].append(time.perf_counter() - a)
+        cold = timed(names[1], lambda: read_score_tables(d / "scores"))
+        warm = timed(names[2], lambda: read_score_tables(d / "scores"))
     same = all(before[k].values.tobytes() == x[k].values.tobytes() and
                before[k].timestamps.tobytes() == x[k].timestamps.tobytes() for x in (cold, warm) for k in before)
     for name, ts in t.items():
-        print(row(f"read {len(files)} score tables, {name:26s}", ts))
+        print(row(f"read {len(files)} score tables, {name:26s}", ts, c[name]))
     med = {k: statistics.median(v) for k, v in t.items()}
-    print(f"read: identical tables {same}; " + ratio_line("before / cold", med["per-file reader (before)"],
-                                                          med["current, cold cache"], 5)
-          + "; " + ratio_line("before / warm", med["per-file reader (before)"], med["current, warm cache"], 5))
+    mc = {k: statistics.median(v) for k, v in c.items()}
+    print(f"read: identical tables {same}; " + ratio_line("before / cold", med[names[0]], med[names[1]], 5)
+          + f" wall, {mc[names[0]] / mc[names[1]]:.1f}x CPU; "
+          + ratio_line("before / warm", med[names[0]], med[names[2]], 5) + f" wall, {mc[names[0]] / mc[names[2]]:.1f}x CPU")
 
 
 def bench_scores(d: Path, peer_python: str | None, rounds: int) -> None:
@@ -212,9 +217,10 @@ def bench_scores(d: Path, peer_python: str | None, rounds: int) -> None:
         (d / "sse_user.py").write_text(PEER_SSE_USER)
         cmds["sed_scores_eval script"] = [peer_python, str(d / "sse_user.py"), str(d / "scores"), str(d / "gt.tsv"),
                                           str(d / "durations.tsv")]
-    times, out = interleaved(cmds, rounds, before=before, env=env)
+    cpu: dict[str, list[float]] = {}
+    times, out = interleaved(cmds, rounds, before=before, env=env, cpu=cpu)
     for name, ts in times.items():
-        print(row(f"end to end PSDS1+PSDS2 from scores, {name:32s}", ts))
+        print(row(f"end to end PSDS1+PSDS2 from scores, {name:32s}", ts, cpu[name]))
     rep = json.loads((d / "o1.json").read_text())["metrics"]
     v1, v2 = rep["psds1"]["overall"]["psds"], rep["psds2"]["overall"]["psds"]
     if peer_python:
@@ -222,9 +228,11 @@ def bench_scores(d: Path, peer_python: str | None, rounds: int) -> None:
         med = {k: statistics.median(v) for k, v in times.items()}
         print(f"end to end: avbench PSDS1 {v1:.6f} PSDS2 {v2:.6f}, sed_scores_eval PSDS1 {pv['psds1']:.6f} PSDS2 "
               f"{pv['psds2']:.6f} (|d| {max(abs(v1 - pv['psds1']), abs(v2 - pv['psds2'])):.1e})")
+        med_cpu = {k: statistics.median(v) for k, v in cpu.items()}
         for name in ("avbench, cold cache (first read)", "avbench, warm cache"):
             print("end to end: " + ratio_line(f"sed_scores_eval script / {name}", med["sed_scores_eval script"],
-                                               med[name], 5))
+                                               med[name], 5)
+                  + f" wall, {med_cpu['sed_scores_eval script'] / med_cpu[name]:.1f}x CPU")
 
 
 def bench_real_ops(peer_python: str | None, rounds: int) -> None:
@@ -265,16 +273,19 @@ def bench_real_ops(peer_python: str | None, rounds: int) -> None:
         if peer_python:
             (tmp / "pe_user.py").write_text(PEER_PE_USER)
             cmds["psds_eval script"] = [peer_python, str(tmp / "pe_user.py"), str(gt), str(durs), str(REAL_OPS)]
-        times, out = interleaved(cmds, rounds)
+        cpu: dict[str, list[float]] = {}
+        times, out = interleaved(cmds, rounds, cpu=cpu)
         for name, ts in times.items():
-            print(row(f"end to end PSDS2 from 50 real ops, {name:28s}", ts))
+            print(row(f"end to end PSDS2 from 50 real ops, {name:28s}", ts, cpu[name]))
         v1 = json.loads((tmp / "o1.json").read_text())["metrics"]["psds2"]["overall"]["psds"]
         if peer_python:
             pv = last_json(out["psds_eval script"])["psds2"]
             med = {k: statistics.median(x) for k, x in times.items()}
             print(f"end to end: avbench PSDS2 {v1:.6f}, psds_eval PSDS2 {pv:.6f} (|d| {abs(v1 - pv):.1e})")
+            med_cpu = {k: statistics.median(x) for k, x in cpu.items()}
             for name in ("avbench -o profile=psds_eval", "avbench (default profile)"):
-                print("end to end: " + ratio_line(f"psds_eval script / {name}", med["psds_eval script"], med[name], 10))
+                print("end to end: " + ratio_line(f"psds_eval script / {name}", med["psds_eval script"], med[name], 10)
+                      + f" wall, {med_cpu['psds_eval script'] / med_cpu[name]:.1f}x CPU")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

@@ -29,6 +29,13 @@ The peers run in their own venv (``--peer-python``, built by ``python benchmarks
 --build /tmp/peers/venv``), in subprocesses on the same files in the same run.
 
     .venv/bin/python benchmarks/bench_psds.py [--rounds 3] [--peer-python PATH] [--synthetic-ops]
+
+Measured in-process (compute only; ``--only scores`` / ``--only ops``, medians of 3 interleaved
+rounds, 2 cores shared with other jobs at load average 5-8, 2 December 2026): exact PSDS1 + PSDS2
+from the 1,168 score tables, avbench 0.31 s vs sed_scores_eval 24.4 s = 80x, ``|dPSDS| = 0`` (before
+the frames below each class's false-positive floor were left out: 0.78 s vs 8.56 s = 10.9x at idle;
+old and new avbench interleaved at load 6-7: 2.45 s vs 0.29 s); PSDS2 from the 50 real operating
+points, avbench 0.086 s vs psds_eval 6.0 s = 70x.
 """
 
 from __future__ import annotations

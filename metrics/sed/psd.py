@@ -44,6 +44,10 @@ validation operating points 88-117x psds_eval, exact PSDS1 + PSDS2 from 1,168 sc
 sed_scores_eval. *End to end* (``avbench evaluate`` on the files against the peer's user script,
 fresh interpreters, start-up and reading included): 7.3-8.7x psds_eval and 5.6-9.8x sed_scores_eval.
 (Two runs, each the medians of 3 interleaved rounds, 2 shared cores at load average 5-8, December 2026.)
+With the frame pruning below (``bench_psds.py --only scores`` and ``--only ops``, medians of 3
+interleaved rounds, load average 5-8, 2 December 2026): exact PSDS1 + PSDS2 from the 1,168 score
+tables in-process 0.31 s vs sed_scores_eval 24.4 s (80x, ``|dPSDS| = 0``); PSDS2 from the 50
+operating points in-process 0.086 s vs psds_eval 6.0 s (70x).
 Scores mode computes only
 what can reach the PSD-ROC: thresholds where a class's false positives (one per clip without its
 reference whose top score is ``>= t``) exceed ``max_efpr * D / U`` are skipped (exact;

@@ -21,7 +21,7 @@ from typing import Any
 
 from avbench import __version__
 from avbench.io import write_json
-from avbench.results import MetricResult, jsonable
+from avbench.results import MetricResult, differing, jsonable
 
 __all__ = ["Report", "Stratum", "REPORT_FORMAT", "headline", "wide_console"]
 
@@ -115,8 +115,7 @@ class Report:
                 if any(beside.values()):
                     name, other = beside[r.id] or ("", {})
                     v = other.get(key)
-                    same = v == r.overall.get(key) or (v != v and r.overall.get(key) != r.overall.get(key))
-                    row.append(f"{name}: {_fmt(v)}" if v is not None and not same else "")
+                    row.append(f"{name}: {_fmt(v)}" if key in differing(r.overall, other) else "")
                 for name in self.strata:
                     other = by_stratum[name].get(r.id)
                     row.append(_fmt(other.overall.get(key)) if other else "-")

@@ -176,6 +176,33 @@ def _with_params(metric_id: str, fn: Callable[..., Any], params: Mapping[str, An
     return compute
 
 
+#: two profiles' values that differ by less than this (relative) differ only in the order of float additions
+#: (e.g. sed_eval's 2PR/(P+R) against avbench's 2TP/(2TP+FP+FN): 1 ulp), not in what was counted
+SAME_VALUE_RTOL = 1e-12
+
+
+def differing(ours: Mapping[str, Any], theirs: Mapping[str, Any]) -> dict[str, tuple[float, float]]:
+    """``{key: (ours, theirs)}`` for the numeric overall values that two profiles give differently.
+
+    Values within :data:`SAME_VALUE_RTOL` of each other (relative, or 1e-15 absolute near 0) and
+    NaN beside NaN are the same number; a key missing on either side or holding a non-number is left out.
+
+    Example:
+        >>> differing({"f1": 0.9503546099290779, "er": 0.1, "n": 3}, {"f1": 0.950354609929078, "er": 0.2, "n": 3})
+        {'er': (0.1, 0.2)}
+    """
+    out = {}
+    for k, v in ours.items():
+        w = theirs.get(k)
+        if not (isinstance(v, (int, float)) and isinstance(w, (int, float))) or isinstance(v, bool):
+            continue
+        if v != v and w != w:
+            continue
+        if v != w and not math.isclose(v, w, rel_tol=SAME_VALUE_RTOL, abs_tol=1e-15):
+            out[k] = (v, w)
+    return out
+
+
 def with_avbench_beside(res: MetricResult, alt: MetricResult, *, profile: str, primary: str = "") -> MetricResult:
     """``res`` (scored with reference ``profile``) with avbench's own value beside it where the two differ.
 
@@ -189,9 +216,7 @@ def with_avbench_beside(res: MetricResult, alt: MetricResult, *, profile: str, p
         >>> with_avbench_beside(a, b, profile="official", primary="f1").flags[0]
         "profile official (the tool's number, as published): f1 0.5 here, 0.75 with avbench's definitions, 1 value(s) differ"
     """
-    diff = {k: (v, alt.overall[k]) for k, v in res.overall.items()
-            if isinstance(v, (int, float)) and isinstance(alt.overall.get(k), (int, float)) and v != alt.overall[k]
-            and not (v != v and alt.overall[k] != alt.overall[k])}
+    diff = differing(res.overall, alt.overall)
     if not diff:
         return res
     key = primary if primary in diff else max(diff, key=lambda k: abs(diff[k][0] - diff[k][1]))

@@ -185,3 +185,19 @@ def test_segment_strata_follow_the_per_segment_video_mask(toy: Path) -> None:
     assert seg["segments_with_video"] == {"accuracy": 1.0, "n": 6}
     # without video: t0 seconds 2-3, t2 and t3 all -> 10 segments, one wrong
     assert seg["segments_without_video"] == {"accuracy": 0.9, "n": 10}
+
+
+def test_profiles_differing_only_in_float_addition_order_are_the_same_number():
+    """sed_eval's 2PR/(P+R) and avbench's 2TP/(2TP+FP+FN) can differ by 1 ulp on the same counts: that
+    is not a deviation, so no "other profile" value and no flag (the demo's synth-sed showed
+    "avbench: 0.9504" beside 0.9504); a real difference, NaN against a number, still shows."""
+    from avbench.results import MetricResult, differing, with_avbench_beside
+
+    tool = MetricResult("event_f1", "1.2", {}, {"f1": 0.9503546099290779, "er": 0.1}, {}, (), {})
+    same = MetricResult("event_f1", "1.2", {}, {"f1": 0.950354609929078, "er": 0.1}, {}, (), {})
+    assert with_avbench_beside(tool, same, profile="sed_eval", primary="f1") is tool
+    other = MetricResult("event_f1", "1.2", {}, {"f1": 0.9503546099290779, "er": 0.125}, {}, (), {})
+    out = with_avbench_beside(tool, other, profile="sed_eval", primary="f1")
+    assert out.extra["avbench_value"]["overall"]["er"] == 0.125 and "1 value(s) differ" in out.flags[-1]
+    nan = float("nan")
+    assert list(differing({"p": nan, "q": nan, "n": 2}, {"p": 0.0, "q": nan, "n": 3})) == ["p", "n"]

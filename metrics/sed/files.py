@@ -75,7 +75,7 @@ from avbench.metrics.sed._zero_length import ZeroLengthEvent, strip_zero_length
 from avbench.metrics.sed.profiles import PROFILES, profile_params, reference_profile_of
 from avbench.model import Clip, Event
 from avbench.report import Report
-from avbench.results import with_avbench_beside
+from avbench.results import differing, with_avbench_beside
 
 __all__ = ["align_inputs", "AlignedInputs", "evaluate_files", "from_json", "FILE_EVALUATORS", "JSON_ADAPTERS", "parse_option"]
 
@@ -359,8 +359,7 @@ def _beside_reference(res, cfg, ref, sp, dur, labels, explicit: Mapping[str, Any
         alt = cfg(ref, sp, durations=dur, labels=labels, **alt_params)
     except InputError as exc:
         return dataclasses.replace(res, flags=tuple(res.flags) + (f"profile {name} cannot score these inputs: {exc}",))
-    diff = {k: (v, alt.overall[k]) for k, v in res.overall.items()
-            if k in alt.overall and isinstance(v, float) and v != alt.overall[k]}
+    diff = differing(res.overall, alt.overall)
     if not diff:
         return res
     key = cfg.primary if cfg.primary in diff else max(diff, key=lambda k: abs(diff[k][0] - diff[k][1]))

@@ -47,7 +47,7 @@ from avbench.metrics.seld._common import check_kwargs
 from avbench.metrics.seld.deviations import fired
 from avbench.metrics.seld.io import SeldFrames, concat, from_rows, read_path
 from avbench.report import Report
-from avbench.results import MetricResult, with_avbench_beside
+from avbench.results import MetricResult, differing, with_avbench_beside
 
 __all__ = ["evaluate_files", "from_json", "FILE_EVALUATORS", "JSON_ADAPTERS", "READ_DEFAULTS", "PROFILES", "profiles_for",
            "profile_params", "beside_official"]
@@ -112,8 +112,7 @@ def beside_official(res: MetricResult, official: MetricResult, deviations: list[
     entry of ``extra["reference_profile"]["deviations"]``; when an overall value differs,
     ``extra["reference_profile"]["overall"]`` holds the official values and a flag names the headline one.
     """
-    diff = {k: (v, official.overall[k]) for k, v in res.overall.items()
-            if isinstance(v, float) and isinstance(official.overall.get(k), float) and v != official.overall[k]}
+    diff = differing(res.overall, official.overall)
     flags = [f"deviation from the official code: {d['rule']} ({d['count']}; e.g. {d['example']})" for d in deviations]
     if diff:
         from avbench import registry

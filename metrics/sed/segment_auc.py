@@ -58,6 +58,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from avbench.errors import InputError
+from avbench.metrics.sed._columns import PADDING
 from avbench.metrics.sed._curve_counts import ClassCounts, segment_counts
 from avbench.metrics.sed._psd.core import RefIndex
 from avbench.metrics.sed._registered import registered
@@ -68,7 +69,6 @@ __all__ = ["segment_auroc", "staircase_auc", "METRICS", "VERSION"]
 
 VERSION = "1.0"
 NO_REFERENCE_CLASS = ("error", "drop")
-PADDING = ("ignore", "keep")
 
 
 def staircase_auc(tpr: np.ndarray, fpr: np.ndarray, max_fpr: float | None = None) -> float:
@@ -149,7 +149,12 @@ def segment_auroc(
     if getattr(predictions, "scores", None) is None:
         raise InputError(f"{metric_id} needs frame-wise score tables (a directory of score TSVs or one score TSV with "
                          "a filename column); detections have no scores to rank segments by")
-    tables = predictions.scores if padding == "keep" else predictions.within(durations)[0].scores
+    n_long = 0
+    if padding == "keep":
+        tables = predictions.scores
+    else:
+        within, n_long = predictions.within(durations)
+        tables = within.scores
     ref = RefIndex.build(reference, durations, labels)
     counts = segment_counts(ref, tables, segment_length=float(segment_length), time_decimals=time_decimals)
     class_wise: dict[str, dict[str, float | int | None]] = {}
@@ -180,7 +185,6 @@ def segment_auroc(
         params["no_reference_class"] = no_reference_class
     if padding != "ignore":
         params["padding"] = padding
-    n_long = predictions.within(durations)[1] if padding == "ignore" else 0
     if n_long:
         flags.append(f"score tables of {n_long} clip(s) run past the clip's duration: their frames that start at or "
                      "after the end were ignored (padding)")

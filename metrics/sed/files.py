@@ -427,8 +427,9 @@ def evaluate_files(
     # zero-length rows reach only the metrics that can count them (zero_length=...); the others get none
     full = (ref, sp)
     stripped = (strip_zero_length(ref), sp)
-    if sp.events is not None and strip_zero_length(sp.events) is not sp.events:  # a detections TSV: events only
-        stripped = (stripped[0], SedPredictions(events=strip_zero_length(sp.events)))
+    pred_events = None if sp.events is None else strip_zero_length(sp.events)
+    if pred_events is not None and pred_events is not sp.events:  # a detections TSV: events only
+        stripped = (stripped[0], SedPredictions(events=pred_events))
     results = []
     dropped_zero = False
     for mid in metric_ids:

@@ -35,6 +35,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from avbench.errors import InputError
+from avbench.metrics.sed._columns import sorted_unique
 from avbench.model import Event
 
 __all__ = ["RefIndex", "check_criteria", "meets"]
@@ -196,7 +197,7 @@ class RefIndex:
         # the events come in order, so bincount adds the same terms in the same order as a loop
         ends = np.searchsorted(np.cumsum(n), np.arange(1, n.sum() // _PAIR_CHUNK + 2) * _PAIR_CHUNK, side="right")
         lo = 0
-        for hi in np.unique(np.r_[ends, sel.size]):
+        for hi in sorted_unique(np.r_[ends, sel.size]):
             if hi <= lo:
                 continue
             s_, n_ = sel[lo:hi], n[lo:hi]

@@ -41,7 +41,21 @@ from avbench.metrics.sed._psd.accum import aggregate, sort_by_key_score
 from avbench.metrics.sed._psd.core import RefIndex
 from avbench.metrics.sed._psd.nodes import FlatSeries, onset_delta_positions, series_nodes
 
-__all__ = ["ClassCounts", "segment_counts", "collar_counts", "table_columns"]
+__all__ = ["ClassCounts", "segment_counts", "collar_counts", "table_columns", "curve_points", "MAX_CURVE_POINTS"]
+
+
+MAX_CURVE_POINTS = 1000
+"""Curve points kept per class in ``MetricResult.extra`` (best-threshold F curves, segment ROC curves)."""
+
+
+def curve_points(n: int, most: int = MAX_CURVE_POINTS) -> np.ndarray:
+    """Indices of at most ``most`` points spread evenly over a curve of ``n`` points (first and last kept).
+
+    Example:
+        >>> curve_points(5, most=3).tolist()
+        [0, 2, 4]
+    """
+    return np.unique(np.linspace(0, n - 1, min(n, most)).astype(int))
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,7 @@ import numpy as np
 
 from avbench.errors import InputError
 from avbench.metrics.sed._psd.core import RefIndex
-from avbench.metrics.sed._curve_counts import ClassCounts, collar_counts, segment_counts
+from avbench.metrics.sed._curve_counts import ClassCounts, collar_counts, curve_points, segment_counts
 from avbench.metrics.sed._registered import registered
 from avbench.model import Event
 from avbench.results import MetricConfig, MetricResult
@@ -43,7 +43,6 @@ from avbench.results import MetricConfig, MetricResult
 __all__ = ["event_f1_best", "segment_f1_best", "best_f", "bootstrap_ci", "METRICS"]
 
 VERSION = "1.1"  # 1.1: score > t, padding past the clip end ignored (issue #10)
-_MAX_CURVE = 1000  # curve points kept per class in MetricResult.extra
 
 
 def best_f(c: ClassCounts, beta: float = 1.0) -> dict:
@@ -68,7 +67,7 @@ def _result(metric_id, params, ref: RefIndex, counts: list[ClassCounts], beta: f
     for n, b in zip(ref.labels, best):
         if b["curve"] is not None:
             s, f = b["curve"]
-            keep = np.unique(np.linspace(0, s.size - 1, min(s.size, _MAX_CURVE)).astype(int))
+            keep = curve_points(s.size)
             curves[n] = {"threshold": s[keep].tolist(), "f1": f[keep].tolist()}
     return MetricResult(
         id=metric_id, version=VERSION, params=params,

@@ -59,7 +59,7 @@ import numpy as np
 
 from avbench.errors import InputError
 from avbench.metrics.sed._columns import PADDING
-from avbench.metrics.sed._curve_counts import ClassCounts, segment_counts
+from avbench.metrics.sed._curve_counts import ClassCounts, curve_points, segment_counts
 from avbench.metrics.sed._psd.core import RefIndex
 from avbench.metrics.sed._registered import registered
 from avbench.model import Event
@@ -169,7 +169,7 @@ def segment_auroc(
             area = staircase_auc(tpr, fpr, max_fpr)
             entry["auc"] = area if max_fpr is None else area / max_fpr
             values.append(entry["auc"])
-            keep = np.unique(np.linspace(0, tpr.size - 1, min(tpr.size, 1000)).astype(int))
+            keep = curve_points(tpr.size)
             curves[name] = {"fpr": fpr[keep].tolist(), "tpr": tpr[keep].tolist(), "threshold": c.scores[keep].tolist()}
         class_wise[name] = entry
     if undefined:

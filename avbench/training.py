@@ -36,7 +36,7 @@ import numpy as np
 
 from avbench.errors import InputError, dataclass_options
 from avbench.extras import require
-from avbench.io import atomic_write_text
+from avbench.io import atomic_open, atomic_write_text
 from avbench.model import Clip, Task, TaskKind
 from avbench.postprocess import PostProcessing, unit_vector
 
@@ -681,12 +681,9 @@ def load_checkpoint(path: Path, module: Any, device: Any = "cpu", *, keys: tuple
 
 
 def _save(torch: Any, obj: Any, path: Path) -> None:
-    """``torch.save`` to a temporary file, then renamed: an interruption never leaves half a checkpoint."""
-    import os
-
-    tmp = path.with_name(path.name + ".tmp")
-    torch.save(obj, tmp)
-    os.replace(tmp, path)
+    """``torch.save`` through :func:`avbench.io.atomic_open`: an interruption never leaves half a checkpoint."""
+    with atomic_open(path, "wb") as fh:
+        torch.save(obj, fh)
 
 
 def _cycle(loader: Any) -> Any:

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from avbench.errors import InputError
-from avbench.io import read_json, write_json
+from avbench.io import atomic_open, read_json, write_json
 
 __all__ = ["run", "predict_run", "resolve_model", "classical_baseline", "finished_seeds"]
 
@@ -165,7 +165,6 @@ def _summarise(rd: Path, task_id: str, name: str | None, per_seed: dict[str, Any
 def _run_classical(base: Any, task: Any, *, rd: Path, config: dict[str, Any], seeds: Sequence[int],
                    data: Path, progress: Callable[[str, int, int], None] | None) -> dict[str, Any]:
     """:func:`run` for a baseline fitted without torch: fit, pickle, predict and score per seed."""
-    import os
     import pickle
 
     from avbench import registry
@@ -183,10 +182,8 @@ def _run_classical(base: Any, task: Any, *, rd: Path, config: dict[str, Any], se
             progress(stage, 0, 1)
         fitted = base.fit_task(recipe, data, task, seed=int(seed), config=config or None)
         sd.mkdir(parents=True, exist_ok=True)
-        tmp = sd / "model.pkl.tmp"
-        with open(tmp, "wb") as fh:
+        with atomic_open(sd / "model.pkl", "wb") as fh:
             pickle.dump(fitted, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, sd / "model.pkl")
         preds = fitted.predict(recipe, data, task, split=task.split)
         preds.model = {**dict(preds.model or {}), "seed": int(seed)}
         per_seed[str(seed)] = _score_seed(preds, sd, task.split, data, seed=int(seed), best_epoch=None, val=None)

@@ -27,7 +27,7 @@ from __future__ import annotations
 import json
 import math
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -309,7 +309,7 @@ def _heard(torch: Any, batch: dict[str, Any], spec: Any) -> dict[str, Any] | Non
     return out
 
 
-def _audio_filled(torch: Any, batch: dict[str, Any], spec: Any, durations: list[float]) -> dict[str, Any]:
+def _audio_filled(torch: Any, batch: dict[str, Any], spec: Any, clips: Sequence[Any]) -> dict[str, Any]:
     """``batch`` with zeros for ``audio`` when no clip of it has audio (:func:`avbench.torch.collate`
     gives ``None`` then): ``[B, *spec.audio_shape]`` with the time axis at the rate of the model's
     input for the longest clip, ``audio_lengths`` 0, as a clip without audio gets in a batch that
@@ -318,7 +318,8 @@ def _audio_filled(torch: Any, batch: dict[str, Any], spec: Any, durations: list[
         return batch
     shape = list(spec.audio_shape)
     if spec.audio != "features":  # time axis 1 of [M, N], [M, F, D], [2M, F, B]
-        shape[1] = max(1, int(round(max(durations) * shape[1] / spec.duration)))
+        longest = max(clips[int(i)].duration for i in batch["index"])  # ``clips``: the dataset's, by batch index
+        shape[1] = max(1, int(round(longest * shape[1] / spec.duration)))
     b = len(batch["clip_id"])
     return {**batch, "audio": torch.zeros((b, *shape)), "audio_lengths": torch.zeros(b, dtype=torch.int64)}
 
@@ -734,7 +735,7 @@ def predict(trained: Trained, split: str, *, model_info: Mapping[str, Any] | Non
         for batch in _loader(torch, ds, cfg, shuffle=False, seed=0):
             if trained.spec.audio is not None:
                 silent += [cid for cid, h in zip(batch["clip_id"], batch["has_audio"].tolist()) if not h]
-                batch = _audio_filled(torch, batch, trained.spec, [ds.clips[int(i)].duration for i in batch["index"]])
+                batch = _audio_filled(torch, batch, trained.spec, ds.clips)
             arrays = outputs_to_arrays(task.kind.value, module(_to(torch, batch, device)), n_classes=len(task.labels))
             for j, cid in enumerate(batch["clip_id"]):
                 p = arrays["probs"][j]

@@ -25,6 +25,16 @@ def _one_line(code: int, err: str) -> str:
     return err
 
 
+def _train_with(config: str, model_args: list[str], synth_small: Path, tmp_path: Path,
+                capsys: pytest.CaptureFixture[str]) -> str:
+    """``avbench train`` on synth-scene with ``epochs: 1`` plus ``config`` lines; its one-line error."""
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text(f"epochs: 1\n{config}\n")
+    code, _, err = run_cli(["train", "--task", "synth-scene", *model_args, "--config", str(cfg), "--run",
+                            str(tmp_path / "r"), "--data-dir", str(synth_small.parent), "--quiet"], capsys)
+    return _one_line(code, err)
+
+
 @pytest.fixture(scope="module")
 def srp_run(synth_small: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     from avbench.runs import run
@@ -97,11 +107,8 @@ def tiny_run(synth_small: Path, tmp_path_factory: pytest.TempPathFactory) -> Pat
 def test_model_options_that_do_not_fit_the_factory(model: str, message: str, synth_small: Path, tmp_path: Path,
                                                    capsys: pytest.CaptureFixture[str]) -> None:
     pytest.importorskip("torch", reason="avbench train needs the [baselines] extra (torch)")
-    cfg = tmp_path / "c.yaml"
-    cfg.write_text(f"epochs: 1\nmodel: {model}\n")
-    code, _, err = run_cli(["train", "--task", "synth-scene", "--model", TINY, "--config", str(cfg), "--run",
-                            str(tmp_path / "r"), "--data-dir", str(synth_small.parent), "--quiet"], capsys)
-    assert message in _one_line(code, err) and "fix the model: mapping of --config" in err
+    err = _train_with(f"model: {model}", ["--model", TINY], synth_small, tmp_path, capsys)
+    assert message in err and "fix the model: mapping of --config" in err
     assert not list((tmp_path / "r").glob("seed-*/*.pt"))
 
 
@@ -120,12 +127,8 @@ def test_a_required_model_option_left_out(synth_small: Path, tmp_path: Path, cap
 def test_a_baseline_model_option_that_does_not_exist(synth_small: Path, tmp_path: Path,
                                                      capsys: pytest.CaptureFixture[str]) -> None:
     pytest.importorskip("torch", reason="avbench train needs the [baselines] extra (torch)")
-    cfg = tmp_path / "c.yaml"
-    cfg.write_text("epochs: 1\nmodel: {layers: 3}\n")
-    code, _, err = run_cli(["train", "--task", "synth-scene", "--baseline", "scene-avmlp", "--config", str(cfg),
-                            "--run", str(tmp_path / "r"), "--data-dir", str(synth_small.parent), "--quiet"], capsys)
     assert "baseline 'scene-avmlp' SceneLateFusion() does not take 'layers' (its options: hidden, dropout)" \
-        in _one_line(code, err)
+        in _train_with("model: {layers: 3}", ["--baseline", "scene-avmlp"], synth_small, tmp_path, capsys)
 
 
 @torch_cases
@@ -197,9 +200,5 @@ def test_list_baselines_names_every_task_a_shipped_config_trains(capsys: pytest.
 def test_config_values_of_the_wrong_kind(line: str, message: str, synth_small: Path, tmp_path: Path,
                                          capsys: pytest.CaptureFixture[str]) -> None:
     pytest.importorskip("torch", reason="avbench train needs the [baselines] extra (torch)")
-    cfg = tmp_path / "c.yaml"
-    cfg.write_text(f"epochs: 1\n{line}\n")
-    code, _, err = run_cli(["train", "--task", "synth-scene", "--model", TINY, "--config", str(cfg), "--run",
-                            str(tmp_path / "r"), "--data-dir", str(synth_small.parent), "--quiet"], capsys)
-    assert message in _one_line(code, err)
+    assert message in _train_with(line, ["--model", TINY], synth_small, tmp_path, capsys)
     assert not (tmp_path / "r").exists()

@@ -9,11 +9,11 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
 import pytest
+from _threads import in_thread
 from loopback import (SlowTLSServer, encoded, gzip_body, hang, page, page_as_binary, slow_headers, status, trickle,
                       truncate, wrong_start)
 
@@ -169,20 +169,8 @@ def test_every_kind_of_failure_counts_towards_the_attempts(loopback, tmp_path, f
     _cut(loopback, tmp_path, url, 2 << 20)
     n = len(_gets(loopback, url))
     loopback.fail(url, *[fault] * 200)
-    result: list[BaseException | None] = []
-
-    def run() -> None:
-        try:
-            fetch_resources([_unhashed(url)], tmp_path, quiet=True)
-            result.append(None)
-        except BaseException as exc:  # noqa: BLE001 - inspected below
-            result.append(exc)
-
-    t = threading.Thread(target=run, daemon=True)
-    t.start()
-    t.join(30)
-    assert not t.is_alive(), "the download did not give up"
-    assert isinstance(result[0], DownloadError) and "(4 attempts)" in str(result[0])
+    exc = in_thread(lambda: fetch_resources([_unhashed(url)], tmp_path, quiet=True))  # fails if it never gives up
+    assert isinstance(exc, DownloadError) and "(4 attempts)" in str(exc)
     assert len(_gets(loopback, url)) - n <= 8
 
 
@@ -209,24 +197,6 @@ def test_ctrl_c_with_a_silent_server_exits_at_once(loopback, tmp_path):
     assert took < 5.0, f"took {took:.1f} s to stop"  # about 0.1 s here; the bound leaves room for a loaded CI
 
 
-def _in_thread(fn, limit: float = 30.0) -> BaseException | None:  # type: ignore[no-untyped-def]
-    """Run ``fn`` in a daemon thread; fail the test when it has not returned after ``limit`` s."""
-    result: list[BaseException | None] = []
-
-    def run() -> None:
-        try:
-            fn()
-            result.append(None)
-        except BaseException as exc:  # noqa: BLE001 - inspected by the caller
-            result.append(exc)
-
-    t = threading.Thread(target=run, daemon=True)
-    t.start()
-    t.join(limit)
-    assert not t.is_alive(), f"still running after {limit:.0f} s"
-    return result[0]
-
-
 @pytest.mark.parametrize("option", ["timeout", "header_timeout"])
 def test_headers_sent_one_byte_at_a_time_hit_the_header_deadline(loopback, tmp_path, option):
     """Before: a server sending its status line and then one header byte every 50 ms was waited on
@@ -235,7 +205,7 @@ def test_headers_sent_one_byte_at_a_time_hit_the_header_deadline(loopback, tmp_p
     url, _ = loopback.add_generated("f.bin", SIZE, seed=1)
     loopback.fail(url, *[slow_headers(0.05, 60)] * 10)
     t0 = time.monotonic()
-    exc = _in_thread(lambda: fetch_resources([_unhashed(url)], tmp_path, quiet=True, **{option: 0.4}))
+    exc = in_thread(lambda: fetch_resources([_unhashed(url)], tmp_path, quiet=True, **{option: 0.4}))
     assert isinstance(exc, DownloadError), exc
     assert "response headers were not complete within 0.4 s" in str(exc) and "(4 attempts)" in str(exc)
     assert len(_gets(loopback, url)) == 4 and time.monotonic() - t0 < 15
@@ -246,7 +216,7 @@ def test_resolver_headers_sent_one_byte_at_a_time_hit_the_header_deadline(loopba
     """The Zenodo API call has the same deadline (before: it waited as long as the bytes came)."""
     loopback.zenodo_record(5, "T", {"a.bin": b"x" * 100})
     loopback.fail(loopback.base + "/api/records/5", *[slow_headers(0.05, 60)] * 10)
-    exc = _in_thread(lambda: fetch_resources([Resource("a.bin", ZenodoSource(5, "a.bin"))], tmp_path, quiet=True,
+    exc = in_thread(lambda: fetch_resources([Resource("a.bin", ZenodoSource(5, "a.bin"))], tmp_path, quiet=True,
                                              header_timeout=0.3))
     assert isinstance(exc, DownloadError) and "response headers were not complete within 0.3 s" in str(exc), exc
 
@@ -258,7 +228,7 @@ def test_tls_handshake_sent_one_byte_at_a_time_hits_the_header_deadline(loopback
     the handshake. Now the handshake is under the header deadline too."""
     with SlowTLSServer(every=0.05, seconds=60) as srv:
         t0 = time.monotonic()
-        exc = _in_thread(lambda: fetch_resources([_unhashed(srv.url)], tmp_path, quiet=True, header_timeout=0.4))
+        exc = in_thread(lambda: fetch_resources([_unhashed(srv.url)], tmp_path, quiet=True, header_timeout=0.4))
         took = time.monotonic() - t0
         assert isinstance(exc, DownloadError), exc
         assert "TLS handshake was not complete within 0.4 s" in str(exc) and "(4 attempts)" in str(exc)
@@ -285,7 +255,7 @@ def test_metadata_trickle_hits_the_same_deadlines_as_a_file_body(loopback, tmp_p
     opts = {"min_rate": 1024, "rate_window": 0.3} if deadline == "min-rate" else \
         {"min_rate": 0, "rate_window": 0.3, "timeout": 0.3}
     t0 = time.monotonic()
-    exc = _in_thread(lambda: fetch_resources([Resource("a.bin", source)], tmp_path, quiet=True, **opts))
+    exc = in_thread(lambda: fetch_resources([Resource("a.bin", source)], tmp_path, quiet=True, **opts))
     assert isinstance(exc, DownloadError), exc
     want = "slower than 1024 bytes/s over 0.3 s" if deadline == "min-rate" else "took over 0.3 s"
     assert want in str(exc) and "(4 attempts)" in str(exc), exc

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import hashlib
-import threading
 import time
 
 import pytest
+from _threads import in_thread
 from loopback import ignore_range, slow_headers, status, trickle, truncate
 
 from avbench.download import fetch_resources
@@ -146,24 +146,6 @@ def test_hub_unknown_revision_is_a_clear_error(loopback, tmp_path):
         fetch_resources([Resource("a.bin", HubSource("org/r", "a.bin", revision="v9"))], tmp_path, quiet=True)
 
 
-def _within(fn, limit: float = 30.0) -> BaseException | None:  # type: ignore[no-untyped-def]
-    """Run ``fn`` in a daemon thread; fail when it has not returned after ``limit`` s."""
-    out: list[BaseException | None] = []
-
-    def run() -> None:
-        try:
-            fn()
-            out.append(None)
-        except BaseException as exc:  # noqa: BLE001 - inspected by the caller
-            out.append(exc)
-
-    t = threading.Thread(target=run, daemon=True)
-    t.start()
-    t.join(limit)
-    assert not t.is_alive(), f"still running after {limit:.0f} s"
-    return out[0]
-
-
 def _hub_lfs(loopback) -> tuple[str, list[Resource]]:  # type: ignore[no-untyped-def]
     commit = loopback.hub_repo("org/r", {"a.bin": b"a" * 5000}, lfs=("a.bin",))
     return commit, [Resource("a.bin", HubSource("org/r", "a.bin"), sha256=hashlib.sha256(b"a" * 5000).hexdigest())]
@@ -180,7 +162,7 @@ def test_hub_metadata_requests_have_the_header_deadline(loopback, tmp_path, wher
     path = "/api/datasets/org/r/revision/main" if where == "revision" else f"/datasets/org/r/resolve/{commit}/a.bin"
     loopback.fail(path, *[slow_headers(0.05, 60)] * 10)
     t0 = time.monotonic()
-    exc = _within(lambda: fetch_resources(res, tmp_path, quiet=True, header_timeout=0.3))
+    exc = in_thread(lambda: fetch_resources(res, tmp_path, quiet=True, header_timeout=0.3))
     assert isinstance(exc, DownloadError), exc
     assert "response headers were not complete within 0.3 s" in str(exc) and "(4 attempts)" in str(exc), exc
     assert len(loopback.requests_for(path)) == 4 and time.monotonic() - t0 < 15
@@ -192,7 +174,7 @@ def test_hub_revision_answer_trickled_hits_the_minimum_rate(loopback, tmp_path):
     pytest.importorskip("huggingface_hub")
     _, res = _hub_lfs(loopback)
     loopback.fail("/api/datasets/org/r/revision/main", *[trickle(1, 0.05)] * 10)
-    exc = _within(lambda: fetch_resources(res, tmp_path, quiet=True, min_rate=1024, rate_window=0.3))
+    exc = in_thread(lambda: fetch_resources(res, tmp_path, quiet=True, min_rate=1024, rate_window=0.3))
     assert isinstance(exc, DownloadError) and "slower than 1024 bytes/s over 0.3 s (4 attempts)" in str(exc), exc
 
 

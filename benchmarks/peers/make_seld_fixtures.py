@@ -253,17 +253,24 @@ def one(year: str) -> list:
             texts[name] = {"ref": rt, "pred": _fmt(_rows(pred, drift), pk)}
         names = sorted(texts)
         missing = [names[-1]] if k % 4 == 3 else []  # some cases: a reference without prediction
-        with tempfile.TemporaryDirectory() as tmp:
-            ref_dir, pred_dir = Path(tmp, "ref"), Path(tmp, "pred")
-            (ref_dir / "split").mkdir(parents=True)
-            pred_dir.mkdir()
-            for name, t in texts.items():
-                (ref_dir / "split" / name).write_text(t["ref"])
-                if name not in missing:
-                    (pred_dir / name).write_text(t["pred"])
-            expected = _run(year, ref_dir, pred_dir)
+        expected = _run_texts(year, texts, missing)
         cases.append({"files": texts, "missing": missing, "official": _clean(expected)})
     return {"cases": cases, "edge_cases": _edges(year, cases[0]["files"]) if year == "2019" else []}
+
+
+
+def _run_texts(year, texts, missing=()):
+    """The official code's output on ``{name: {"ref": text, "pred": text}}`` written as its folders
+    (references under ``ref/split/``, predictions flat), leaving out the predictions named in ``missing``."""
+    with tempfile.TemporaryDirectory() as tmp:
+        ref_dir, pred_dir = Path(tmp, "ref"), Path(tmp, "pred")
+        (ref_dir / "split").mkdir(parents=True)
+        pred_dir.mkdir()
+        for name, t in texts.items():
+            (ref_dir / "split" / name).write_text(t["ref"])
+            if name not in missing:
+                (pred_dir / name).write_text(t["pred"])
+        return _run(year, ref_dir, pred_dir)
 
 
 SHARED = Path(os.environ.get("AVBENCH_REFERENCE", Path(__file__).resolve().parents[2] / ".." / "shared" / "reference"))
@@ -282,14 +289,7 @@ def _edges(year, files):
                       {n: {"ref": (real / n).read_text(), "pred": ""} for n in names}, [f"{REAL19}/{n}" for n in names]))
     out = []
     for name, texts, real_paths in edges:
-        with tempfile.TemporaryDirectory() as tmp:
-            ref_dir, pred_dir = Path(tmp, "ref"), Path(tmp, "pred")
-            (ref_dir / "split").mkdir(parents=True)
-            pred_dir.mkdir()
-            for n, t in texts.items():
-                (ref_dir / "split" / n).write_text(t["ref"])
-                (pred_dir / n).write_text(t["pred"])
-            expected = _run(year, ref_dir, pred_dir)
+        expected = _run_texts(year, texts)
         case = {"name": name, "official": _clean(expected, keep_nonfinite=True)}
         if real_paths:  # the reference texts stay in ../shared; an empty prediction file per reference file
             case["reference_files"] = real_paths

@@ -8,10 +8,12 @@ validation (../shared; "real-shaped": its detections, not synthetic ones). Every
 median over ``--rounds`` interleaved rounds (the tools alternate, so a change of load hits both),
 with the load average printed; both tools' values are printed and compared.
 
-- **reading 1,168 score tables** (in-process): the per-file reader avbench used before (split and
-  strip every cell in Python), the current reader on a cold cache (the first read of a directory:
-  numpy's C parser), and on a warm cache (a later read of unchanged files), see
-  :mod:`avbench.metrics.sed._score_files`;
+- **reading 1,168 score tables**: the reader as it was when issue #10 was filed (``--baseline-rev``,
+  default ``bcd261f``, unpacked from git and run in its own interpreter, timed inside it), the
+  per-file reader avbench still falls back to (split and strip every cell in Python), the current
+  reader on a cold cache (the first read of a directory: numpy's C parser) and on a warm cache (a
+  later read of unchanged files), see :mod:`avbench.metrics.sed._score_files`; the tables of all
+  four are compared;
 - **exact PSDS1 + PSDS2 from the score tables** vs ``sed_scores_eval.intersection_based.psds``:
   in-process (tables already in memory, compute only) and end to end (``avbench evaluate -r gt.tsv
   -p scores/ --durations durations.tsv -m psds1,psds2 -o profile=sed_scores_eval --json out.json``,
@@ -29,6 +31,7 @@ The peers run in their own venv (``--peer-python``, built by ``python benchmarks
 --build /tmp/peers/venv``), in subprocesses on the same files in the same run.
 
     .venv/bin/python benchmarks/bench_psds.py [--rounds 3] [--peer-python PATH] [--synthetic-ops]
+        [--only read|scores|ops] [--baseline-rev REV]
 
 Measured in-process (compute only; ``--only scores`` / ``--only ops``, medians of 3 interleaved
 rounds, 2 cores shared with other jobs at load average 5-8, 2 December 2026): exact PSDS1 + PSDS2
@@ -41,14 +44,18 @@ points, avbench 0.086 s vs psds_eval 6.0 s = 70x.
 from __future__ import annotations
 
 import argparse
+import hashlib
+import io
 import json
 import os
 import shutil
 import statistics
 import subprocess
 import sys
+import tarfile
 import tempfile
 import time
+import tomllib
 import warnings
 from pathlib import Path
 
@@ -151,36 +158,123 @@ def ratio_line(what: str, peer_s: float, av_s: float, target: float) -> str:
     return f"{what}: {r:.1f}x (target >= {target:g}x: {'met' if r >= target else 'NOT met'})"
 
 
-def bench_reading(d: Path, rounds: int) -> None:
-    """Reading the 1,168 score tables in-process: the previous per-file reader, cold and warm cache."""
+# the score-table reader of an older avbench revision, timed in its own interpreter:
+# python -S baseline_read.py SITE SCORES_DIR  (PYTHONPATH: SITE, then this venv's numpy)
+BASELINE_READ = r"""
+import hashlib, json, sys, time
+site, d = sys.argv[1], sys.argv[2]
+from avbench.metrics.sed import io
+if not io.__file__.startswith(site):
+    sys.exit(f"imported {io.__file__}, not the revision under {site}")
+io.read_score_tables(d)  # warm-up, as the in-process readers have had
+a, b = time.perf_counter(), time.process_time()
+tables = io.read_score_tables(d)
+out = {"seconds": time.perf_counter() - a, "cpu": time.process_time() - b}
+h = hashlib.blake2b()
+for k, t in tables.items():
+    h.update(repr((k, t.classes, t.values.shape)).encode() + t.timestamps.tobytes() + t.values.tobytes())
+out["digest"] = h.hexdigest()
+print(json.dumps(out))
+"""
+
+
+def _digest(tables: dict[str, ScoreTable]) -> str:
+    """What :data:`BASELINE_READ` prints for the same tables."""
+    h = hashlib.blake2b()
+    for k, t in tables.items():
+        h.update(repr((k, t.classes, t.values.shape)).encode() + t.timestamps.tobytes() + t.values.tobytes())
+    return h.hexdigest()
+
+
+def baseline_site(rev: str, tmp: Path) -> Path | str:
+    """An importable copy of avbench at git revision ``rev`` under ``tmp`` (its ``site`` folder), or why not.
+
+    ``git archive rev`` is unpacked and each package copied where that revision's
+    ``pyproject.toml`` maps it (``[tool.setuptools] package-dir``: ``avbench.metrics`` is
+    ``metrics/``, and so on), which is what installing it would lay out, without building a wheel.
+    """
+    repo = Path(__file__).resolve().parents[1]
+    git = shutil.which("git")
+    if git is None:
+        return "git not found"
+    res = subprocess.run([git, "-C", str(repo), "archive", "--format=tar", f"{rev}^{{commit}}"], capture_output=True)
+    if res.returncode != 0:
+        return f"git archive {rev}: {res.stderr.decode(errors='replace').strip().splitlines()[-1:]}"
+    src, site = tmp / "src", tmp / "site"
+    with tarfile.open(fileobj=io.BytesIO(res.stdout)) as tar:
+        tar.extractall(src, **({"filter": "data"} if hasattr(tarfile, "data_filter") else {}))
+    try:
+        dirs = tomllib.loads((src / "pyproject.toml").read_text())["tool"]["setuptools"]["package-dir"]
+    except (OSError, KeyError, tomllib.TOMLDecodeError) as e:
+        return f"{rev}: no [tool.setuptools] package-dir in its pyproject.toml ({e})"
+    for pkg, folder in sorted(dirs.items(), key=lambda kv: kv[0].count(".")):  # avbench first, then into it
+        shutil.copytree(src / folder, site.joinpath(*pkg.split(".")), dirs_exist_ok=True)
+    return site
+
+
+def bench_reading(d: Path, rounds: int, baseline_rev: str | None) -> None:
+    """Reading the 1,168 score tables: the reader when issue #10 was filed, the per-file reader, cold and warm cache.
+
+    The issue-time reader (``--baseline-rev``) runs in a fresh interpreter per round (``python -S``
+    with that revision first on ``PYTHONPATH`` and this venv's numpy after it), timed inside around
+    one ``read_score_tables`` call after an untimed one, interleaved with the in-process readers;
+    its tables are compared with the current reader's through a digest of every clip's name,
+    classes, boundaries and scores.
+    """
     files = sorted(f for f in (d / "scores").iterdir() if f.suffix == ".tsv")
     cache = d / "cache"
     os.environ["XDG_CACHE_HOME"] = str(cache)
-    names = ("per-file reader (before)", "current, cold cache", "current, warm cache")
+    names = ["per-file reader", "current, cold cache", "current, warm cache"]
     t: dict[str, list[float]] = {n: [] for n in names}
     c: dict[str, list[float]] = {n: [] for n in names}
+    base_cmd, base_name, base_digest = None, f"issue #10 time ({baseline_rev})", None
+    tmp = Path(tempfile.mkdtemp())
+    try:
+        site = baseline_site(baseline_rev, tmp) if baseline_rev else "no --baseline-rev"
+        if isinstance(site, str):
+            print(f"read: the reader as issue #10 was filed is not timed: {site}")
+        else:
+            (tmp / "baseline_read.py").write_text(BASELINE_READ)
+            np_site = str(Path(np.__file__).resolve().parents[1])
+            base_cmd = ([sys.executable, "-S", str(tmp / "baseline_read.py"), str(site), str(d / "scores")],
+                        {**os.environ, "PYTHONPATH": os.pathsep.join([str(site), np_site])})
+            names.insert(0, base_name)
+            t[base_name], c[base_name] = [], []
 
-    def timed(name: str, fn):
-        a, b = time.perf_counter(), time.process_time()
-        out = fn()
-        t[name].append(time.perf_counter() - a)
-        c[name].append(time.process_time() - b)
-        return out
+        def timed(name: str, fn):
+            a, b = time.perf_counter(), time.process_time()
+            out = fn()
+            t[name].append(time.perf_counter() - a)
+            c[name].append(time.process_time() - b)
+            return out
 
-    for _ in range(rounds):
-        before = timed(names[0], lambda: sed_io._read_score_files(d / "scores", files))
-        shutil.rmtree(cache, ignore_errors=True)
-        cold = timed(names[1], lambda: read_score_tables(d / "scores"))
-        warm = timed(names[2], lambda: read_score_tables(d / "scores"))
+        for _ in range(rounds):
+            if base_cmd is not None:
+                res = subprocess.run(base_cmd[0], env=base_cmd[1], capture_output=True, text=True, timeout=600)
+                if res.returncode != 0:
+                    sys.exit(f"issue-time reader failed: {res.stderr.strip().splitlines()[-1:]}")
+                got = last_json(res.stdout)
+                t[base_name].append(got["seconds"])
+                c[base_name].append(got["cpu"])
+                base_digest = got["digest"]
+            before = timed(names[-3], lambda: sed_io._read_score_files(d / "scores", files))
+            shutil.rmtree(cache, ignore_errors=True)
+            cold = timed(names[-2], lambda: read_score_tables(d / "scores"))
+            warm = timed(names[-1], lambda: read_score_tables(d / "scores"))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
     same = all(before[k].values.tobytes() == x[k].values.tobytes() and
                before[k].timestamps.tobytes() == x[k].timestamps.tobytes() for x in (cold, warm) for k in before)
-    for name, ts in t.items():
-        print(row(f"read {len(files)} score tables, {name:26s}", ts, c[name]))
+    for name in names:
+        print(row(f"read {len(files)} score tables, {name:26s}", t[name], c[name]))
     med = {k: statistics.median(v) for k, v in t.items()}
     mc = {k: statistics.median(v) for k, v in c.items()}
-    print(f"read: identical tables {same}; " + ratio_line("before / cold", med[names[0]], med[names[1]], 5)
-          + f" wall, {mc[names[0]] / mc[names[1]]:.1f}x CPU; "
-          + ratio_line("before / warm", med[names[0]], med[names[2]], 5) + f" wall, {mc[names[0]] / mc[names[2]]:.1f}x CPU")
+    same_base = "" if base_digest is None else f", same as the issue-time reader's {base_digest == _digest(cold)}"
+    print(f"read: identical tables (per-file, cold, warm) {same}{same_base}")
+    for old in names[:-2]:
+        print(f"read: {old} / " + "; ".join(
+            ratio_line(new.removeprefix("current, "), med[old], med[new], 5) + f" wall, {mc[old] / mc[new]:.1f}x CPU"
+            for new in names[-2:]))
 
 
 def bench_scores(d: Path, peer_python: str | None, rounds: int) -> None:
@@ -360,6 +454,9 @@ def main() -> None:
                     help="python of the peer venv (python benchmarks/peers/differential.py --build /tmp/peers/venv)")
     ap.add_argument("--synthetic-ops", action="store_true", help="also 50 synthetic operating points (slow peer)")
     ap.add_argument("--only", choices=["read", "scores", "ops"], help="run one part")
+    ap.add_argument("--baseline-rev", default="bcd261f",
+                    help="git revision whose score-table reader is the 'before' of issue #10 (the layout commit "
+                         "just before the issue was addressed); '' skips it")
     args = ap.parse_args()
     peer = args.peer_python if Path(args.peer_python).exists() else None
     if peer is None:
@@ -371,7 +468,7 @@ def main() -> None:
         write_inputs(d, args.clips, ops=args.synthetic_ops)
         print(f"inputs: {args.clips} clips, {len(LABELS)} classes, 156 frames per score table")
         if args.only in (None, "read"):
-            bench_reading(d, max(args.rounds, 3))
+            bench_reading(d, max(args.rounds, 3), args.baseline_rev or None)
             print(load())
         if args.only in (None, "scores"):
             bench_scores(d, peer, args.rounds)

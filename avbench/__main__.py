@@ -1,6 +1,6 @@
 """``python -m avbench`` runs the command line."""
 
-from avbench.cli import main
+from avbench.cli import run
 
 if __name__ == "__main__":
-    main()
+    run()

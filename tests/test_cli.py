@@ -76,3 +76,43 @@ def test_evaluate_without_data_says_how_to_get_it(tmp_path: Path, capsys: pytest
                  '"task": "synth-ave", "split": "test", "clips": {}}')
     code, _, err = run(["evaluate", "--predictions", str(p), "--data-dir", str(tmp_path / "empty")], capsys)
     assert code == 2 and "avbench download synth" in err and "--reference" not in err
+
+
+class _Exited(Exception):
+    def __init__(self, code: int) -> None:
+        self.code = code
+
+
+def _run_script(monkeypatch: pytest.MonkeyPatch, args: list[str]) -> int:
+    """The console script's ``run()`` in-process, with ``os._exit`` caught: its code, or -1 for a normal exit."""
+    import avbench.cli as cli_mod
+
+    def fake_exit(code: int) -> None:
+        raise _Exited(code)
+
+    monkeypatch.setattr(cli_mod, "_CLEAN_EXIT", False)
+    monkeypatch.setattr(cli_mod.os, "_exit", fake_exit)
+    monkeypatch.setattr("sys.argv", ["avbench", *args])
+    try:
+        cli_mod.run()
+    except _Exited as done:
+        return done.code
+    except SystemExit:
+        return -1
+    raise AssertionError("run() returned without exiting")
+
+
+def test_console_script_skips_teardown_only_after_a_clean_evaluate(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    gt, det = tmp_path / "gt.tsv", tmp_path / "det.tsv"
+    gt.write_text("filename\tonset\toffset\tevent_label\na.wav\t1.0\t2.0\tdog\n")
+    det.write_text("filename\tonset\toffset\tevent_label\na.wav\t1.1\t2.0\tdog\n")
+    out = tmp_path / "out.json"
+    # evaluate wrote and closed its report: the process ends with os._exit(0), the report complete on disk
+    assert _run_script(monkeypatch, ["evaluate", "-r", str(gt), "-p", str(det), "-m", "event_f1", "-q",
+                                     "--json", str(out)]) == 0
+    assert json.loads(out.read_text())["metrics"]["event_f1"]["overall"]["f1"] == 1.0
+    # a user error exits normally (status 2 through sys.exit), and so does any other command
+    assert _run_script(monkeypatch, ["evaluate", "-r", str(gt), "-p", str(tmp_path / "none.tsv"),
+                                     "-m", "event_f1"]) == -1
+    assert _run_script(monkeypatch, ["--help"]) == -1

@@ -5,11 +5,19 @@ and that defines ``COMMANDS`` (a list of :class:`click.Command`) contributes the
 (:class:`avbench.errors.AvbenchError`) are printed as one line on stderr, exit status 2, no
 traceback. Python warnings raised while a command runs are printed as one plain line,
 ``note: <message>`` (no category, no source path).
+
+The console script is :func:`run`: :func:`main`, then, for a command that marked itself done with
+:func:`finished_cleanly` (``evaluate``: its report is written and closed, no thread or child
+process is left), the process ends with ``os._exit`` once stdout and stderr are flushed, instead of
+the interpreter's teardown (freeing every module and object one by one: about 20 ms of a 0.17 s
+``avbench evaluate`` at DESED scale, measured by ``benchmarks/bench_sed_eval.py`` on 2 idle cores).
+:func:`main` itself always returns through ``sys.exit``, so callers in Python (tests) are unaffected.
 """
 
 from __future__ import annotations
 
 import importlib
+import os
 import pkgutil
 import sys
 import warnings
@@ -19,7 +27,9 @@ import click
 from avbench import __version__
 from avbench.errors import AvbenchError
 
-__all__ = ["main", "cli"]
+__all__ = ["main", "run", "cli", "finished_cleanly"]
+
+_CLEAN_EXIT = False
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -53,6 +63,30 @@ def _note(message: Warning | str, category: type[Warning], filename: str, lineno
           file: object = None, line: str | None = None) -> None:
     """``warnings.showwarning`` for the command line: ``note: <message>`` on one line of stderr."""
     click.echo(f"note: {' '.join(str(message).split())}", err=True)
+
+
+def finished_cleanly() -> None:
+    """Say that the running command has closed every file it wrote and left no thread or child behind.
+
+    Only then may :func:`run` end the process without the interpreter's teardown.
+    """
+    global _CLEAN_EXIT
+    _CLEAN_EXIT = True
+
+
+def run() -> None:
+    """The ``avbench`` console script: :func:`main`, then a fast exit where the command allows it."""
+    try:
+        main()
+    except SystemExit as exc:
+        if not (_CLEAN_EXIT and isinstance(exc.code, int)):
+            raise
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError):  # a reader that closed the pipe: nothing more can reach it
+                pass
+        os._exit(exc.code)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -150,6 +150,9 @@ def evaluate_cmd(
         report.render(class_wise=class_wise)
         if json_out is not None:
             click.echo(f"report written to {json_out}")
+    from avbench.cli import finished_cleanly
+
+    finished_cleanly()
 
 
 def _check_file(path: Path, option: str, what: str) -> None:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import importlib
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -22,7 +25,7 @@ def test_top_level_help(capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 0 and "avbench demo" in out and "evaluate" in out
 
 
-@pytest.mark.parametrize("command", sorted(cli.commands))
+@pytest.mark.parametrize("command", cli.list_commands(None))
 def test_every_subcommand_explains_itself(command: str, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run([command, "--help"], capsys)
     assert code == 0
@@ -116,3 +119,17 @@ def test_console_script_skips_teardown_only_after_a_clean_evaluate(tmp_path: Pat
     assert _run_script(monkeypatch, ["evaluate", "-r", str(gt), "-p", str(tmp_path / "none.tsv"),
                                      "-m", "event_f1"]) == -1
     assert _run_script(monkeypatch, ["--help"]) == -1
+
+
+def test_every_command_is_found_in_its_own_module_without_importing_the_others() -> None:
+    import avbench.cli as cli_mod
+
+    homes = {}
+    for name in cli_mod._command_modules():
+        mod = importlib.import_module(f"avbench.cli.{name}")
+        homes.update({cmd.name: name for cmd in mod.COMMANDS})
+    assert homes == cli_mod._HOME  # a new command module or command is added to the table
+    code = ("import sys; from avbench.cli import cli; cli.get_command(None, 'evaluate'); "
+            "print(sorted(m for m in sys.modules if m.startswith('avbench.cli.')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "['avbench.cli.evaluate']"

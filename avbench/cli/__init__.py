@@ -1,7 +1,9 @@
 """The ``avbench`` command line.
 
 Sub-commands are discovered: every module of this package whose name does not start with ``_``
-and that defines ``COMMANDS`` (a list of :class:`click.Command`) contributes them. User errors
+and that defines ``COMMANDS`` (a list of :class:`click.Command`) contributes them; a module is
+imported when one of its commands runs (``--help`` and ``avbench list`` of commands import them
+all). User errors
 (:class:`avbench.errors.AvbenchError`) are printed as one line on stderr, exit status 2, no
 traceback. Python warnings raised while a command runs are printed as one plain line,
 ``note: <message>`` (no category, no source path).
@@ -32,7 +34,51 @@ __all__ = ["main", "run", "cli", "finished_cleanly"]
 _CLEAN_EXIT = False
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+# The module of each command, so that running one imports only its module (``avbench evaluate``
+# does not import the download, leaderboard or training code). A command missing here is still
+# found: the group then imports every module (tests/test_cli.py keeps this table complete).
+_HOME = {
+    "list": "catalog", "info": "catalog", "demo": "demo", "download": "download", "verify": "download",
+    "fetch": "download", "evaluate": "evaluate", "export": "export", "leaderboard": "leaderboard",
+    "submit": "submit", "validate": "submit", "train": "train", "predict": "train",
+}
+
+
+def _add_commands(name: str) -> None:
+    mod = importlib.import_module(f"{__name__}.{name}")
+    for cmd in getattr(mod, "COMMANDS", ()):
+        cli.add_command(cmd)
+
+
+def _command_modules() -> list[str]:
+    pkg = sys.modules[__name__]
+    return sorted(i.name for i in pkgutil.iter_modules(pkg.__path__) if not i.name.startswith("_"))
+
+
+class _Group(click.Group):
+    """Sub-commands discovered (module docstring), each module imported when one of its commands is needed."""
+
+    _all_loaded = False
+
+    def _load_all(self) -> None:
+        if not self._all_loaded:
+            for name in _command_modules():
+                _add_commands(name)
+            self._all_loaded = True
+
+    def list_commands(self, ctx: click.Context | None) -> list[str]:
+        self._load_all()
+        return super().list_commands(ctx)  # type: ignore[arg-type]
+
+    def get_command(self, ctx: click.Context | None, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in _HOME:
+            _add_commands(_HOME[cmd_name])
+        if cmd_name not in self.commands:
+            self._load_all()
+        return super().get_command(ctx, cmd_name)  # type: ignore[arg-type]
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="avbench")
 def cli() -> None:
     """avbench: datasets, metrics and baselines for audio-visual event recognition and localization.
@@ -44,19 +90,6 @@ def cli() -> None:
       avbench download ave             fetch a dataset
       avbench evaluate --predictions preds.json
     """
-
-
-def _load_commands() -> None:
-    pkg = importlib.import_module(__name__)
-    for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda i: i.name):
-        if info.name.startswith("_"):
-            continue
-        mod = importlib.import_module(f"{__name__}.{info.name}")
-        for cmd in getattr(mod, "COMMANDS", ()):
-            cli.add_command(cmd)
-
-
-_load_commands()
 
 
 def _note(message: Warning | str, category: type[Warning], filename: str, lineno: int,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -111,10 +112,15 @@ def test_console_script_skips_teardown_only_after_a_clean_evaluate(tmp_path: Pat
     gt.write_text("filename\tonset\toffset\tevent_label\na.wav\t1.0\t2.0\tdog\n")
     det.write_text("filename\tonset\toffset\tevent_label\na.wav\t1.1\t2.0\tdog\n")
     out = tmp_path / "out.json"
+    monkeypatch.delenv("OPENBLAS_NUM_THREADS", raising=False)
     # evaluate wrote and closed its report: the process ends with os._exit(0), the report complete on disk
     assert _run_script(monkeypatch, ["evaluate", "-r", str(gt), "-p", str(det), "-m", "event_f1", "-q",
                                      "--json", str(out)]) == 0
     assert json.loads(out.read_text())["metrics"]["event_f1"]["overall"]["f1"] == 1.0
+    assert os.environ["OPENBLAS_NUM_THREADS"] == "1"  # for the numpy it starts; a user's own setting is kept
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "3")
+    assert _run_script(monkeypatch, ["evaluate", "-r", str(gt), "-p", str(det), "-m", "event_f1", "-q"]) == 0
+    assert os.environ["OPENBLAS_NUM_THREADS"] == "3"
     # a user error exits normally (status 2 through sys.exit), and so does any other command
     assert _run_script(monkeypatch, ["evaluate", "-r", str(gt), "-p", str(tmp_path / "none.tsv"),
                                      "-m", "event_f1"]) == -1

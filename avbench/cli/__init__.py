@@ -108,7 +108,16 @@ def finished_cleanly() -> None:
 
 
 def run() -> None:
-    """The ``avbench`` console script: :func:`main`, then a fast exit where the command allows it."""
+    """The ``avbench`` console script: :func:`main`, then a fast exit where the command allows it.
+
+    ``avbench evaluate`` also starts numpy with one OpenBLAS thread unless ``OPENBLAS_NUM_THREADS``
+    is set: no metric multiplies matrices, and the thread pool OpenBLAS starts at import (one thread
+    per core, spinning a while) cost 0.10 s of CPU per run on 2 cores (0.27 s vs 0.17 s of CPU, same
+    wall time when idle, measured with ``benchmarks/bench_sed_eval.py``), which a loaded machine
+    pays in wall time too.
+    """
+    if sys.argv[1:2] == ["evaluate"]:
+        os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     try:
         main()
     except SystemExit as exc:

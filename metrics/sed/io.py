@@ -302,6 +302,14 @@ def read_events_tsv(
 
 
 _ODD_SPACE = re.compile(r"[^\S\t\n]")  # whitespace a cell would be stripped of, or a line break other than LF
+_ASCII_ODD_SPACE = " \r\x0b\x0c\x1c\x1d\x1e\x1f"  # the same, in ASCII text (str.strip's ASCII white space)
+
+
+def _odd_space(text: str) -> bool:
+    """Whether ``text`` holds white space other than TAB and LF (a scan per character for ASCII text)."""
+    if text.isascii():
+        return any(c in text for c in _ASCII_ODD_SPACE)
+    return _ODD_SPACE.search(text) is not None
 
 
 def _event_maker() -> Any:
@@ -338,7 +346,7 @@ def _read_clean_events(text: str, allowed: frozenset[str] | None) -> dict[str, l
     (including every error and every zero-length event) is left to the general reader, which
     gives its message, line numbers and counts.
     """
-    if _ODD_SPACE.search(text):
+    if _odd_space(text):
         return None
     lines = text.split("\n")
     if lines and lines[-1] == "":

@@ -129,6 +129,11 @@ _CLEAN_CASES = {
     "scene column": "filename\tscene_label\tonset\toffset\tevent_label\nx.wav\thome\t0.5\t1.0\tdog\ny.wav\t\t\t\t\n",
     "comma": ",event_label,onset,offset,filename\n0,dog,0.5,1.0,x.wav\n1,cat,0,0.1,x.wav\n",
     "negative zero": "filename\tonset\toffset\tevent_label\nx.wav\t-0.0\t1.0\tdog\n",
+    "interleaved clips": "filename\tonset\toffset\tevent_label\nx.wav\t0\t1\tdog\ny.wav\t0\t1\tcat\nx.wav\t2\t3\tcat\n",
+    "declared between": "filename\tonset\toffset\tevent_label\nx.wav\t0\t1\tdog\nx.wav\t\t\t\nx.wav\t2\t3\tcat\n",
+    "contiguous": "filename\tonset\toffset\tevent_label\n" + "".join(
+        f"c{i}.wav\t{j}\t{j + 0.5}\t{'dog' if (i + j) % 2 else 'cat'}\n" for i in range(5) for j in range(i + 1)),
+    "no final newline": "filename\tonset\toffset\tevent_label\nx.wav\t0.5\t1.0\tdog",
 }
 _GENERAL_CASES = {  # not clean: the general reader decides (a value, a dropped event or an error)
     "zero length": "filename\tonset\toffset\tevent_label\nx.wav\t0.5\t0.5\tdog\nx.wav\t1\t2\tdog\n",
@@ -146,6 +151,9 @@ _GENERAL_CASES = {  # not clean: the general reader decides (a value, a dropped 
     "no filename": "filename\tonset\toffset\tevent_label\n\t0.5\t1.0\tdog\n",
     "unknown label": "filename\tonset\toffset\tevent_label\nx.wav\t0.5\t1.0\tbird\n",
     "no header": "x.wav\t0.5\t1.0\tdog\n",
+    "widths compensate": "filename\tonset\toffset\tevent_label\nx.wav\t0.5\t1.0\tdog\t3\n4\t5\tcat\n",
+    "trailing blank line": "filename\tonset\toffset\tevent_label\nx.wav\t0.5\t1.0\tdog\n\n",
+    "header only": "filename\tonset\toffset\tevent_label\n",
 }
 
 
@@ -158,6 +166,37 @@ def _general(monkeypatch: pytest.MonkeyPatch, path: Path, **kw):
             return read_events_tsv(path, **kw)
         except InputError as exc:
             return f"InputError: {exc}"
+
+
+@pytest.mark.filterwarnings("ignore:.*zero-length")
+@pytest.mark.parametrize("seed", range(20))
+def test_the_clean_file_path_equals_the_general_reader_on_random_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                       seed: int) -> None:
+    """Random clean files (clips contiguous or interleaved, declared clips, repeated times) and damaged copies."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for _ in range(int(rng.integers(1, 60))):
+        clip = f"c{int(rng.integers(0, 8))}.wav"
+        if rng.random() < 0.1:
+            rows.append(f"{clip}\t\t\t")
+            continue
+        on = round(float(rng.uniform(0, 9)), int(rng.integers(0, 4)))
+        rows.append(f"{clip}\t{on}\t{on + round(float(rng.uniform(0.001, 3)), 3)}\t{rng.choice(['cat', 'dog'])}")
+    if rng.random() < 0.5:
+        rows.sort(key=lambda r: r.split("\t")[0])  # contiguous clips, as DCASE tools write them
+    if seed % 4 == 3:  # damage one row: a cell too many, one too few, or a bad number
+        i = int(rng.integers(0, len(rows)))
+        rows[i] = [rows[i] + "\t1", rows[i].rsplit("\t", 1)[0], rows[i].replace("\t", "\tx", 1)][seed % 3]
+    p = tmp_path / "f.tsv"
+    p.write_text("filename\tonset\toffset\tevent_label\n" + "\n".join(rows) + "\n")
+    want = _general(monkeypatch, p, labels=["cat", "dog"])
+    try:
+        got = read_events_tsv(p, labels=["cat", "dog"])
+    except InputError as exc:
+        got = f"InputError: {exc}"
+    assert got == want
+    if isinstance(got, dict):
+        assert list(got) == list(want)  # clips in order of first appearance
 
 
 @pytest.mark.filterwarnings("ignore:.*zero-length")
@@ -185,3 +224,11 @@ def test_the_clean_file_path_reads_what_the_general_reader_reads(tmp_path: Path,
         assert all(hash(a) == hash(b) for k in got for a, b in zip(got[k], want[k]))
         with pytest.raises(Exception):
             next(e for v in got.values() for e in v).onset = 9.0  # still a frozen Event
+
+
+def test_the_ascii_white_space_scan_flags_what_the_pattern_flags() -> None:
+    from avbench.metrics.sed import io
+
+    for i in range(0x3000):
+        text = f"a\t{chr(i)}\n"
+        assert io._odd_space(text) == bool(io._ODD_SPACE.search(text)), hex(i)

@@ -36,6 +36,9 @@ Example:
 
 from __future__ import annotations
 
+import itertools
+import operator
+
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -73,6 +76,8 @@ def sorted_unique(x: np.ndarray) -> np.ndarray:
     return x[keep]
 
 
+_LABEL, _ONSET, _OFFSET = (operator.attrgetter(n) for n in ("label", "onset", "offset"))
+
 @dataclass(frozen=True)
 class EventColumns:
     """Events of ``clips`` as flat arrays sorted by (clip, onset, offset, class).
@@ -100,33 +105,24 @@ class EventColumns:
     ) -> EventColumns:
         """Build from ``{clip: events}``; clips not in ``clips`` are ignored, unknown labels refused."""
         index = {name: i for i, name in enumerate(labels)}
-        c_idx: list[int] = []
-        k_idx: list[str] = []
-        on: list[float] = []
-        off: list[float] = []
-        for i, cid in enumerate(clips):
-            evs = events.get(cid)
-            if not evs:
-                continue
-            c_idx += [i] * len(evs)
-            k_idx += [ev.label for ev in evs]
-            on += [ev.onset for ev in evs]
-            off += [ev.offset for ev in evs]
+        lists = [events.get(cid) or () for cid in clips]
+        counts = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
+        flat = list(itertools.chain.from_iterable(lists))
+        n = len(flat)
         try:
-            k_idx = [index[lab] for lab in k_idx]  # type: ignore[misc]
+            k = np.fromiter(map(index.__getitem__, map(_LABEL, flat)), dtype=np.int64, count=n)
         except KeyError as exc:
-            n = next(n for n, lab in enumerate(k_idx) if lab not in index)
+            at = next(j for j, ev in enumerate(flat) if ev.label not in index)
+            clip = clips[int(np.searchsorted(np.cumsum(counts), at, side="right"))]
             raise InputError(
-                f"{what} clip {clips[c_idx[n]]!r}: event label {exc.args[0]!r} is not in the label set "
+                f"{what} clip {clip!r}: event label {exc.args[0]!r} is not in the label set "
                 f"({', '.join(labels)}); fix the label or pass the full label set"
             ) from None
-        c = np.asarray(c_idx, dtype=np.int64)
-        k = np.asarray(k_idx, dtype=np.int64)
-        o = np.asarray(on, dtype=np.float64)
-        f = np.asarray(off, dtype=np.float64)
+        c = np.repeat(np.arange(len(clips), dtype=np.int64), counts)
+        o = np.fromiter(map(_ONSET, flat), dtype=np.float64, count=n)
+        f = np.fromiter(map(_OFFSET, flat), dtype=np.float64, count=n)
         order = np.lexsort((k, f, o, c))
-        start = np.searchsorted(c, c, side="left")  # c is non-decreasing: events were appended clip by clip
-        rank = np.arange(c.size, dtype=np.int64) - start
+        rank = np.arange(n, dtype=np.int64) - np.repeat(np.cumsum(counts) - counts, counts)  # index within its clip
         return cls(tuple(clips), tuple(labels), c[order], k[order], o[order], f[order], rank[order])
 
     def bounds(self) -> np.ndarray:

@@ -240,3 +240,24 @@ def test_ctrl_c_stops_promptly_and_keeps_the_part_file(loopback, tmp_path):
     loopback.rate = None
     fetch_resources([Resource("big.bin", HttpSource(url), size=blob.size, sha256=blob.sha256())], tmp_path, quiet=True)
     assert _get_ranges(loopback, url)[-1].startswith("bytes=")
+
+
+@pytest.mark.parametrize("gai_errno, attempts", [("EAI_NONAME", http.NAME_ATTEMPTS), ("EAI_AGAIN", 6)])
+def test_a_host_name_that_does_not_exist_is_tried_twice_not_six_times(gai_errno, attempts):
+    """'Name or service not known' (offline, a typo): once more after a backoff, then one line with advice;
+    a temporary resolver failure (EAI_AGAIN) keeps the policy's attempts."""
+    import socket
+    import urllib.error
+
+    calls = []
+
+    def attempt():
+        calls.append(1)
+        raise urllib.error.URLError(socket.gaierror(getattr(socket, gai_errno), "resolver says no"))
+
+    policy = http.RetryPolicy(attempts=6, base=0.001, cap=0.002)
+    with pytest.raises(DownloadError) as exc:
+        http.retrying("https://zenodo.example.invalid/x", attempt, retry=policy)
+    assert len(calls) == attempts
+    assert f"({attempts} attempts)" in str(exc.value) and "\n" not in str(exc.value)
+    assert ("offline?" in str(exc.value)) == (gai_errno == "EAI_NONAME")

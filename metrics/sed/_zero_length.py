@@ -20,6 +20,8 @@ Example:
 
 from __future__ import annotations
 
+import itertools
+
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -54,8 +56,16 @@ class ZeroLengthEvent(Event):
         object.__setattr__(self, "offset", off)
 
 
+def _has_zero_length(events: Mapping[str, Sequence[Event]]) -> bool:
+    """Whether any event is a :class:`ZeroLengthEvent` (the types of all events collected in one C-level pass)."""
+    kinds = set(map(type, itertools.chain.from_iterable(events.values())))
+    return any(issubclass(k, ZeroLengthEvent) for k in kinds)
+
+
 def split_zero_length(events: Mapping[str, Sequence[Event]]) -> tuple[dict[str, list[Event]], int, str]:
     """``(events without zero-length ones, how many were removed, an example)`` (every clip kept as a key)."""
+    if not _has_zero_length(events):
+        return {clip: list(evs) for clip, evs in events.items()}, 0, ""
     out: dict[str, list[Event]] = {}
     n, example = 0, ""
     for clip, evs in events.items():
@@ -71,6 +81,6 @@ def split_zero_length(events: Mapping[str, Sequence[Event]]) -> tuple[dict[str, 
 
 def strip_zero_length(events: Mapping[str, Sequence[Event]]) -> Mapping[str, Sequence[Event]]:
     """``events`` without zero-length events; the same object when it has none."""
-    if not any(isinstance(e, ZeroLengthEvent) for evs in events.values() for e in evs):
+    if not _has_zero_length(events):
         return events
     return split_zero_length(events)[0]

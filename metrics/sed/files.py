@@ -426,10 +426,16 @@ def evaluate_files(
     kind = sp.kind if scores is None else "scores"
     # zero-length rows reach only the metrics that can count them (zero_length=...); the others get none
     full = (ref, sp)
-    stripped = (strip_zero_length(ref), sp)
-    pred_events = None if sp.events is None else strip_zero_length(sp.events)
-    if pred_events is not None and pred_events is not sp.events:  # a detections TSV: events only
-        stripped = (stripped[0], SedPredictions(events=pred_events))
+    stripped_inputs: list[tuple] = []  # made for the first metric that needs them
+
+    def stripped() -> tuple:
+        if not stripped_inputs:
+            ref0, sp0 = full
+            pred_events = None if sp0.events is None else strip_zero_length(sp0.events)
+            stripped_inputs.append((strip_zero_length(ref0), sp0 if pred_events is None or pred_events is sp0.events
+                                    else SedPredictions(events=pred_events)))  # a detections TSV: events only
+        return stripped_inputs[0]
+
     results = []
     dropped_zero = False
     for mid in metric_ids:
@@ -437,7 +443,7 @@ def evaluate_files(
         if cfg.family != "sed":
             raise InputError(f"metric {mid!r} is in family {cfg.family!r}, not sed")
         accepted = set(inspect.signature(cfg.compute).parameters)
-        ref, sp = full if "zero_length" in accepted else stripped
+        ref, sp = full if "zero_length" in accepted else stripped()
         params = {**profile_params(profile, mid, accepted, kind), **per[mid]}
         try:
             res = cfg(ref, sp, durations=dur, labels=labels, **params)

@@ -49,6 +49,7 @@ Example:
 from __future__ import annotations
 
 import math
+import operator
 import os
 import re
 import warnings
@@ -573,7 +574,7 @@ def merge_overlapping(
     for clip, evs in events.items():
         keep: list[Event] = []
         cur: dict[str, Event] = {}
-        for ev in sorted(evs, key=lambda e: (e.label, e.onset, e.offset)):
+        for ev in sorted(evs, key=_BY_LABEL_TIME):
             prev = cur.get(ev.label)
             if prev is not None and rnd(ev.onset) <= rnd(prev.offset):
                 if strict:
@@ -587,6 +588,10 @@ def merge_overlapping(
                 continue
             cur[ev.label] = ev
             keep.append(ev)
-        keep.sort(key=lambda e: (e.onset, e.offset, e.label))
+        keep.sort(key=_BY_TIME)
         out[clip] = keep
     return out, n_merged
+
+
+_BY_LABEL_TIME = operator.attrgetter("label", "onset", "offset")
+_BY_TIME = operator.attrgetter("onset", "offset", "label")

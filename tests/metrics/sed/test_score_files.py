@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io as io_module
 import os
+import struct
 from pathlib import Path
 
 import numpy as np
@@ -10,6 +12,7 @@ import pytest
 
 from avbench.errors import InputError
 from avbench.metrics.sed import _score_files, io
+from avbench.metrics.sed._tables import ScoreTable
 
 HEAD = "onset\toffset\tdog\tcat\n"
 
@@ -140,18 +143,113 @@ def test_clean_files_never_take_the_per_file_path(tmp_path: Path, monkeypatch: p
     assert not fast["a"].values.flags.writeable and not fast["c"].timestamps.flags.writeable
 
 
+def _counting_parses(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The number of files of each call of the clean-file parser from now on."""
+    calls: list[int] = []
+    real = _score_files._parse_clean
+    monkeypatch.setattr(_score_files, "_parse_clean", lambda files: calls.append(len(files)) or real(files))
+    return calls
+
+
 def test_a_cache_with_an_impossible_table_is_ignored(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     rng = np.random.default_rng(6)
     d = _dir(tmp_path, {"a.tsv": HEAD + _clean_rows(rng, 4), "b.tsv": HEAD + _clean_rows(rng, 4)})
     first = io.read_score_tables(d)
     cache = _score_files._cache_file(d)
-    with np.load(cache) as z:
-        parts = {k: z[k] for k in z.files}
-    parts["ts"][2] = parts["ts"][1]  # a frame of no length in a.tsv's cached boundaries
-    np.savez(cache, **parts)
+    entries = _score_files._load(cache)
+    assert sorted(entries) == ["a.tsv", "b.tsv"]
+    key, table = entries["a.tsv"]
+    ts = table.timestamps.copy()
+    ts[2] = ts[1]  # a frame of no length in a.tsv's cached boundaries, in a file whose own checks hold
+    _score_files._store(cache, [("a.tsv", key, ScoreTable._checked(ts, table.values, table.classes)),
+                                ("b.tsv", *entries["b.tsv"])])
     assert _score_files._load(cache) == {}
-    calls = []
-    real = _score_files._parse_clean
-    monkeypatch.setattr(_score_files, "_parse_clean", lambda files: calls.append(len(files)) or real(files))
+    calls = _counting_parses(monkeypatch)
     _same(io.read_score_tables(d), first)
     assert calls == [2]  # both parsed again
+
+
+def _flip_last_score(data: bytes) -> bytes:
+    return data[:-8] + bytes([data[-8] ^ 1]) + data[-7:]  # the last score, one ulp off: finite, plausible
+
+
+def _format_1(data: bytes) -> bytes:
+    return data[:8] + struct.pack("<I", 1) + data[12:]
+
+
+def _rename_in_metadata(data: bytes) -> bytes:
+    assert data.count(b'"a.tsv"') == 1
+    return data.replace(b'"a.tsv"', b'"c.tsv"')
+
+
+@pytest.mark.parametrize("spoil", [
+    pytest.param(lambda data: b"", id="empty"),
+    pytest.param(lambda data: b"not a cache file at all, just text", id="not-a-cache"),
+    pytest.param(lambda data: data[:-8], id="truncated"),
+    pytest.param(lambda data: data + bytes(8), id="longer"),
+    pytest.param(_flip_last_score, id="a-score-changed"),
+    pytest.param(_rename_in_metadata, id="metadata-changed"),
+    pytest.param(_format_1, id="format-number-1"),
+    pytest.param("npz", id="format-1-npz"),
+])
+def test_a_corrupt_or_old_format_cache_is_ignored_and_rewritten(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                 spoil) -> None:
+    rng = np.random.default_rng(7)
+    d = _dir(tmp_path, {"a.tsv": HEAD + _clean_rows(rng, 5), "b.tsv": HEAD + _clean_rows(rng, 3)})
+    first = io.read_score_tables(d)
+    cache = _score_files._cache_file(d)
+    good = cache.read_bytes()
+    assert good.startswith(b"AVBSCORE") and len(_score_files._load(cache)) == 2
+    if spoil == "npz":  # what format 1 wrote (an .npz archive), at the new path and at its own
+        buf = io_module.BytesIO()
+        tabs = [first["a"], first["b"]]
+        np.savez(buf, format=np.int64(1), names=np.array(["a.tsv", "b.tsv"]),
+                 keys=np.array([_score_files._stat_key(d / n) for n in ("a.tsv", "b.tsv")], dtype=np.int64),
+                 headers=np.array([HEAD.strip()] * 2), frames=np.array([5, 3]), classes=np.array([2, 2]),
+                 ts=np.concatenate([t.timestamps for t in tabs]), values=np.concatenate([t.values.ravel() for t in tabs]))
+        bad = buf.getvalue()
+        cache.with_suffix(".npz").write_bytes(bad)
+    else:
+        bad = spoil(good)
+    assert bad != good
+    cache.write_bytes(bad)
+    assert _score_files._load(cache) == {}
+    calls = _counting_parses(monkeypatch)
+    _same(io.read_score_tables(d), _per_file(d))
+    assert calls == [2]  # both files parsed again
+    assert cache.read_bytes() == good  # and the cache written again, in this format
+    assert not cache.with_suffix(".npz").exists()
+    _same(io.read_score_tables(d), first)
+    assert calls == [2]  # from the rewritten cache
+
+
+def test_cache_round_trip_keeps_every_number_and_key(tmp_path: Path) -> None:
+    # odd stat keys (a negative time, an inode past 2**63) and tables of several shapes come back as written
+    rng = np.random.default_rng(8)
+    tables = [ScoreTable(np.cumsum(rng.random(k + 1)), rng.random((k, c)), tuple(f"c{j}" for j in range(c)))
+              for k, c in ((1, 1), (7, 3), (2, 5))]
+    keys = [(10, -5, 3, 2**64 - 1), (0, 1, 2, 3), (2**40, 2**62, -(2**62), 7)]
+    cache = tmp_path / "x.bin"
+    _score_files._store(cache, [(f"t{i}.tsv", k, t) for i, (k, t) in enumerate(zip(keys, tables))])
+    back = _score_files._load(cache)
+    assert list(back) == ["t0.tsv", "t1.tsv", "t2.tsv"]
+    for i, (k, t) in enumerate(zip(keys, tables)):
+        bk, bt = back[f"t{i}.tsv"]
+        assert bk == k and bt.classes == t.classes
+        assert bt.timestamps.tobytes() == t.timestamps.tobytes() and bt.values.tobytes() == t.values.tobytes()
+        assert not bt.values.flags.writeable and not bt.timestamps.flags.writeable
+
+
+@pytest.mark.parametrize("make", [
+    pytest.param(lambda p: p.mkdir(), id="a-directory"),
+    pytest.param(lambda p: p.symlink_to(p.with_name("gone.tsv")), id="a-dangling-link"),
+])
+def test_an_unreadable_file_gives_the_per_file_readers_error(tmp_path: Path, make) -> None:
+    rng = np.random.default_rng(9)
+    d = _dir(tmp_path, {"a.tsv": HEAD + _clean_rows(rng, 3)})
+    make(d / "b.tsv")
+    with pytest.raises(InputError) as slow:
+        _per_file(d)
+    with pytest.raises(InputError) as fast:
+        io.read_score_tables(d)
+    assert str(fast.value) == str(slow.value) and "b.tsv" in str(fast.value)

@@ -113,21 +113,23 @@ def _load(cache: Path | None) -> dict[str, tuple[tuple[int, ...], ScoreTable]]:
         meta = json.loads(meta_bytes)
         names, keys, heads, which = meta["names"], meta["keys"], meta["headers"], meta["header"]
         n = len(names)
-        if not (all(type(x) is str for x in names) and isinstance(heads, list) and all(type(h) is str for h in heads)
+        if not (isinstance(names, list) and all(type(x) is str for x in names)
+                and isinstance(heads, list) and all(type(h) is str for h in heads)
                 and _int_lists(keys, n, 4) and _int_lists(which, n) and _int_lists(meta["frames"], n)
                 and _int_lists(meta["classes"], n) and all(0 <= h < len(heads) for h in which)):
             return {}
         frames = np.array(meta["frames"], dtype=np.int64)
         ncls = np.array(meta["classes"], dtype=np.int64)
-        words = np.frombuffer(data, dtype="<f8", offset=_HEAD.size + size).astype(np.float64, copy=False)
+        raw = np.frombuffer(data, dtype="<f8", offset=_HEAD.size + size)
     except (OSError, ValueError, KeyError, TypeError, OverflowError, struct.error):
         return {}
     if n and (frames.min() < 1 or ncls.min() < 1):
         return {}
     t0 = np.concatenate([[0], np.cumsum(frames + 1)])
     v0 = np.concatenate([[0], np.cumsum(frames * ncls)])
-    if t0[-1] + v0[-1] != words.size or _word_sum(words) != check:
+    if t0[-1] + v0[-1] != raw.size or _word_sum(raw) != check:
         return {}
+    words = raw.astype(np.float64, copy=False)  # a view where float64 is little-endian
     ts_all, val_all = words[:t0[-1]], words[t0[-1]:]
     if not (np.isfinite(ts_all).all() and np.isfinite(val_all).all()):
         return {}
@@ -149,7 +151,7 @@ def _load(cache: Path | None) -> dict[str, tuple[tuple[int, ...], ScoreTable]]:
 
 
 def _store(cache: Path | None, entries: Sequence[tuple[str, tuple[int, ...], ScoreTable]]) -> None:
-    """Write ``entries`` to ``cache``: a header, the metadata as JSON, then every boundary and every score (raw float64).
+    """Write ``entries`` to ``cache``: a header, the metadata (JSON), every boundary and every score (raw float64).
 
     Written to a temporary file renamed over ``cache`` (a reader sees the old file or the new one);
     a directory that cannot be written leaves no cache and no error. Layout (little-endian):

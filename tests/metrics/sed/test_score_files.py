@@ -206,7 +206,8 @@ def test_a_corrupt_or_old_format_cache_is_ignored_and_rewritten(tmp_path: Path, 
         np.savez(buf, format=np.int64(1), names=np.array(["a.tsv", "b.tsv"]),
                  keys=np.array([_score_files._stat_key(d / n) for n in ("a.tsv", "b.tsv")], dtype=np.int64),
                  headers=np.array([HEAD.strip()] * 2), frames=np.array([5, 3]), classes=np.array([2, 2]),
-                 ts=np.concatenate([t.timestamps for t in tabs]), values=np.concatenate([t.values.ravel() for t in tabs]))
+                 ts=np.concatenate([t.timestamps for t in tabs]),
+                 values=np.concatenate([t.values.ravel() for t in tabs]))
         bad = buf.getvalue()
         cache.with_suffix(".npz").write_bytes(bad)
     else:

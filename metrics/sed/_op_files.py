@@ -2,16 +2,31 @@
 
 :func:`read_operating_point_columns` reads the same inputs as
 :func:`avbench.metrics.sed.io.read_operating_points` (a directory of ``*_<threshold>.tsv``
-files or a ``threshold<TAB>path`` list) with the same rules, but for speed:
+files or a ``threshold<TAB>path`` list) with the same rules. The result is bit for bit the one
+of the general reader (every file through :func:`~avbench.metrics.sed.io.read_events_tsv`: the
+same arrays, clips and labels in the same order, the same error, the same warnings; pinned by
+``tests/metrics/sed/test_op_files.py`` on the real DESED operating points and hostile files), but
+the plain files are parsed together, as bytes, with numpy:
 
-- a file is split into cells by one C-level ``str.split``; clip and label names are mapped through
-  dicts, times converted with ``float()`` once per distinct string (frame-quantised times repeat);
-- the rows of all files are deduplicated once at the end
-  (:func:`~avbench.metrics.sed._detections.canonical`: one sort of the values);
-- a file the fast path cannot take as it is (no header, ragged rows, spaces around cells, a bad
-  number, an unknown label, ``onset > offset``...) is read by
-  :func:`~avbench.metrics.sed.io.read_events_tsv` instead, which accepts the other layouts and
-  raises the one-line error naming file and line.
+- a file is plain when it is ASCII without spaces, LF or CRLF ended, its first line a header
+  naming the four columns, TAB separated (or comma separated without tabs);
+- the bytes of all plain files are joined; the positions of every TAB and LF (one
+  ``np.flatnonzero``) give each row's cells; a file whose rows do not all have the header's number
+  of cells, or that holds another control character, is not plain;
+- equal cells get equal ids without making strings (:func:`_intern`): a cell is read as 8-byte
+  words straight from the buffer; a time (at most 8 bytes) is its own key, a longer cell is hashed
+  and every cell is then checked against the one its id stands for (a hash collision reads every
+  file with the general reader); ids come from a sort of the keys and a small collision-free table.
+  Only the distinct strings are decoded: 1,168 clip names, 10 labels and 157 times on DESED, where
+  ``float()`` gives each time's value once;
+- a row the general reader would refuse or read otherwise (no clip name, a bad or non-finite
+  number, ``onset > offset``, a negative onset, an unknown label when ``labels`` are given, a
+  declaration row with other cells set, a cell over 256 bytes) sends its whole file to
+  :func:`~avbench.metrics.sed.io.read_events_tsv`, which gives the message naming file and line;
+- rows come in the general reader's order (each clip's rows together, clips in order of first
+  appearance; labels numbered as first seen), and the rows of all files are deduplicated once
+  (:func:`~avbench.metrics.sed._detections.canonical`, given the times' ranks: one sort of one
+  integer key).
 
 Rows with an empty label declare a clip without detections; ``onset == offset`` rows are dropped
 with a warning (as :func:`~avbench.metrics.sed.io.read_events_tsv`).
@@ -29,33 +44,271 @@ Example:
 
 from __future__ import annotations
 
-import itertools
 import warnings
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from avbench.metrics.sed._detections import DetectionColumns, canonical
+from avbench.metrics.sed._columns import sorted_unique
+from avbench.metrics.sed._detections import DetectionColumns, canonical, sort_inverse
 from avbench.metrics.sed.io import (
-    _FILE_COLS, _LABEL_COLS, _OFFSET_COLS, _ONSET_COLS, _pick, operating_point_files, read_decoded, read_events_tsv,
-    sniff_separator)
+    _FILE_COLS, _LABEL_COLS, _OFFSET_COLS, _ONSET_COLS, _pick, operating_point_files, read_events_tsv)
 
 __all__ = ["read_operating_point_columns"]
 
-class _Fallback(Exception):
-    """The fast path cannot read this file as it is: use read_events_tsv."""
+_LONGEST = 256  # bytes; a file with a longer cell is left to read_events_tsv
+_PAD = bytes(8 * (_LONGEST // 8 + 1))  # whole 8-byte words read past a cell stay inside the buffer
+_MASK = np.array([(1 << (8 * i)) - 1 for i in range(8)] + [2**64 - 1], dtype=np.uint64)
+_MIX = np.array([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0xD6E8FEB86659FD93],
+                dtype=np.uint64)
 
 
-def _floats(cells: list[str]) -> np.ndarray:
-    """``float()`` of every cell; each distinct string converted once (times repeat a lot)."""
-    conv = dict.fromkeys(cells)
-    if len(conv) * 4 > len(cells):
-        return np.fromiter(map(float, cells), dtype=np.float64, count=len(cells))
-    for c in conv:
-        conv[c] = float(c)
-    return np.fromiter(map(conv.__getitem__, cells), dtype=np.float64, count=len(cells))
+def _body(path: Path) -> tuple[bytes, int, tuple[int, int, int, int]] | None:
+    """A file's text as the batch parser takes it, with its column count and the four columns' positions.
+
+    ``None`` when the file is not plain (not ASCII, a space, a CR outside CRLF, no header naming the
+    four columns...): then :func:`~avbench.metrics.sed.io.read_events_tsv` reads it. The text comes
+    from the header on, TAB separated (a comma file without tabs has its commas turned into tabs),
+    LF ended; a blank line within it gives a row of one cell, which sends the file to the general
+    reader.
+    """
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    if not data.isascii() or b" " in data:
+        return None
+    if b"\r" in data:
+        data = data.replace(b"\r\n", b"\n")
+        if b"\r" in data:
+            return None
+    data = data.lstrip(b"\n")
+    if not data:
+        return b"", 0, (0, 0, 0, 0)  # an empty file
+    if not data.endswith(b"\n") or data.endswith(b"\n\n"):
+        data = data.rstrip(b"\n") + b"\n"
+    first = data[:data.find(b"\n")]
+    sep = b"\t" if b"\t" in first else b"," if b"," in first else None
+    if sep is None:
+        return None
+    if sep == b",":
+        if b"\t" in data:
+            return None
+        data = data.replace(b",", b"\t")
+    head = first.decode().lower().split(sep.decode())
+    cols = tuple(_pick(head, names) for names in (_FILE_COLS, _ONSET_COLS, _OFFSET_COLS, _LABEL_COLS))
+    if None in cols:
+        return None
+    return data, len(head), cols  # type: ignore[return-value]
+
+
+def _words(buf: bytes, start: np.ndarray, size: np.ndarray) -> np.ndarray:
+    """``[W, N]`` uint64 words that hold each cell's bytes and nothing else, given its size.
+
+    When every cell has ``K >= 1`` whole words and the rest of the longest fits in words ending
+    where each cell ends: ``K`` words from the cell's start and those (two gathers, overlapping
+    where a cell is shorter); else ``W`` words from its start, the bytes past the end zeroed (a cell
+    holds no NUL byte).
+    """
+    n_words = max(1, -(-int(size.max(initial=0)) // 8))
+    shortest = int(size.min()) if size.size else 0
+
+    def at(pos: np.ndarray, n: int) -> np.ndarray:
+        cells = np.ndarray((len(buf) - 8 * n + 1,), dtype=f"V{8 * n}", buffer=buf, strides=(1,))
+        return cells[pos].view("<u8").reshape(-1, n)
+
+    k = shortest // 8
+    words = np.empty((n_words, size.size), dtype=np.uint64)
+    if k and shortest >= 8 * (n_words - k):
+        words[:k] = at(start, k).T
+        if n_words > k:
+            words[k:] = at(start + size - 8 * (n_words - k), n_words - k).T
+        return words
+    words[:] = at(start, n_words).T
+    for j in range(n_words):
+        if shortest < 8 * (j + 1):
+            words[j] &= _MASK[size if n_words == 1 else np.clip(size - 8 * j, 0, 8)]
+    return words
+
+
+def _key(words: np.ndarray, size: np.ndarray) -> np.ndarray:
+    """One uint64 per cell: the cell itself when it fits in a word, else a hash of its words (checked by :func:`_intern`)."""
+    if words.shape[0] == 1:
+        return words[0]
+    h = size.astype(np.uint64) * _MIX[0]
+    for j, w in enumerate(words):
+        h += (w ^ (w >> np.uint64(29))) * _MIX[(j + 1) % 4]
+    return h ^ (h >> np.uint64(32))
+
+
+def _dense(key: np.ndarray, *, hashed: bool = False) -> tuple[np.ndarray, int]:
+    """``(ids, m)``: ``ids[i]`` = position of ``key[i]`` among the ``m`` sorted distinct keys (``np.unique``'s inverse).
+
+    Few distinct keys (times, labels): they are found by one sort (no argsort), and each key finds
+    its position through a table of at most 2**16 entries indexed by a multiplicative hash that is
+    collision-free on them (tried with a few multipliers); else ``np.unique`` gives the inverse, or
+    for ``hashed`` keys (which the caller checks) :func:`sort_inverse` of their high bits.
+    """
+    uniq = sorted_unique(key)
+    m = int(uniq.size)
+    if m <= 256:
+        shift = np.uint64(64 - min(16, 2 * m.bit_length() + 2))
+        for mult in _MIX:
+            slot = (uniq * mult) >> shift
+            if sorted_unique(slot).size == m:
+                table = np.empty(1 << (64 - int(shift)), dtype=np.int32)
+                table[slot] = np.arange(m, dtype=np.int32)
+                return table[(key * mult) >> shift], m
+    if hashed:  # drop the hash's low bits to make room for the row numbers (the caller checks the cells)
+        pos, first = sort_inverse((key >> np.uint64(1 + key.size.bit_length())).astype(np.int64))
+        return pos, int(first.size)
+    return np.unique(key, return_inverse=True)[1], m
+
+
+class _Collision(Exception):
+    """Two different cells with the same 64-bit hash (the batch is read file by file instead)."""
+
+
+def _intern(buf: bytes, start: np.ndarray, size: np.ndarray, *, runs: bool = False, prefix: bool = False
+            ) -> tuple[np.ndarray, np.ndarray]:
+    """``(ids, rep)``: equal cells get equal ids; cell ``rep[j]`` is one holding id ``j``'s bytes.
+
+    ``runs``: cells often equal the one before (a clip's rows follow each other): only the first of
+    each run of equal cells is hashed. ``prefix``: few distinct cells (labels): they are told apart
+    by their first 8 bytes, which the longer cells are then checked against (else hashed whole).
+
+    Raises:
+        _Collision: two different cells of more than 8 bytes hash alike.
+    """
+    if prefix:
+        u64 = np.ndarray((len(buf) - 7,), dtype="<u8", buffer=buf, strides=(1,))
+        ids, m = _dense(u64[start] & _MASK[np.minimum(size, 8)])
+        rep = np.empty(m, dtype=np.intp)
+        rep[ids] = np.arange(ids.size)
+        long_ = np.flatnonzero(size > 8)
+        if long_.size == 0:
+            return ids, rep
+        their = rep[ids[long_]]
+        if (size[their] == size[long_]).all():
+            used = sorted_unique(their)
+            words = _words(buf, start[np.r_[long_, used]], size[np.r_[long_, used]])
+            if (words[:, :long_.size] == words[:, long_.size:][:, np.searchsorted(used, their)]).all():
+                return ids, rep
+    words = _words(buf, start, size)
+    if runs and size.size > 1:
+        new = np.empty(size.size, dtype=bool)
+        new[0] = True
+        new[1:] = size[1:] != size[:-1]
+        for w in words:
+            new[1:] |= w[1:] != w[:-1]
+        heads = np.flatnonzero(new)
+        ids, rep = _hashed(words[:, heads], size[heads])
+        return ids[np.cumsum(new) - 1], heads[rep]
+    return _hashed(words, size)
+
+
+def _hashed(words: np.ndarray, size: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_intern` of cells given as words."""
+    ids, m = _dense(_key(words, size), hashed=words.shape[0] > 1)
+    rep = np.empty(m, dtype=np.intp)
+    rep[ids] = np.arange(ids.size)
+    if words.shape[0] > 1:  # the hash must not have merged different cells
+        same = rep[ids]
+        if not ((size[same] == size).all() and (words[:, same] == words).all()):
+            raise _Collision
+    return ids, rep
+
+
+class _Batch:
+    """Every plain file's rows, parsed together (module docstring): per row its file, cells and their ids.
+
+    Attributes:
+        rows: the row range of each file in the arrays below (``None``: the file is left to the general reader).
+        name, label: cell ids (:func:`_intern`) of the clip name and label; ``names[i]``, ``labels[i]`` the text.
+        on, off: the times (float64; NaN where the cell is not a number); ``on_rank``, ``off_rank`` their
+            ranks among the distinct values (equal values, equal ranks).
+        event: rows with a label (the other rows declare a clip).
+    """
+
+    def __init__(self, bodies: list[tuple[bytes, int, tuple[int, int, int, int]] | None]) -> None:
+        buf = b"".join([b[0] for b in bodies if b is not None] + [_PAD])
+        raw = np.frombuffer(buf, dtype=np.uint8, count=len(buf) - len(_PAD))
+        delim = np.flatnonzero(raw < 32)  # TAB and LF; any other control character refuses its file
+        kind = raw[delim]
+        is_nl = kind == 10
+        odd = np.flatnonzero(~is_nl & (kind != 9))
+        # per file: its rows' first cells; a file is kept when every row has as many cells as its header
+        self.rows: list[tuple[int, int] | None] = []
+        first_cell, layout, at, n_rows = [], [], 0, 0
+        for b in bodies:
+            if b is None:
+                self.rows.append(None)
+                continue
+            body, ncol, cols = b
+            if not body:
+                self.rows.append((n_rows, n_rows))
+                continue
+            lo, hi = np.searchsorted(delim, (at, at + len(body)))
+            at += len(body)
+            rows = int(np.count_nonzero(is_nl[lo:hi]))
+            if (hi - lo != rows * ncol or not is_nl[lo + ncol - 1:hi:ncol].all()
+                    or np.searchsorted(odd, lo) != np.searchsorted(odd, hi)):
+                self.rows.append(None)
+                continue
+            rows -= 1  # the header, which comes first
+            self.rows.append((n_rows, n_rows + rows))
+            n_rows += rows
+            first_cell.append(lo + ncol * np.arange(1, rows + 1, dtype=np.int64))
+            layout.append((ncol, *cols))
+        rc = np.concatenate(first_cell) if first_cell else np.zeros(0, np.int64)
+        if len(set(layout)) <= 1:
+            ncol, *cols = layout[0] if layout else (4, 0, 1, 2, 3)
+        else:
+            counts = [c.size for c in first_cell]
+            ncol, *cols = (np.repeat(np.array(c, dtype=np.int64), counts) for c in zip(*layout))
+        # cell j of a row runs from the delimiter before it (the previous row's LF, then the header's) to its own
+        start, size = [], []
+        for j in cols:
+            s = delim[rc + (j - 1)] + 1
+            start.append(s)
+            size.append(delim[rc + j] - s)
+        self.event = size[3] > 0
+        self.refused = size[0] == 0  # no clip name
+        if not self.event.all():  # a row declaring a clip must have every other cell empty
+            r = np.flatnonzero(~self.event)
+            nc = ncol if np.isscalar(ncol) else ncol[r]
+            content = delim[rc[r] + nc - 1] - delim[rc[r] - 1] - nc  # bytes in the row's cells
+            self.refused[r] |= content != size[0][r]
+        for z in size:
+            if z.max(initial=0) > _LONGEST:  # a cell too long for the words: its file goes to the general reader
+                self.refused |= z > _LONGEST
+                np.minimum(z, _LONGEST, out=z)
+        self.name, self.names = _texts(buf, start[0], size[0], runs=True)
+        self.label, self.labels = _texts(buf, start[3], size[3], prefix=True)
+        n = rc.size
+        tid, times = _texts(buf, np.concatenate(start[1:3]), np.concatenate(size[1:3]))
+        vals = np.array([_number(t) for t in times], dtype=np.float64)
+        self.neg_zero = bool((np.signbit(vals) & (vals == 0)).any())
+        rank = np.searchsorted(sorted_unique(vals[~np.isnan(vals)]), vals)
+        self.on, self.off = vals[tid[:n]], vals[tid[n:]]
+        self.on_rank, self.off_rank = rank[tid[:n]], rank[tid[n:]]
+
+
+def _texts(buf: bytes, start: np.ndarray, size: np.ndarray, **how: bool) -> tuple[np.ndarray, list[str]]:
+    """Ids of the cells (:func:`_intern`) and the text of each id."""
+    ids, rep = _intern(buf, start, size, **how)
+    return ids, [buf[s:s + n].decode() for s, n in zip(start[rep].tolist(), size[rep].tolist())]
+
+
+def _number(text: str) -> float:
+    """``float(text)``, NaN for a cell that is not a finite number (the general reader then gives the error)."""
+    try:
+        v = float(text)
+    except ValueError:
+        return np.nan
+    return v if np.isfinite(v) else np.nan
 
 
 class _Reader:
@@ -64,95 +317,103 @@ class _Reader:
     def __init__(self, labels: Iterable[str] | None) -> None:
         self.fixed = None if labels is None else tuple(labels)
         self.lab_pos: dict[str, int] = {} if self.fixed is None else {n: i for i, n in enumerate(self.fixed)}
-        self.lab_pos[""] = -1  # a row with an empty label declares a clip
         self.clip_pos: dict[str, int] = {}
-        self.parts: list[tuple[int, np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []  # op, clip, cls, on, off
-        self.dropped = 0
+        self.parts: dict[int, tuple[np.ndarray, ...]] = {}  # by operating point: clip, cls, on, off[, on rank, off rank]
 
-    def add(self, op: int, path: Path) -> None:
+    def read(self, files: list[Path]) -> Iterator[int]:
+        """Read ``files`` (operating points ``0, 1, ...``), yielding after each how many zero-length rows it had."""
         try:
-            self._fast(op, path)
-        except _Fallback:
-            self._slow(op, path)
+            batch = _Batch([_body(f) for f in files])
+        except _Collision:
+            batch = _Batch([None] * len(files))
+        zero = batch.event & (batch.on == batch.off)
+        valid = batch.on >= 0
+        valid &= batch.on <= batch.off  # NaN fails: not a finite number
+        bad = batch.refused | (batch.event & ~valid)
+        clip_lut = np.full(len(batch.names), -1, dtype=np.int64)
+        lab_lut = np.array([self.lab_pos.get(n, -1) for n in batch.labels], dtype=np.int64)
+        if self.fixed is not None:
+            bad |= batch.event & (lab_lut[batch.label] < 0)
+        ends = np.array([r[1] if r else 0 for r in batch.rows], dtype=np.int64)
+        ends = np.maximum.accumulate(ends) if ends.size else ends
+        bounds = np.column_stack([np.r_[0, ends[:-1]], ends]).astype(np.int64)
+        n_bad, n_zero, n_kept = (np.r_[0, np.cumsum(x)] for x in (bad, zero, batch.event & ~zero))
+        fast = [r is not None and n_bad[r[1]] == n_bad[r[0]] for r in batch.rows]
+        # runs of rows naming one clip, each file's own; a file naming a clip again after another is regrouped
+        name = batch.name
+        new = np.ones(name.size, dtype=bool)
+        new[1:] = name[1:] != name[:-1]
+        new[bounds[:, 0][bounds[:, 0] < name.size]] = True
+        heads = np.flatnonzero(new)
+        run_file = np.searchsorted(bounds[:, 1], heads, side="right")
+        key = np.sort(run_file * (len(batch.names) + 1) + name[heads])
+        again = set((key[1:][key[1:] == key[:-1]] // (len(batch.names) + 1)).tolist())
+        order = np.arange(name.size)
+        for o in again:
+            lo, hi = bounds[o]
+            order[lo:hi] = lo + _grouped(name[lo:hi])
+        kept = order[(batch.event & ~zero)[order]]
+        run_lo, run_hi = np.searchsorted(heads, bounds[:, 0]), np.searchsorted(heads, bounds[:, 1])
+        kept_lo, kept_hi = n_kept[bounds[:, 0]], n_kept[bounds[:, 1]]
+        for o, f in enumerate(files):
+            if not fast[o]:
+                yield self._slow(o, f)
+                continue
+            lo, hi = bounds[o]
+            if o in again:  # clips in order of first appearance, as read_events_tsv lists them
+                seq = name[order[lo:hi]]
+                first = seq[np.r_[True, seq[1:] != seq[:-1]]] if seq.size else seq
+            else:
+                first = name[heads[run_lo[o]:run_hi[o]]]
+            for i in first[clip_lut[first] < 0].tolist():
+                clip_lut[i] = self.clip_pos.setdefault(batch.names[i], len(self.clip_pos))
+            lab = batch.label[kept[kept_lo[o]:kept_hi[o]]]
+            if (lab_lut[lab] < 0).any():  # labels first seen here (labels=None), numbered in order
+                for i in dict.fromkeys(lab[lab_lut[lab] < 0].tolist()):
+                    lab_lut[i] = self.lab_pos.setdefault(batch.labels[i], len(self.lab_pos))
+            self.parts[o] = ()
+            yield int(n_zero[hi] - n_zero[lo])
+        cols = [clip_lut[name[kept]], lab_lut[batch.label[kept]], batch.on[kept], batch.off[kept]]
+        if not batch.neg_zero:  # -0.0 and 0.0 are equal but their bits sort apart: canonical must see the floats
+            cols += [batch.on_rank[kept], batch.off_rank[kept]]
+        for o, p in self.parts.items():
+            if p == ():
+                self.parts[o] = tuple(c[kept_lo[o]:kept_hi[o]] for c in cols)
 
-    def _fast(self, op: int, path: Path) -> None:
-        lines = read_decoded(path).splitlines()
-        start = next((i for i, ln in enumerate(lines) if ln.strip()), None)
-        if start is None:
-            return
-        first = lines[start]
-        sep = sniff_separator(path, first, start + 1)
-        head = [c.strip().lower() for c in first.split(sep)]
-        cols = [_pick(head, names) for names in (_FILE_COLS, _ONSET_COLS, _OFFSET_COLS, _LABEL_COLS)]
-        if any(c is None for c in cols):
-            raise _Fallback
-        body = lines[start + 1:]
-        if "" in body:
-            body = [ln for ln in body if ln]
-        if not body:
-            return
-        ncol = len(head)
-        flat = sep.join(body).split(sep)
-        if len(flat) != len(body) * ncol:
-            raise _Fallback
-        fi, oi, fo, li = cols
-        names, labs = flat[fi::ncol], flat[li::ncol]
-        distinct, dlabs = dict.fromkeys(names), set(labs)
-        # read_events_tsv strips every cell (float() ignores surrounding white space by itself)
-        if "" in distinct or any(n != n.strip() for n in itertools.chain(distinct, dlabs)):
-            raise _Fallback
-        unknown = dlabs.difference(self.lab_pos)
-        if unknown and self.fixed is not None:
-            raise _Fallback
-        new_clips = [n for n in distinct if n not in self.clip_pos]
-        cls = np.fromiter(map(dict(self.lab_pos, **{n: -2 for n in unknown}).__getitem__, labs), dtype=np.int64,
-                          count=len(labs))
-        has = cls != -1
-        on_s, off_s = flat[oi::ncol], flat[fo::ncol]
-        if not has.all():
-            on_s, off_s = list(itertools.compress(on_s, has)), list(itertools.compress(off_s, has))
-        try:
-            on, off = _floats(on_s), _floats(off_s)
-        except ValueError:
-            raise _Fallback from None
-        if not (np.isfinite(on).all() and np.isfinite(off).all() and (on >= 0).all() and (on <= off).all()):
-            raise _Fallback
-        # the file is good: only now record its clips and labels
-        for n in sorted(unknown):
-            self.lab_pos[n] = len(self.lab_pos) - 1
-        if unknown:
-            cls = np.fromiter(map(self.lab_pos.__getitem__, labs), dtype=np.int64, count=len(labs))
-        for n in new_clips:
-            self.clip_pos[n] = len(self.clip_pos)
-        clip = np.fromiter(map(self.clip_pos.__getitem__, names), dtype=np.int64, count=len(names))
-        keep = on < off
-        self.dropped += int(keep.size - np.count_nonzero(keep))
-        self.parts.append((op, clip[has][keep], cls[has][keep], on[keep], off[keep]))
-
-    def _slow(self, op: int, path: Path) -> None:
+    def _slow(self, op: int, path: Path) -> int:
         st: dict[str, Any] = {}
-        events = read_events_tsv(path, labels=self.fixed, stats=st)
-        self.dropped += st.get("zero_length", 0)
+        with warnings.catch_warnings():  # read_operating_point_columns warns once per file itself
+            warnings.filterwarnings("ignore", message=r".*: dropped \d+ zero-length event", category=UserWarning)
+            events = read_events_tsv(path, labels=self.fixed, stats=st)
         clip_l, lab_l, on_l, off_l = [], [], [], []
         for name, evs in events.items():
             c = self.clip_pos.setdefault(name, len(self.clip_pos))
             for e in evs:
-                if e.label not in self.lab_pos:
-                    self.lab_pos[e.label] = len(self.lab_pos) - 1
                 clip_l.append(c)
-                lab_l.append(self.lab_pos[e.label])
+                lab_l.append(self.lab_pos.setdefault(e.label, len(self.lab_pos)))
                 on_l.append(e.onset)
                 off_l.append(e.offset)
-        self.parts.append((op, np.asarray(clip_l, dtype=np.int64), np.asarray(lab_l, dtype=np.int64),
-                           np.asarray(on_l, dtype=np.float64), np.asarray(off_l, dtype=np.float64)))
+        self.parts[op] = (np.asarray(clip_l, dtype=np.int64), np.asarray(lab_l, dtype=np.int64),
+                          np.asarray(on_l, dtype=np.float64), np.asarray(off_l, dtype=np.float64))
+        return int(st.get("zero_length", 0))
 
     def columns(self, thresholds: tuple[float, ...]) -> DetectionColumns:
-        op = np.concatenate([np.full(p[1].size, p[0], dtype=np.int64) for p in self.parts] + [np.zeros(0, np.int64)])
-        clip, cls = (np.concatenate([p[i] for p in self.parts] + [np.zeros(0, np.int64)]) for i in (1, 2))
-        on, off = (np.concatenate([p[i] for p in self.parts] + [np.zeros(0)]) for i in (3, 4))
-        c, k, a, b, uid = canonical(clip, cls, on, off, np.arange(op.size))
-        labels = tuple(n for n in self.lab_pos if n != "")
-        return DetectionColumns(thresholds, tuple(self.clip_pos), labels, c, k, a, b, op, uid)
+        parts = [self.parts[o] for o in sorted(self.parts)]
+        op = np.repeat(np.array(sorted(self.parts), dtype=np.int64), [p[0].size for p in parts])
+        cols = [np.concatenate([p[i] for p in parts] + [np.zeros(0, dt)])
+                for i, dt in enumerate((np.int64, np.int64, np.float64, np.float64))]
+        ranks = None
+        if all(len(p) == 6 for p in parts):  # every file read by the batch parser: the times' ranks are known
+            ranks = tuple(np.concatenate([p[i] for p in parts] + [np.zeros(0, np.int64)]) for i in (4, 5))
+        c, k, a, b, uid = canonical(*cols, np.arange(op.size), ranks=ranks)
+        return DetectionColumns(thresholds, tuple(self.clip_pos), tuple(self.lab_pos), c, k, a, b, op, uid)
+
+
+def _grouped(name: np.ndarray) -> np.ndarray:
+    """The stable order that puts equal ids together, groups in order of first appearance."""
+    first = np.full(int(name.max(initial=0)) + 1, name.size)
+    np.minimum.at(first, name, np.arange(name.size))
+    return np.argsort(first[name], kind="stable")
 
 
 def read_operating_point_columns(path: str | Path, *, labels: Iterable[str] | None = None,
@@ -172,12 +433,11 @@ def read_operating_point_columns(path: str | Path, *, labels: Iterable[str] | No
     """
     entries = operating_point_files(path)
     reader = _Reader(labels)
-    for o, (_, f) in enumerate(entries):
-        reader.dropped = 0
-        reader.add(o, f)
-        if reader.dropped:
+    files = [f for _, f in entries]
+    for dropped, f in zip(reader.read(files), files):  # the reader first: its last step runs after the last file
+        if dropped:
             if stats is not None:
-                stats["zero_length"] = stats.get("zero_length", 0) + reader.dropped
+                stats["zero_length"] = stats.get("zero_length", 0) + dropped
                 stats.setdefault("zero_length_example", str(f))
-            warnings.warn(f"{f}: dropped {reader.dropped} zero-length event(s) (onset == offset)", stacklevel=2)
+            warnings.warn(f"{f}: dropped {dropped} zero-length event(s) (onset == offset)", stacklevel=2)
     return reader.columns(tuple(th for th, _ in entries))

@@ -120,6 +120,8 @@ def _words(buf: bytes, start: np.ndarray, size: np.ndarray) -> np.ndarray:
         return cells[pos].view("<u8").reshape(-1, n)
 
     k = shortest // 8
+    if n_words == 1:  # one word per cell: the gathered words are already a row
+        return at(start, 1).reshape(1, -1) & _MASK[size]
     words = np.empty((n_words, size.size), dtype=np.uint64)
     if k and shortest >= 8 * (n_words - k):
         words[:k] = at(start, k).T
@@ -143,13 +145,15 @@ def _key(words: np.ndarray, size: np.ndarray) -> np.ndarray:
     return h ^ (h >> np.uint64(32))
 
 
-def _dense(key: np.ndarray, *, hashed: bool = False) -> tuple[np.ndarray, int]:
-    """``(ids, m)``: ``ids[i]`` = position of ``key[i]`` among the ``m`` sorted distinct keys (``np.unique``'s inverse).
+def _dense(key: np.ndarray, *, hashed: bool = False) -> tuple[np.ndarray, np.ndarray | None]:
+    """``(ids, distinct)``: ``ids[i]`` = position of ``key[i]`` among the sorted distinct keys
+    ``distinct`` (``np.unique``'s inverse).
 
-    Few distinct keys (times, labels): they are found by one sort (no argsort), and each key finds
-    its position through a table of at most 2**16 entries indexed by a multiplicative hash that is
-    collision-free on them (tried with a few multipliers); else ``np.unique`` gives the inverse, or
-    for ``hashed`` keys (which the caller checks) :func:`sort_inverse` of their high bits.
+    The distinct keys come from one sort (no argsort). When they are few (times, labels), each key
+    finds its position through a table of at most 2**16 entries indexed by a multiplicative hash
+    that is collision-free on them (tried with a few multipliers); else ``np.unique``, or for
+    ``hashed`` keys (which the caller checks) :func:`sort_inverse` of their high bits
+    (``distinct`` is then ``None``).
     """
     uniq = sorted_unique(key)
     m = int(uniq.size)
@@ -158,45 +162,56 @@ def _dense(key: np.ndarray, *, hashed: bool = False) -> tuple[np.ndarray, int]:
         for mult in _MIX:
             slot = (uniq * mult) >> shift
             if sorted_unique(slot).size == m:
-                table = np.empty(1 << (64 - int(shift)), dtype=np.int32)
-                table[slot] = np.arange(m, dtype=np.int32)
-                return table[(key * mult) >> shift], m
+                table = np.empty(1 << (64 - int(shift)), dtype=np.intp)
+                table[slot] = np.arange(m)
+                return table[(key * mult) >> shift], uniq
     if hashed:  # drop the hash's low bits to make room for the row numbers (the caller checks the cells)
-        pos, first = sort_inverse((key >> np.uint64(1 + key.size.bit_length())).astype(np.int64))
-        return pos, int(first.size)
-    return np.unique(key, return_inverse=True)[1], m
+        return sort_inverse((key >> np.uint64(1 + key.size.bit_length())).astype(np.int64))[0], None
+    return np.unique(key, return_inverse=True)[1], uniq
 
 
 class _Collision(Exception):
     """Two different cells with the same 64-bit hash (the batch is read file by file instead)."""
 
 
+def _text(word: int) -> str:
+    """The cell held by one word (its bytes up to the first NUL)."""
+    return word.to_bytes(8, "little").rstrip(b"\0").decode()
+
+
 def _intern(buf: bytes, start: np.ndarray, size: np.ndarray, *, runs: bool = False, prefix: bool = False
-            ) -> tuple[np.ndarray, np.ndarray]:
-    """``(ids, rep)``: equal cells get equal ids; cell ``rep[j]`` is one holding id ``j``'s bytes.
+            ) -> tuple[np.ndarray, list[str]]:
+    """``(ids, texts)``: equal cells get equal ids; ``texts[j]`` is the cell of id ``j``.
 
     ``runs``: cells often equal the one before (a clip's rows follow each other): only the first of
     each run of equal cells is hashed. ``prefix``: few distinct cells (labels): they are told apart
-    by their first 8 bytes, which the longer cells are then checked against (else hashed whole).
+    by their first 8 bytes, which the cells of 8 bytes or more are then checked against (else
+    hashed whole).
 
     Raises:
         _Collision: two different cells of more than 8 bytes hash alike.
     """
     if prefix:
         u64 = np.ndarray((len(buf) - 7,), dtype="<u8", buffer=buf, strides=(1,))
-        ids, m = _dense(u64[start] & _MASK[np.minimum(size, 8)])
-        rep = np.empty(m, dtype=np.intp)
-        rep[ids] = np.arange(ids.size)
-        long_ = np.flatnonzero(size > 8)
+        ids, uniq = _dense(u64[start] & _MASK[np.minimum(size, 8)])
+        texts = [_text(k) for k in uniq.tolist()]
+        long_ = np.flatnonzero(size >= 8)
         if long_.size == 0:
-            return ids, rep
+            return ids, texts
+        rep = np.full(len(texts), -1, dtype=np.intp)
+        rep[ids[long_]] = long_
         their = rep[ids[long_]]
         if (size[their] == size[long_]).all():
             used = sorted_unique(their)
             words = _words(buf, start[np.r_[long_, used]], size[np.r_[long_, used]])
             if (words[:, :long_.size] == words[:, long_.size:][:, np.searchsorted(used, their)]).all():
-                return ids, rep
+                for j in np.flatnonzero(rep >= 0).tolist():
+                    texts[j] = buf[start[rep[j]]:start[rep[j]] + size[rep[j]]].decode()
+                return ids, texts
     words = _words(buf, start, size)
+    if words.shape[0] == 1:  # each cell is its own key
+        ids, uniq = _dense(words[0])
+        return ids, [_text(k) for k in uniq.tolist()]
     if runs and size.size > 1:
         new = np.empty(size.size, dtype=bool)
         new[0] = True
@@ -205,19 +220,24 @@ def _intern(buf: bytes, start: np.ndarray, size: np.ndarray, *, runs: bool = Fal
             new[1:] |= w[1:] != w[:-1]
         heads = np.flatnonzero(new)
         ids, rep = _hashed(words[:, heads], size[heads])
-        return ids[np.cumsum(new) - 1], heads[rep]
-    return _hashed(words, size)
+        ids, rep = ids[np.cumsum(new) - 1], heads[rep]
+    else:
+        ids, rep = _hashed(words, size)
+    return ids, [buf[s:s + n].decode() for s, n in zip(start[rep].tolist(), size[rep].tolist())]
 
 
 def _hashed(words: np.ndarray, size: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`_intern` of cells given as words."""
-    ids, m = _dense(_key(words, size), hashed=words.shape[0] > 1)
-    rep = np.empty(m, dtype=np.intp)
+    """``(ids, rep)`` of cells of several words, by a hash checked against the cells: cell ``rep[j]`` holds id ``j``.
+
+    Raises:
+        _Collision: two different cells hash alike.
+    """
+    ids = _dense(_key(words, size), hashed=True)[0]
+    rep = np.empty(int(ids.max(initial=-1)) + 1, dtype=np.intp)
     rep[ids] = np.arange(ids.size)
-    if words.shape[0] > 1:  # the hash must not have merged different cells
-        same = rep[ids]
-        if not ((size[same] == size).all() and (words[:, same] == words).all()):
-            raise _Collision
+    same = rep[ids]
+    if not ((size[same] == size).all() and (words[:, same] == words).all()):
+        raise _Collision
     return ids, rep
 
 
@@ -239,9 +259,10 @@ class _Batch:
         kind = raw[delim]
         is_nl = kind == 10
         odd = np.flatnonzero(~is_nl & (kind != 9))
-        # per file: its rows' first cells; a file is kept when every row has as many cells as its header
+        # per file: its delimiters as a [cells per row, rows] table (the header's first); a file is kept
+        # when every row has as many cells as its header
         self.rows: list[tuple[int, int] | None] = []
-        first_cell, layout, at, n_rows = [], [], 0, 0
+        blocks, at, n_rows = [], 0, 0
         for b in bodies:
             if b is None:
                 self.rows.append(None)
@@ -257,49 +278,41 @@ class _Batch:
                     or np.searchsorted(odd, lo) != np.searchsorted(odd, hi)):
                 self.rows.append(None)
                 continue
-            rows -= 1  # the header, which comes first
-            self.rows.append((n_rows, n_rows + rows))
-            n_rows += rows
-            first_cell.append(lo + ncol * np.arange(1, rows + 1, dtype=np.int64))
-            layout.append((ncol, *cols))
-        rc = np.concatenate(first_cell) if first_cell else np.zeros(0, np.int64)
-        if len(set(layout)) <= 1:
-            ncol, *cols = layout[0] if layout else (4, 0, 1, 2, 3)
-        else:
-            counts = [c.size for c in first_cell]
-            ncol, *cols = (np.repeat(np.array(c, dtype=np.int64), counts) for c in zip(*layout))
-        # cell j of a row runs from the delimiter before it (the previous row's LF, then the header's) to its own
+            self.rows.append((n_rows, n_rows + rows - 1))
+            n_rows += rows - 1
+            blocks.append((np.ascontiguousarray(delim[lo:hi].reshape(rows, ncol).T), ncol, cols))
+
+        def column(j: int) -> np.ndarray:
+            """The delimiter ending cell ``j`` of each row (``j = -1``: the one before the row, the LF above)."""
+            return np.concatenate([t[c[j], 1:] if j >= 0 else t[nc - 1, :-1] for t, nc, c in blocks]
+                                  + [np.zeros(0, np.int64)])
+
         start, size = [], []
-        for j in cols:
-            s = delim[rc + (j - 1)] + 1
-            start.append(s)
-            size.append(delim[rc + j] - s)
+        for j in range(4):  # cell j runs from the delimiter before it to its own
+            before = np.concatenate([t[c[j] - 1, 1:] if c[j] else t[nc - 1, :-1] for t, nc, c in blocks]
+                                    + [np.zeros(0, np.int64)])
+            start.append(before + 1)
+            size.append(column(j) - start[-1])
         self.event = size[3] > 0
         self.refused = size[0] == 0  # no clip name
         if not self.event.all():  # a row declaring a clip must have every other cell empty
-            r = np.flatnonzero(~self.event)
-            nc = ncol if np.isscalar(ncol) else ncol[r]
-            content = delim[rc[r] + nc - 1] - delim[rc[r] - 1] - nc  # bytes in the row's cells
-            self.refused[r] |= content != size[0][r]
+            nc = np.concatenate([np.full(t.shape[1] - 1, nc) for t, nc, _ in blocks] + [np.zeros(0, np.int64)])
+            last = np.concatenate([t[nc - 1, 1:] for t, nc, _ in blocks] + [np.zeros(0, np.int64)])
+            content = last - column(-1) - nc  # bytes in the row's cells
+            self.refused |= ~self.event & (content != size[0])
         for z in size:
             if z.max(initial=0) > _LONGEST:  # a cell too long for the words: its file goes to the general reader
                 self.refused |= z > _LONGEST
                 np.minimum(z, _LONGEST, out=z)
-        self.name, self.names = _texts(buf, start[0], size[0], runs=True)
-        self.label, self.labels = _texts(buf, start[3], size[3], prefix=True)
-        n = rc.size
-        tid, times = _texts(buf, np.concatenate(start[1:3]), np.concatenate(size[1:3]))
+        self.name, self.names = _intern(buf, start[0], size[0], runs=True)
+        self.label, self.labels = _intern(buf, start[3], size[3], prefix=True)
+        n = n_rows
+        tid, times = _intern(buf, np.concatenate(start[1:3]), np.concatenate(size[1:3]))
         vals = np.array([_number(t) for t in times], dtype=np.float64)
         self.neg_zero = bool((np.signbit(vals) & (vals == 0)).any())
         rank = np.searchsorted(sorted_unique(vals[~np.isnan(vals)]), vals)
         self.on, self.off = vals[tid[:n]], vals[tid[n:]]
         self.on_rank, self.off_rank = rank[tid[:n]], rank[tid[n:]]
-
-
-def _texts(buf: bytes, start: np.ndarray, size: np.ndarray, **how: bool) -> tuple[np.ndarray, list[str]]:
-    """Ids of the cells (:func:`_intern`) and the text of each id."""
-    ids, rep = _intern(buf, start, size, **how)
-    return ids, [buf[s:s + n].decode() for s, n in zip(start[rep].tolist(), size[rep].tolist())]
 
 
 def _number(text: str) -> float:
@@ -337,8 +350,10 @@ class _Reader:
         ends = np.array([r[1] if r else 0 for r in batch.rows], dtype=np.int64)
         ends = np.maximum.accumulate(ends) if ends.size else ends
         bounds = np.column_stack([np.r_[0, ends[:-1]], ends]).astype(np.int64)
-        n_bad, n_zero, n_kept = (np.r_[0, np.cumsum(x)] for x in (bad, zero, batch.event & ~zero))
-        fast = [r is not None and n_bad[r[1]] == n_bad[r[0]] for r in batch.rows]
+        keep = batch.event & ~zero
+        fast = [r is not None and not bad[r[0]:r[1]].any() for r in batch.rows]
+        n_zero, n_kept = ([int(np.count_nonzero(x[lo:hi])) for lo, hi in bounds] for x in (zero, keep))
+        kept_lo = np.r_[0, np.cumsum(n_kept)]
         # runs of rows naming one clip, each file's own; a file naming a clip again after another is regrouped
         name = batch.name
         new = np.ones(name.size, dtype=bool)
@@ -352,33 +367,36 @@ class _Reader:
         for o in again:
             lo, hi = bounds[o]
             order[lo:hi] = lo + _grouped(name[lo:hi])
-        kept = order[(batch.event & ~zero)[order]]
+        kept = order[keep[order]]
         run_lo, run_hi = np.searchsorted(heads, bounds[:, 0]), np.searchsorted(heads, bounds[:, 1])
-        kept_lo, kept_hi = n_kept[bounds[:, 0]], n_kept[bounds[:, 1]]
+        unnamed = len(batch.names)  # names without a clip index yet
+        unlabelled = 0 if self.fixed is not None else int(np.count_nonzero(lab_lut < 0)) - ("" in batch.labels)
         for o, f in enumerate(files):
             if not fast[o]:
                 yield self._slow(o, f)
                 continue
             lo, hi = bounds[o]
-            if o in again:  # clips in order of first appearance, as read_events_tsv lists them
+            if unnamed and o in again:  # clips in order of first appearance, as read_events_tsv lists them
                 seq = name[order[lo:hi]]
                 first = seq[np.r_[True, seq[1:] != seq[:-1]]] if seq.size else seq
-            else:
+            elif unnamed:
                 first = name[heads[run_lo[o]:run_hi[o]]]
-            for i in first[clip_lut[first] < 0].tolist():
+            for i in first[clip_lut[first] < 0].tolist() if unnamed else ():
                 clip_lut[i] = self.clip_pos.setdefault(batch.names[i], len(self.clip_pos))
-            lab = batch.label[kept[kept_lo[o]:kept_hi[o]]]
-            if (lab_lut[lab] < 0).any():  # labels first seen here (labels=None), numbered in order
+                unnamed -= 1
+            lab = batch.label[kept[kept_lo[o]:kept_lo[o + 1]]] if unlabelled else kept[:0]
+            if unlabelled and (lab_lut[lab] < 0).any():  # labels first seen here (labels=None), numbered in order
                 for i in dict.fromkeys(lab[lab_lut[lab] < 0].tolist()):
                     lab_lut[i] = self.lab_pos.setdefault(batch.labels[i], len(self.lab_pos))
+                    unlabelled -= 1
             self.parts[o] = ()
-            yield int(n_zero[hi] - n_zero[lo])
+            yield n_zero[o]
         cols = [clip_lut[name[kept]], lab_lut[batch.label[kept]], batch.on[kept], batch.off[kept]]
         if not batch.neg_zero:  # -0.0 and 0.0 are equal but their bits sort apart: canonical must see the floats
             cols += [batch.on_rank[kept], batch.off_rank[kept]]
         for o, p in self.parts.items():
             if p == ():
-                self.parts[o] = tuple(c[kept_lo[o]:kept_hi[o]] for c in cols)
+                self.parts[o] = tuple(c[kept_lo[o]:kept_lo[o + 1]] for c in cols)
 
     def _slow(self, op: int, path: Path) -> int:
         st: dict[str, Any] = {}

@@ -119,7 +119,11 @@ CASES = {
     "shared prefixes": {"p_0.1.tsv": HEAD + "Y00pbt6aJV8Y_350.000_360.000.wav\t1\t2\tSpeech_male_x\n"
                                             "Y00pbt6aJV8Y_350.000_370.000.wav\t1\t2\tSpeech_male_y\n"
                                             "Y00pbt6aJV8Y_350.000_360.000.wav\t3\t4\tSpeech_male_y\n"
-                                            "Y00pbt6aJV8Y_350.000_360.000.wavx\t3\t4\tSpeech_male_x\n"},
+                                            "Y00pbt6aJV8Y_350.000_360.000.wavx\t3\t4\tSpeech_male_x\n",
+                        "p_0.2.tsv": HEAD + "a.wav\t1\t2\tSpeech_m\nb.wav\t1\t2\tSpeech_male\nc.wav\t1\t2\tSpeech_m\n",
+                        "p_0.3.tsv": HEAD + "a.wav\t1\t2\tSpeech_male\nb.wav\t1\t2\tSpeech_m\n",
+                        "p_0.4.tsv": HEAD + "a.wav\t1\t2\tSpeech_m\nb.wav\t1\t2\tSpeech_male\n"},
+    "a label of 8 bytes beside a longer one": {"p_0.1.tsv": HEAD + "a.wav\t1\t2\tSpeech_m\nb.wav\t1\t2\tSpeech_male\n"},
 }
 
 
@@ -136,7 +140,8 @@ TOKENS = {
              "x" * 17, "", " c.wav", "é.wav"],
     "time": ["0", "0.0", "1", "1.0", "1.00", "2.5", "9.984", "10", ".5", "1.", "+1", "-0", "-0.0", "1e0", "2E-1",
              "0.1234567890123456789", "1_0", "12345678901234567890", "nan", "inf", "", " 3", "x", "-1", "3.000"],
-    "label": ["dog", "cat", "Electric_shaver_toothbrush", "Electric_shaver_toothpick", "Speech", "", "bird", "dog "],
+    "label": ["dog", "cat", "Electric_shaver_toothbrush", "Electric_shaver_toothpick", "Speech", "Speech_m",
+              "Speech_male", "", "bird", "dog "],
 }
 
 
@@ -146,7 +151,7 @@ def _random_row(rng: random.Random, layout: str) -> str:
     on, off = (rng.choice(TOKENS["time"][:13] if clean else TOKENS["time"]) for _ in range(2))
     if clean and rng.random() < 0.8:
         on, off = sorted((on, off), key=float)
-    label = rng.choice(TOKENS["label"][:5] if clean else TOKENS["label"])
+    label = rng.choice(TOKENS["label"][:7] if clean else TOKENS["label"])
     if rng.random() < 0.03:
         on = off = label = ""
     if layout == "psds":

@@ -131,7 +131,7 @@ def _words(buf: bytes, start: np.ndarray, size: np.ndarray) -> np.ndarray:
     words[:] = at(start, n_words).T
     for j in range(n_words):
         if shortest < 8 * (j + 1):
-            words[j] &= _MASK[size if n_words == 1 else np.clip(size - 8 * j, 0, 8)]
+            words[j] &= _MASK[np.clip(size - 8 * j, 0, 8)]
     return words
 
 
@@ -155,6 +155,8 @@ def _dense(key: np.ndarray, *, hashed: bool = False) -> tuple[np.ndarray, np.nda
     ``hashed`` keys (which the caller checks) :func:`sort_inverse` of their high bits
     (``distinct`` is then ``None``).
     """
+    if hashed and key.size > 4096:  # clip names: many distinct keys
+        return sort_inverse((key >> np.uint64(1 + key.size.bit_length())).astype(np.int64))[0], None
     uniq = sorted_unique(key)
     m = int(uniq.size)
     if m <= 256:
@@ -215,7 +217,7 @@ def _intern(buf: bytes, start: np.ndarray, size: np.ndarray, *, runs: bool = Fal
     if runs and size.size > 1:
         new = np.empty(size.size, dtype=bool)
         new[0] = True
-        new[1:] = size[1:] != size[:-1]
+        np.not_equal(size[1:], size[:-1], out=new[1:])
         for w in words:
             new[1:] |= w[1:] != w[:-1]
         heads = np.flatnonzero(new)
@@ -252,8 +254,13 @@ class _Batch:
         event: rows with a label (the other rows declare a clip).
     """
 
-    def __init__(self, bodies: list[tuple[bytes, int, tuple[int, int, int, int]] | None]) -> None:
-        buf = b"".join([b[0] for b in bodies if b is not None] + [_PAD])
+    def __init__(self, bodies: Iterable[tuple[bytes, int, tuple[int, int, int, int]] | None]) -> None:
+        texts, shapes = [], []
+        for b in bodies:
+            shapes.append(None if b is None else (len(b[0]), *b[1:]))
+            texts.append(b[0] if b is not None else b"")
+        buf = b"".join([*texts, _PAD])
+        del texts  # the files' own copies go before the arrays come
         raw = np.frombuffer(buf, dtype=np.uint8, count=len(buf) - len(_PAD))
         delim = np.flatnonzero(raw < 32)  # TAB and LF; any other control character refuses its file
         kind = raw[delim]
@@ -263,16 +270,16 @@ class _Batch:
         # when every row has as many cells as its header
         self.rows: list[tuple[int, int] | None] = []
         blocks, at, n_rows = [], 0, 0
-        for b in bodies:
+        for b in shapes:
             if b is None:
                 self.rows.append(None)
                 continue
-            body, ncol, cols = b
-            if not body:
+            length, ncol, cols = b
+            if not length:
                 self.rows.append((n_rows, n_rows))
                 continue
-            lo, hi = np.searchsorted(delim, (at, at + len(body)))
-            at += len(body)
+            lo, hi = np.searchsorted(delim, (at, at + length))
+            at += length
             rows = int(np.count_nonzero(is_nl[lo:hi]))
             if (hi - lo != rows * ncol or not is_nl[lo + ncol - 1:hi:ncol].all()
                     or np.searchsorted(odd, lo) != np.searchsorted(odd, hi)):
@@ -281,24 +288,27 @@ class _Batch:
             self.rows.append((n_rows, n_rows + rows - 1))
             n_rows += rows - 1
             blocks.append((np.ascontiguousarray(delim[lo:hi].reshape(rows, ncol).T), ncol, cols))
+        del delim, kind, is_nl, odd
 
-        def column(j: int) -> np.ndarray:
-            """The delimiter ending cell ``j`` of each row (``j = -1``: the one before the row, the LF above)."""
-            return np.concatenate([t[c[j], 1:] if j >= 0 else t[nc - 1, :-1] for t, nc, c in blocks]
-                                  + [np.zeros(0, np.int64)])
+        seen: dict[tuple[int, ...], np.ndarray] = {}
+
+        def ending(cell: list[int]) -> np.ndarray:
+            """Per row, the delimiter that ends cell ``cell[b]`` of its file ``b`` (-1: the LF of the row above)."""
+            key = tuple(cell)
+            if key not in seen:  # neighbouring cells share one
+                seen[key] = np.concatenate([t[c, 1:] if c >= 0 else t[-1, :-1] for (t, _, _), c in zip(blocks, cell)]
+                                           + [np.zeros(0, np.int64)])
+            return seen[key]
 
         start, size = [], []
         for j in range(4):  # cell j runs from the delimiter before it to its own
-            before = np.concatenate([t[c[j] - 1, 1:] if c[j] else t[nc - 1, :-1] for t, nc, c in blocks]
-                                    + [np.zeros(0, np.int64)])
-            start.append(before + 1)
-            size.append(column(j) - start[-1])
+            start.append(ending([c[j] - 1 for _, _, c in blocks]) + 1)
+            size.append(ending([c[j] for _, _, c in blocks]) - start[-1])
         self.event = size[3] > 0
         self.refused = size[0] == 0  # no clip name
         if not self.event.all():  # a row declaring a clip must have every other cell empty
-            nc = np.concatenate([np.full(t.shape[1] - 1, nc) for t, nc, _ in blocks] + [np.zeros(0, np.int64)])
-            last = np.concatenate([t[nc - 1, 1:] for t, nc, _ in blocks] + [np.zeros(0, np.int64)])
-            content = last - column(-1) - nc  # bytes in the row's cells
+            tabs = np.concatenate([np.full(t.shape[1] - 1, n - 1) for t, n, _ in blocks] + [np.zeros(0, np.int64)])
+            content = ending([n - 1 for _, n, _ in blocks]) - ending([-1] * len(blocks)) - 1 - tabs
             self.refused |= ~self.event & (content != size[0])
         for z in size:
             if z.max(initial=0) > _LONGEST:  # a cell too long for the words: its file goes to the general reader
@@ -336,9 +346,9 @@ class _Reader:
     def read(self, files: list[Path]) -> Iterator[int]:
         """Read ``files`` (operating points ``0, 1, ...``), yielding after each how many zero-length rows it had."""
         try:
-            batch = _Batch([_body(f) for f in files])
+            batch = _Batch(_body(f) for f in files)
         except _Collision:
-            batch = _Batch([None] * len(files))
+            batch = _Batch(None for _ in files)
         zero = batch.event & (batch.on == batch.off)
         valid = batch.on >= 0
         valid &= batch.on <= batch.off  # NaN fails: not a finite number

@@ -75,7 +75,8 @@ def _body(path: Path) -> tuple[bytes, int, tuple[int, int, int, int]] | None:
     reader.
     """
     try:
-        data = path.read_bytes()
+        with open(path, "rb", buffering=0) as f:
+            data = f.readall()
     except OSError:
         return None
     if not data.isascii() or b" " in data:
@@ -262,6 +263,7 @@ class _Batch:
         buf = b"".join([*texts, _PAD])
         del texts  # the files' own copies go before the arrays come
         raw = np.frombuffer(buf, dtype=np.uint8, count=len(buf) - len(_PAD))
+        position = np.int32 if len(buf) < 2**31 else np.int64  # byte offsets, in half the memory when they fit
         delim = np.flatnonzero(raw < 32)  # TAB and LF; any other control character refuses its file
         kind = raw[delim]
         is_nl = kind == 10
@@ -287,7 +289,7 @@ class _Batch:
                 continue
             self.rows.append((n_rows, n_rows + rows - 1))
             n_rows += rows - 1
-            blocks.append((np.ascontiguousarray(delim[lo:hi].reshape(rows, ncol).T), ncol, cols))
+            blocks.append((delim[lo:hi].reshape(rows, ncol).T.astype(position, order="C"), ncol, cols))
         del delim, kind, is_nl, odd
 
         seen: dict[tuple[int, ...], np.ndarray] = {}
@@ -297,7 +299,7 @@ class _Batch:
             key = tuple(cell)
             if key not in seen:  # neighbouring cells share one
                 seen[key] = np.concatenate([t[c, 1:] if c >= 0 else t[-1, :-1] for (t, _, _), c in zip(blocks, cell)]
-                                           + [np.zeros(0, np.int64)])
+                                           + [np.zeros(0, position)])
             return seen[key]
 
         start, size = [], []
@@ -307,9 +309,11 @@ class _Batch:
         self.event = size[3] > 0
         self.refused = size[0] == 0  # no clip name
         if not self.event.all():  # a row declaring a clip must have every other cell empty
-            tabs = np.concatenate([np.full(t.shape[1] - 1, n - 1) for t, n, _ in blocks] + [np.zeros(0, np.int64)])
+            tabs = np.concatenate([np.full(t.shape[1] - 1, n - 1, dtype=position) for t, n, _ in blocks]
+                                  + [np.zeros(0, position)])
             content = ending([n - 1 for _, n, _ in blocks]) - ending([-1] * len(blocks)) - 1 - tabs
             self.refused |= ~self.event & (content != size[0])
+        del blocks, seen
         for z in size:
             if z.max(initial=0) > _LONGEST:  # a cell too long for the words: its file goes to the general reader
                 self.refused |= z > _LONGEST

@@ -44,6 +44,7 @@ Example:
 
 from __future__ import annotations
 
+import os
 import warnings
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -103,6 +104,82 @@ def _body(path: Path) -> tuple[bytes, int, tuple[int, int, int, int]] | None:
     if None in cols:
         return None
     return data, len(head), cols  # type: ignore[return-value]
+
+
+def _header(first: bytes) -> tuple[int, tuple[int, int, int, int]] | None:
+    """Column count and the four columns' positions of a TAB separated header line, else ``None``."""
+    head = first.decode().lower().split("\t")
+    cols = tuple(_pick(head, names) for names in (_FILE_COLS, _ONSET_COLS, _OFFSET_COLS, _LABEL_COLS))
+    return None if None in cols else (len(head), cols)  # type: ignore[return-value]
+
+
+_Shape = tuple[int, int, int, tuple[int, int, int, int]]  # a plain file's offset and length in the buffer, its layout
+
+
+def _in_place(files: list[Path]) -> tuple[bytearray, list[_Shape | None]] | None:
+    """Every file read into one buffer, without copies, when each is plain as it is or not plain at
+    all (``None`` when one needs :func:`_body`'s changes: CRLF, a comma separator, blank lines at
+    its start or end, no LF at its end).
+    """
+    sizes = []
+    for f in files:
+        try:
+            sizes.append(os.stat(f).st_size)
+        except OSError:
+            sizes.append(0)
+    buf = bytearray(sum(sizes) + len(_PAD))
+    view = memoryview(buf)
+    refused = set()  # files not plain: unreadable, a space, a byte that is not ASCII
+    at = 0
+    for i, (f, n) in enumerate(zip(files, sizes)):
+        try:
+            with open(f, "rb", buffering=0) as h:
+                got = 0
+                while got < n and (step := h.readinto(view[at + got:at + n])):
+                    got += step
+                if got != n or h.read(1):
+                    return None  # the file changed while read
+        except OSError:
+            refused.add(i)
+        at += n
+    text = np.frombuffer(buf, dtype=np.uint8, count=at)
+    ends = np.cumsum(sizes)
+    if buf.find(b" ") >= 0:
+        refused.update(np.searchsorted(ends, np.flatnonzero(text == 32), side="right").tolist())
+    if not buf.isascii():
+        refused.update(np.searchsorted(ends, np.flatnonzero(text >= 128), side="right").tolist())
+    shapes: list[_Shape | None] = []
+    for i, n in enumerate(sizes):
+        if i in refused:
+            shapes.append(None)
+            continue
+        a = int(ends[i]) - n
+        if not n:
+            shapes.append((a, 0, 0, (0, 0, 0, 0)))
+            continue
+        if buf[a] == 10 or buf[a + n - 1] != 10 or (n > 1 and buf[a + n - 2] == 10) or buf.find(b"\r", a, a + n) >= 0:
+            return None
+        first = bytes(buf[a:buf.find(b"\n", a, a + n)])
+        if b"\t" not in first:
+            if b"," in first:
+                return None
+            shapes.append(None)
+            continue
+        layout = _header(first)
+        shapes.append(None if layout is None else (a, n, *layout))
+    return buf, shapes
+
+
+def _joined(bodies: Iterable[tuple[bytes, int, tuple[int, int, int, int]] | None]
+            ) -> tuple[bytes, list[_Shape | None]]:
+    """The bodies (:func:`_body`) joined into one buffer, and where each lies."""
+    texts, shapes, at = [], [], 0
+    for b in bodies:
+        shapes.append(None if b is None else (at, len(b[0]), *b[1:]))
+        if b is not None:
+            texts.append(b[0])
+            at += len(b[0])
+    return b"".join([*texts, _PAD]), shapes
 
 
 def _words(buf: bytes, start: np.ndarray, size: np.ndarray) -> np.ndarray:
@@ -255,13 +332,7 @@ class _Batch:
         event: rows with a label (the other rows declare a clip).
     """
 
-    def __init__(self, bodies: Iterable[tuple[bytes, int, tuple[int, int, int, int]] | None]) -> None:
-        texts, shapes = [], []
-        for b in bodies:
-            shapes.append(None if b is None else (len(b[0]), *b[1:]))
-            texts.append(b[0] if b is not None else b"")
-        buf = b"".join([*texts, _PAD])
-        del texts  # the files' own copies go before the arrays come
+    def __init__(self, buf: bytes | bytearray, shapes: list[_Shape | None]) -> None:
         raw = np.frombuffer(buf, dtype=np.uint8, count=len(buf) - len(_PAD))
         position = np.int32 if len(buf) < 2**31 else np.int64  # byte offsets, in half the memory when they fit
         delim = np.flatnonzero(raw < 32)  # TAB and LF; any other control character refuses its file
@@ -271,17 +342,16 @@ class _Batch:
         # per file: its delimiters as a [cells per row, rows] table (the header's first); a file is kept
         # when every row has as many cells as its header
         self.rows: list[tuple[int, int] | None] = []
-        blocks, at, n_rows = [], 0, 0
+        blocks, n_rows = [], 0
         for b in shapes:
             if b is None:
                 self.rows.append(None)
                 continue
-            length, ncol, cols = b
+            at, length, ncol, cols = b
             if not length:
                 self.rows.append((n_rows, n_rows))
                 continue
             lo, hi = np.searchsorted(delim, (at, at + length))
-            at += length
             rows = int(np.count_nonzero(is_nl[lo:hi]))
             if (hi - lo != rows * ncol or not is_nl[lo + ncol - 1:hi:ncol].all()
                     or np.searchsorted(odd, lo) != np.searchsorted(odd, hi)):
@@ -350,9 +420,9 @@ class _Reader:
     def read(self, files: list[Path]) -> Iterator[int]:
         """Read ``files`` (operating points ``0, 1, ...``), yielding after each how many zero-length rows it had."""
         try:
-            batch = _Batch(_body(f) for f in files)
+            batch = _Batch(*(_in_place(files) or _joined(_body(f) for f in files)))
         except _Collision:
-            batch = _Batch(None for _ in files)
+            batch = _Batch(*_joined(None for _ in files))
         zero = batch.event & (batch.on == batch.off)
         valid = batch.on >= 0
         valid &= batch.on <= batch.off  # NaN fails: not a finite number

@@ -24,10 +24,14 @@ DESED_LABELS = sorted("Alarm_bell_ringing Blender Cat Dishes Dog Electric_shaver
                       "Speech Vacuum_cleaner".split())
 
 
-def _outcome(path: Path, labels, *, general: bool, monkeypatch: pytest.MonkeyPatch):
-    """``(columns or error message, warnings)`` of one read; ``general``: batch parser off."""
+def _outcome(path: Path, labels, *, how: str, monkeypatch: pytest.MonkeyPatch):
+    """``(columns or error message, warnings)`` of one read: files read in place (``fast``), copied
+    (``copied``: :func:`_op_files._body`, which also takes CRLF and comma files), or each by
+    read_events_tsv (``general``)."""
     with monkeypatch.context() as m:
-        if general:
+        if how != "fast":
+            m.setattr(_op_files, "_in_place", lambda files: None)
+        if how == "general":
             m.setattr(_op_files, "_body", lambda p: None)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
@@ -39,16 +43,17 @@ def _outcome(path: Path, labels, *, general: bool, monkeypatch: pytest.MonkeyPat
 
 
 def assert_same_read(path: Path, labels=None, *, monkeypatch: pytest.MonkeyPatch) -> None:
-    fast, fast_warn = _outcome(path, labels, general=False, monkeypatch=monkeypatch)
-    slow, slow_warn = _outcome(path, labels, general=True, monkeypatch=monkeypatch)
-    assert fast_warn == slow_warn
-    if isinstance(slow, str) or isinstance(fast, str):
-        assert fast == slow
-        return
-    assert (fast.thresholds, fast.clips, fast.labels) == (slow.thresholds, slow.clips, slow.labels)
-    for name in ("clip", "cls", "onset", "offset", "op", "uid"):
-        a, b = getattr(fast, name), getattr(slow, name)
-        assert a.dtype == b.dtype and a.shape == b.shape and a.tobytes() == b.tobytes(), name
+    slow, slow_warn = _outcome(path, labels, how="general", monkeypatch=monkeypatch)
+    for how in ("fast", "copied"):
+        fast, fast_warn = _outcome(path, labels, how=how, monkeypatch=monkeypatch)
+        assert fast_warn == slow_warn, how
+        if isinstance(slow, str) or isinstance(fast, str):
+            assert fast == slow, how
+            continue
+        assert (fast.thresholds, fast.clips, fast.labels) == (slow.thresholds, slow.clips, slow.labels), how
+        for name in ("clip", "cls", "onset", "offset", "op", "uid"):
+            a, b = getattr(fast, name), getattr(slow, name)
+            assert a.dtype == b.dtype and a.shape == b.shape and a.tobytes() == b.tobytes(), (how, name)
 
 
 def test_the_real_desed_operating_points_read_alike(reference_dir, monkeypatch):

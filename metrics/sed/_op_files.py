@@ -415,7 +415,8 @@ class _Reader:
         self.fixed = None if labels is None else tuple(labels)
         self.lab_pos: dict[str, int] = {} if self.fixed is None else {n: i for i, n in enumerate(self.fixed)}
         self.clip_pos: dict[str, int] = {}
-        self.parts: dict[int, tuple[np.ndarray, ...]] = {}  # by operating point: clip, cls, on, off[, on rank, off rank]
+        # by operating point (-1: all of them): op, clip, cls, on, off[, on rank, off rank] of each row kept
+        self.parts: dict[int, tuple[np.ndarray, ...]] = {}
 
     def read(self, files: list[Path]) -> Iterator[int]:
         """Read ``files`` (operating points ``0, 1, ...``), yielding after each how many zero-length rows it had."""
@@ -451,7 +452,7 @@ class _Reader:
         for o in again:
             lo, hi = bounds[o]
             order[lo:hi] = lo + _grouped(name[lo:hi])
-        kept = order[keep[order]]
+        kept = order[keep[order]] if again else np.flatnonzero(keep)
         run_lo, run_hi = np.searchsorted(heads, bounds[:, 0]), np.searchsorted(heads, bounds[:, 1])
         unnamed = len(batch.names)  # names without a clip index yet
         unlabelled = 0 if self.fixed is not None else int(np.count_nonzero(lab_lut < 0)) - ("" in batch.labels)
@@ -478,9 +479,13 @@ class _Reader:
         cols = [clip_lut[name[kept]], lab_lut[batch.label[kept]], batch.on[kept], batch.off[kept]]
         if not batch.neg_zero:  # -0.0 and 0.0 are equal but their bits sort apart: canonical must see the floats
             cols += [batch.on_rank[kept], batch.off_rank[kept]]
+        if all(p == () for p in self.parts.values()):  # every file by the batch parser: one part
+            self.parts = {-1: (np.repeat(np.arange(len(files)), np.diff(kept_lo)), *cols)}
+            return
         for o, p in self.parts.items():
             if p == ():
-                self.parts[o] = tuple(c[kept_lo[o]:kept_lo[o + 1]] for c in cols)
+                lo, hi = kept_lo[o], kept_lo[o + 1]
+                self.parts[o] = (np.full(hi - lo, o), *(c[lo:hi] for c in cols))
 
     def _slow(self, op: int, path: Path) -> int:
         st: dict[str, Any] = {}
@@ -495,18 +500,19 @@ class _Reader:
                 lab_l.append(self.lab_pos.setdefault(e.label, len(self.lab_pos)))
                 on_l.append(e.onset)
                 off_l.append(e.offset)
-        self.parts[op] = (np.asarray(clip_l, dtype=np.int64), np.asarray(lab_l, dtype=np.int64),
+        self.parts[op] = (np.full(len(clip_l), op), np.asarray(clip_l, dtype=np.int64), np.asarray(lab_l, dtype=np.int64),
                           np.asarray(on_l, dtype=np.float64), np.asarray(off_l, dtype=np.float64))
         return int(st.get("zero_length", 0))
 
     def columns(self, thresholds: tuple[float, ...]) -> DetectionColumns:
         parts = [self.parts[o] for o in sorted(self.parts)]
-        op = np.repeat(np.array(sorted(self.parts), dtype=np.int64), [p[0].size for p in parts])
-        cols = [np.concatenate([p[i] for p in parts] + [np.zeros(0, dt)])
-                for i, dt in enumerate((np.int64, np.int64, np.float64, np.float64))]
+        kinds = (np.int64, np.int64, np.int64, np.float64, np.float64, np.int64, np.int64)  # op, clip, cls, on, off, ranks
+        cols = [parts[0][i] if len(parts) == 1 else np.concatenate([p[i] for p in parts] + [np.zeros(0, dt)])
+                for i, dt in enumerate(kinds[:5])]
         ranks = None
-        if all(len(p) == 6 for p in parts):  # every file read by the batch parser: the times' ranks are known
-            ranks = tuple(np.concatenate([p[i] for p in parts] + [np.zeros(0, np.int64)]) for i in (4, 5))
+        if parts and all(len(p) == 7 for p in parts):  # every file read by the batch parser: the times' ranks are known
+            ranks = tuple(parts[0][i] if len(parts) == 1 else np.concatenate([p[i] for p in parts]) for i in (5, 6))
+        op = cols.pop(0)
         c, k, a, b, uid = canonical(*cols, np.arange(op.size), ranks=ranks)
         return DetectionColumns(thresholds, tuple(self.clip_pos), tuple(self.lab_pos), c, k, a, b, op, uid)
 

@@ -43,10 +43,11 @@ from avbench.model import Event
 
 __all__ = ["DetectionColumns", "canonical", "sort_inverse"]
 
-def canonical(clip: np.ndarray, cls: np.ndarray, on: np.ndarray, off: np.ndarray, uid: np.ndarray, *,
+def canonical(clip: np.ndarray, cls: np.ndarray, on: np.ndarray, off: np.ndarray, uid: np.ndarray | None, *,
               ranks: tuple[np.ndarray, np.ndarray] | None = None
               ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Sort detections by ``(clip, cls, onset, offset)``, merge equal ones, remap ``uid`` to them.
+    """Sort detections by ``(clip, cls, onset, offset)``, merge equal ones, remap ``uid`` to them
+    (``uid=None``: one occurrence per row, the row numbers).
 
     Three passes: a quicksort of the offsets, stable sorts of the onsets (as their IEEE bit
     patterns, which order non-negative floats like the values) and of the small integer
@@ -55,9 +56,9 @@ def canonical(clip: np.ndarray, cls: np.ndarray, on: np.ndarray, off: np.ndarray
 
     ``ranks``: the onsets' and offsets' ranks among the distinct time values (non-negative ints
     ordered and equal as the values; no ``-0.0``, whose bits sort apart from ``0.0``), as the file
-    reader knows them: then one quicksort of the combined integer key ``(clip, cls, onset rank,
-    offset rank)`` gives the same result, three times faster (4.7 vs 19 ms on the 174,730 rows of
-    the 50 DESED operating points).
+    reader knows them: then one sort of the combined integer key ``(clip, cls, onset rank, offset
+    rank)`` (:func:`sort_inverse`) gives the same result, 3.6 times faster (4.6 vs 16.6 ms on the
+    174,730 rows of the 50 DESED operating points, medians of 15, load 0.5).
 
     Example:
         >>> c, k, a, b, u = canonical(np.array([1, 0, 1]), np.zeros(3, np.int64), np.array([2.0, 5.0, 2.0]),
@@ -71,7 +72,7 @@ def canonical(clip: np.ndarray, cls: np.ndarray, on: np.ndarray, off: np.ndarray
         if (int(clip.max(initial=0)) + 1) * n_cls * n_on * n_off < 2 ** (62 - clip.size.bit_length()):
             key = ((clip * n_cls + cls) * n_on + ranks[0]) * n_off + ranks[1]
             pos, rep = sort_inverse(key)
-            return clip[rep], cls[rep], on[rep], off[rep], pos[uid]
+            return clip[rep], cls[rep], on[rep], off[rep], pos if uid is None else pos[uid]
     order = np.argsort(off)
     order = order[np.argsort(on.view(np.int64)[order], kind="stable")]
     order = order[stable_key_order(clip[order] * n_cls + cls[order])]
@@ -80,7 +81,7 @@ def canonical(clip: np.ndarray, cls: np.ndarray, on: np.ndarray, off: np.ndarray
     new[1:] = (c[1:] != c[:-1]) | (k[1:] != k[:-1]) | (a[1:] != a[:-1]) | (b[1:] != b[:-1])
     pos = np.empty(order.size, dtype=np.int64)
     pos[order] = np.cumsum(new) - 1
-    return c[new], k[new], a[new], b[new], pos[uid]
+    return c[new], k[new], a[new], b[new], pos if uid is None else pos[uid]
 
 
 def sort_inverse(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -176,7 +177,7 @@ class DetectionColumns:
         rep = np.asarray(counts, dtype=np.int64)
         op = np.repeat(np.asarray(opi, dtype=np.int64), rep)
         clip_a = np.repeat(np.asarray(ci, dtype=np.int64), rep)
-        c, k, a, b, uid = canonical(clip_a, lab, on, off, np.arange(n))
+        c, k, a, b, uid = canonical(clip_a, lab, on, off, None)
         return cls(tuple(ths), tuple(clip_pos), tuple(lab_pos), c, k, a, b, op, uid)
 
     def events_at(self, index: int) -> dict[str, list[Event]]:

@@ -300,7 +300,7 @@ def _intern(buf: bytes, start: np.ndarray, size: np.ndarray, *, runs: bool = Fal
             new[1:] |= w[1:] != w[:-1]
         heads = np.flatnonzero(new)
         ids, rep = _hashed(words[:, heads], size[heads])
-        ids, rep = ids[np.cumsum(new) - 1], heads[rep]
+        ids, rep = np.repeat(ids, np.diff(np.r_[heads, size.size])), heads[rep]
     else:
         ids, rep = _hashed(words, size)
     return ids, [buf[s:s + n].decode() for s, n in zip(start[rep].tolist(), size[rep].tolist())]
@@ -513,7 +513,7 @@ class _Reader:
         if parts and all(len(p) == 7 for p in parts):  # every file read by the batch parser: the times' ranks are known
             ranks = tuple(parts[0][i] if len(parts) == 1 else np.concatenate([p[i] for p in parts]) for i in (5, 6))
         op = cols.pop(0)
-        c, k, a, b, uid = canonical(*cols, np.arange(op.size), ranks=ranks)
+        c, k, a, b, uid = canonical(*cols, None, ranks=ranks)
         return DetectionColumns(thresholds, tuple(self.clip_pos), tuple(self.lab_pos), c, k, a, b, op, uid)
 
 

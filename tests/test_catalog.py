@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -137,3 +139,32 @@ def test_evaluating_seld_files_imports_one_family_and_no_scipy(tmp_path: Path) -
     assert "EXIT 0" in runs[0].stdout, runs[0].stdout + runs[0].stderr
     # a stale shipped catalogue (a working tree) makes the first run discover; the second reads the cache
     assert runs[1].stdout.strip().endswith("OTHER []"), runs[1].stdout[-300:]
+
+
+def test_the_fingerprint_is_remembered_per_file_signature_and_not_for_files_just_written(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    fake = tmp_path / "metrics"
+    fake.mkdir()
+    (fake / "x.py").write_text("METRICS = []\n")
+    monkeypatch.setattr(catalog, "_plugin_dirs", lambda: [("avbench.metrics", fake)])
+    memo = tmp_path / "cache" / "avbench" / "catalog-fingerprints.json"
+    first = catalog.fingerprint()
+    assert first == catalog._content_fingerprint(catalog._sources())
+    assert not memo.exists()  # x.py was written just now: nothing remembered
+    monkeypatch.setattr(catalog, "_SETTLE_NS", 0)
+    assert catalog.fingerprint() == first and memo.exists()
+
+    def no_reading(files):  # a remembered signature: the files are not read
+        raise AssertionError("contents hashed again")
+
+    with monkeypatch.context() as m:
+        m.setattr(catalog, "_content_fingerprint", no_reading)
+        assert catalog.fingerprint() == first
+    st = (fake / "x.py").stat()
+    time.sleep(0.05)  # past the file system's time tick (a few ms): the change time of the rewrite differs
+    (fake / "x.py").write_text("METRICS = ()\n")  # same size, modification time put back: the change time moved
+    os.utime(fake / "x.py", ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert catalog.fingerprint() != first
+    memo.write_text("not json")
+    assert catalog.fingerprint() == catalog._content_fingerprint(catalog._sources())

@@ -54,7 +54,6 @@ import io
 import json
 import os
 import struct
-import tempfile
 import zlib
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -62,6 +61,7 @@ from pathlib import Path
 import numpy as np
 
 from avbench.errors import InputError
+from avbench.io import new_temp
 from avbench.metrics.sed._tables import ScoreTable, check_score_header
 
 __all__ = ["read_score_dir", "CACHE_MAX_VALUES"]
@@ -186,7 +186,7 @@ def _store(cache: Path | None, entries: Sequence[tuple[str, tuple[int, ...], Sco
     tmp = None
     try:
         cache.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{cache.name}.", suffix=".tmp", dir=cache.parent)
+        fd, tmp = new_temp(cache.parent, f".{cache.name}.")
         with os.fdopen(fd, "wb") as fh:
             for part in (head, meta, ts, vals):
                 fh.write(part)

@@ -170,13 +170,41 @@ def headline(result: MetricResult) -> str:
     return next(iter(result.overall), "")
 
 
+class _TrimmedLines:
+    """A text stream that writes each line without the spaces rich pads it with up to the console width."""
+
+    def __init__(self, out: Any) -> None:
+        self._out = out
+        self._tail = ""
+        self.encoding = getattr(out, "encoding", "utf-8")
+
+    def write(self, text: str) -> int:
+        head, sep, self._tail = (self._tail + text).rpartition("\n")
+        if sep:
+            self._out.write("\n".join(line.rstrip(" ") for line in head.split("\n")) + "\n")
+        return len(text)
+
+    def flush(self) -> None:
+        if self._tail:  # a line without its end yet: written as it is
+            self._out.write(self._tail)
+            self._tail = ""
+        self._out.flush()
+
+    def isatty(self) -> bool:
+        return False
+
+
 def wide_console(*, stderr: bool = False) -> Any:
-    """A rich console; writing to a pipe or a file it is 10,000 columns wide, so tables are not cut at 80."""
+    """A rich console; writing to a pipe or a file it is 10,000 columns wide, so tables are not cut at 80,
+    and each line ends where its text does (not padded with spaces to 10,000 columns)."""
+    import sys
+
     from rich.console import Console
 
     console = Console(stderr=stderr)
     if not console.is_terminal:
-        console = Console(stderr=stderr, width=10_000)
+        out = sys.stderr if stderr else sys.stdout
+        console = Console(file=_TrimmedLines(out), width=10_000, force_terminal=False, color_system=None)
     return console
 
 

@@ -139,3 +139,10 @@ def test_every_command_is_found_in_its_own_module_without_importing_the_others()
             "print(sorted(m for m in sys.modules if m.startswith('avbench.cli.')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "['avbench.cli.evaluate']"
+
+
+def test_tables_written_to_a_pipe_end_each_line_at_its_text(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(["info", "event_f1"], capsys)
+    assert code == 0 and "collar" in out
+    assert all(line == line.rstrip(" ") for line in out.splitlines())  # not padded to the 10,000-column width
+    assert max(len(line) for line in out.splitlines()[:3]) < 200

@@ -18,8 +18,13 @@ can be slower than the network and SHA-256 (about 1.1 GiB/s for 4 MiB writes on 
 machine's virtual disk, against 1.4 GiB/s for curl over loopback): while :data:`BEHIND` or more
 buffers wait to be written and the hasher has at most one to do, the next full buffer "spills"
 through the page cache (``O_DIRECT`` off for that one write; the kernel writes it back later), so
-the disk stops being the bottleneck at the cost of one copy for those buffers only. Writes stay
-sequential and in order, so the part file never has a hole.
+the disk stops being the bottleneck at the cost of one copy for those buffers only. A spill is
+made only while it pays: the sink keeps the time per byte of its latest direct write and of its
+latest spilled one, and stops spilling once a spilled write was slower (a page cache under
+writeback pressure throttles buffered writers: one benchmark run spilled 1,004 of 1,024 MiB and
+took 2.9 s instead of 0.9 s, each spill slowing the writer and so causing the next); after
+:data:`SPILL_PROBE` direct writes it tries one spill again. Writes stay sequential and in order,
+so the part file never has a hole.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ import mmap
 import os
 import queue
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +43,7 @@ from avbench.errors import DownloadError
 __all__ = ["Sink", "THREAD_MIN"]
 
 BEHIND = 2  # a direct sink spills a buffer to the page cache when this many more wait to be written
+SPILL_PROBE = 64  # direct writes after a spill that did not pay before one is tried again
 THREAD_MIN = 16 << 20  # files at least this large are written and hashed in helper threads (O_DIRECT)
 ALIGN = 4096  # O_DIRECT: buffer address, file offset and length multiples of this
 
@@ -92,6 +99,8 @@ class Sink:
                         and fh.tell() % ALIGN == 0 and _set_direct(fh, True))
         self.direct_bytes = 0  # bytes written bypassing the page cache
         self.spilled_bytes = 0  # full buffers of a direct sink written through the page cache (disk behind)
+        self._per_byte: dict[str, float] = {}  # seconds per byte of the latest "direct" and "spill" write
+        self._direct_since_spill = 0
         # mmap'd buffers are page-aligned, as O_DIRECT needs
         self._bufs = [memoryview(mmap.mmap(-1, size) if self._direct else bytearray(size)) for _ in range(n)]
         self._current = 0
@@ -141,17 +150,32 @@ class Sink:
         self._check()
         return self._bufs[self._current]
 
+    def _spill_pays(self) -> bool:
+        """Whether a spill is worth trying: none made yet, the latest was faster per byte than the
+        latest direct write since, or :data:`SPILL_PROBE` direct writes went by since it."""
+        spill, direct = self._per_byte.get("spill"), self._per_byte.get("direct")
+        if spill is None:
+            return True
+        if direct is None or not self._direct_since_spill:
+            return False  # measure a direct write first
+        return spill < direct or self._direct_since_spill >= SPILL_PROBE
+
     def _write(self, view: memoryview, behind: bool = False) -> None:
-        if self._direct and behind and len(view) % ALIGN == 0 and _set_direct(self._fh, False):
+        if (self._direct and behind and len(view) % ALIGN == 0 and self._spill_pays()
+                and _set_direct(self._fh, False)):
             # the disk is the bottleneck: this buffer goes to the page cache (written back later)
+            t0 = time.perf_counter()
             try:
                 _write_all(self._fh, view, self._part)
             finally:
                 self._direct = _set_direct(self._fh, True)
+            self._per_byte["spill"] = (time.perf_counter() - t0) / len(view)
+            self._direct_since_spill = 0
             self.spilled_bytes += len(view)
             return
         if self._direct:
             done = 0
+            t0 = time.perf_counter()
             if len(view) % ALIGN == 0:
                 try:
                     done = self._fh.write(view) or 0
@@ -160,6 +184,8 @@ class Sink:
                         raise _write_error(exc, self._part) from None
             self.direct_bytes += done
             if done == len(view):
+                self._per_byte["direct"] = (time.perf_counter() - t0) / len(view)
+                self._direct_since_spill += 1
                 return
             self._direct = False  # a partial buffer (the last) or a refused write: the page cache from here
             _set_direct(self._fh, False)

@@ -151,3 +151,43 @@ def test_a_disk_behind_the_network_spills_full_buffers_to_the_page_cache(tmp_pat
     assert data == b"".join(sent) and hasher.hexdigest("sha256") == hashlib.sha256(data).hexdigest()
     assert False in modes and modes[-1] is True  # spilled behind the slow write; the last, alone, direct
     assert sink.spilled_bytes == modes.count(False) * (4 << 12) and sink.direct_bytes + sink.spilled_bytes == len(data)
+
+
+def test_spilling_stops_once_a_spilled_write_was_slower_than_a_direct_one(tmp_path):
+    """A page cache that throttles buffered writers (a spilled write 60 times slower than a direct one):
+    after one spill measured slower per byte than a direct write, the buffers go direct, however far
+    behind the writer is (no spill feeding the backlog)."""
+    import fcntl
+    import os
+    import time
+
+    part = tmp_path / "f.part"
+    modes: list[bool] = []
+
+    class ThrottledCache:
+        def __init__(self, fh) -> None:  # type: ignore[no-untyped-def]
+            self.fh = fh
+
+        def __getattr__(self, name: str):  # type: ignore[no-untyped-def]
+            return getattr(self.fh, name)
+
+        def write(self, view: memoryview) -> int:
+            direct = bool(fcntl.fcntl(self.fh.fileno(), fcntl.F_GETFL) & getattr(os, "O_DIRECT", 0))
+            time.sleep(0.005 if direct else 0.3)  # the disk is slower than the network; the page cache far slower
+            modes.append(direct)
+            return self.fh.write(view)
+
+    hasher = Hasher(["sha256"])
+    with open(part, "wb", buffering=0) as raw:
+        sink = Sink(ThrottledCache(raw), hasher, part, threaded=True, bufsize=1 << 12, depth=6, direct=True)
+        if not sink._direct:
+            pytest.skip("this file system refuses O_DIRECT")
+        for i in range(12):
+            buf = sink.buffer()
+            buf[:] = bytes([i]) * len(buf)
+            sink.submit(len(buf))
+        sink.close()
+    data = part.read_bytes()
+    assert data == b"".join(bytes([i]) * (4 << 12) for i in range(12))
+    assert hasher.hexdigest("sha256") == hashlib.sha256(data).hexdigest()
+    assert modes.count(False) == 1 and all(modes[modes.index(False) + 1:]), modes  # one spill, then direct only

@@ -37,17 +37,17 @@ read into columns without Events (:mod:`avbench.metrics.sed._op_files`), Python 
 converted once per predictions object; a detection repeated across thresholds is evaluated once
 and counted per operating point with integer ``bincount`` calls, and the criterion-free part (overlap
 checks, overlaps with the reference) is shared by PSDS1 and PSDS2 (:mod:`avbench.metrics.sed._psd.operating_points`);
-``benchmarks/bench_psds.py`` prints both kinds of ratio beside the peers in one run. *Compute only*
-(in-process, ``psds()`` on data already in memory against ``PSDSEval.add_operating_point`` x 50 +
-``psds`` on the same DataFrames, reading excluded): PSDS2 from the DCASE 2021 baseline's 50 DESED
-validation operating points 88-117x psds_eval, exact PSDS1 + PSDS2 from 1,168 score tables 13-16x
-sed_scores_eval. *End to end* (``avbench evaluate`` on the files against the peer's user script,
-fresh interpreters, start-up and reading included): 7.3-8.7x psds_eval and 5.6-9.8x sed_scores_eval.
-(Two runs, each the medians of 3 interleaved rounds, 2 shared cores at load average 5-8, December 2026.)
-With the frame pruning below (``bench_psds.py --only scores`` and ``--only ops``, medians of 3
-interleaved rounds, load average 5-8, 2 December 2026): exact PSDS1 + PSDS2 from the 1,168 score
-tables in-process 0.31 s vs sed_scores_eval 24.4 s (80x, ``|dPSDS| = 0``); PSDS2 from the 50
-operating points in-process 0.086 s vs psds_eval 6.0 s (70x).
+``benchmarks/bench_psds.py`` prints both kinds of ratio beside the peers in one run. Measured with
+it on 2 December 2026 at the code of this stop (2 cores, load average 0.7-1.0, medians of 3
+interleaved rounds): *compute only* (in-process, ``psds()`` on data already in memory against
+``PSDSEval.add_operating_point`` x 50 + ``psds`` on the same DataFrames, reading excluded), PSDS2
+from the DCASE 2021 baseline's 50 DESED validation operating points 0.035 s vs psds_eval 2.48 s
+(72x, ``|dPSDS2| = 0``) and exact PSDS1 + PSDS2 from the 1,168 score tables 0.086 s vs
+sed_scores_eval 6.75 s (79x, ``|dPSDS| = 0``); *end to end* (``avbench evaluate`` on the files
+against the peer's user script, fresh interpreters, start-up and reading included), PSDS2 from
+the 50 operating points 0.28 s vs psds_eval 3.42 s (12.2x; 12.7x with the default profile) and
+PSDS1 + PSDS2 from the score tables 0.47 s with a cold score-table cache (19.1x) and 0.30 s warm
+(29.4x) vs sed_scores_eval 8.9 s.
 Scores mode computes only
 what can reach the PSD-ROC: thresholds where a class's false positives (one per clip without its
 reference whose top score is ``>= t``) exceed ``max_efpr * D / U`` are skipped (exact;

@@ -12,6 +12,26 @@ from avbench.download.verify import Hasher
 from avbench.errors import DownloadError
 
 
+class _WatchedDisk:
+    """A file whose every write records whether ``O_DIRECT`` was on (``modes``), after ``before(direct)``
+    (which may wait or sleep to play a slow disk or page cache)."""
+
+    def __init__(self, fh, before) -> None:  # type: ignore[no-untyped-def]
+        self.fh, self.before, self.modes = fh, before, []
+
+    def __getattr__(self, name: str):  # type: ignore[no-untyped-def]
+        return getattr(self.fh, name)
+
+    def write(self, view: memoryview) -> int:
+        import fcntl
+        import os
+
+        direct = bool(fcntl.fcntl(self.fh.fileno(), fcntl.F_GETFL) & getattr(os, "O_DIRECT", 0))
+        self.before(direct)
+        self.modes.append(direct)
+        return self.fh.write(view)
+
+
 @pytest.mark.parametrize("threaded", [True, False])
 def test_hash_is_the_hash_of_the_bytes_written_in_order(tmp_path, threaded):
     rng = random.Random(7)
@@ -106,35 +126,22 @@ def test_a_disk_behind_the_network_spills_full_buffers_to_the_page_cache(tmp_pat
     """With O_DIRECT on, while buffers queue up behind a slow write and the hasher waits, the next
     full buffer goes through the page cache (O_DIRECT off for that write only); the file and the
     hash are the same either way."""
-    import fcntl
-    import os
     import threading
 
     from avbench.download import _sink
 
     part = tmp_path / "f.part"
     queued = threading.Event()
-    modes: list[bool] = []
 
-    class SlowDisk:
-        """The first write waits until the test has queued more buffers behind it."""
-
-        def __init__(self, fh) -> None:  # type: ignore[no-untyped-def]
-            self.fh = fh
-
-        def __getattr__(self, name: str):  # type: ignore[no-untyped-def]
-            return getattr(self.fh, name)
-
-        def write(self, view: memoryview) -> int:
-            if not modes:
-                assert queued.wait(10)
-            modes.append(bool(fcntl.fcntl(self.fh.fileno(), fcntl.F_GETFL) & getattr(os, "O_DIRECT", 0)))
-            return self.fh.write(view)
+    def first_write_waits(direct: bool) -> None:  # until the test has queued more buffers behind it
+        if not disk.modes:
+            assert queued.wait(10)
 
     rng = random.Random(3)
     hasher = Hasher(["sha256"])
     with open(part, "wb", buffering=0) as raw:
-        sink = Sink(SlowDisk(raw), hasher, part, threaded=True, bufsize=1 << 12, depth=6, direct=True)
+        disk = _WatchedDisk(raw, first_write_waits)
+        sink = Sink(disk, hasher, part, threaded=True, bufsize=1 << 12, depth=6, direct=True)
         if not sink._direct:
             pytest.skip("this file system refuses O_DIRECT")
         sent = []
@@ -147,7 +154,7 @@ def test_a_disk_behind_the_network_spills_full_buffers_to_the_page_cache(tmp_pat
             if i == _sink.BEHIND + 1:
                 queued.set()  # the first write is still blocked with BEHIND + 1 buffers behind it
         sink.close()
-    data = part.read_bytes()
+    data, modes = part.read_bytes(), disk.modes
     assert data == b"".join(sent) and hasher.hexdigest("sha256") == hashlib.sha256(data).hexdigest()
     assert False in modes and modes[-1] is True  # spilled behind the slow write; the last, alone, direct
     assert sink.spilled_bytes == modes.count(False) * (4 << 12) and sink.direct_bytes + sink.spilled_bytes == len(data)
@@ -157,29 +164,17 @@ def test_spilling_stops_once_a_spilled_write_was_slower_than_a_direct_one(tmp_pa
     """A page cache that throttles buffered writers (a spilled write 60 times slower than a direct one):
     after one spill measured slower per byte than a direct write, the buffers go direct, however far
     behind the writer is (no spill feeding the backlog)."""
-    import fcntl
-    import os
     import time
 
     part = tmp_path / "f.part"
-    modes: list[bool] = []
 
-    class ThrottledCache:
-        def __init__(self, fh) -> None:  # type: ignore[no-untyped-def]
-            self.fh = fh
-
-        def __getattr__(self, name: str):  # type: ignore[no-untyped-def]
-            return getattr(self.fh, name)
-
-        def write(self, view: memoryview) -> int:
-            direct = bool(fcntl.fcntl(self.fh.fileno(), fcntl.F_GETFL) & getattr(os, "O_DIRECT", 0))
-            time.sleep(0.005 if direct else 0.3)  # the disk is slower than the network; the page cache far slower
-            modes.append(direct)
-            return self.fh.write(view)
+    def throttled(direct: bool) -> None:  # the disk is slower than the network; the page cache far slower
+        time.sleep(0.005 if direct else 0.3)
 
     hasher = Hasher(["sha256"])
     with open(part, "wb", buffering=0) as raw:
-        sink = Sink(ThrottledCache(raw), hasher, part, threaded=True, bufsize=1 << 12, depth=6, direct=True)
+        disk = _WatchedDisk(raw, throttled)
+        sink = Sink(disk, hasher, part, threaded=True, bufsize=1 << 12, depth=6, direct=True)
         if not sink._direct:
             pytest.skip("this file system refuses O_DIRECT")
         for i in range(12):
@@ -190,4 +185,5 @@ def test_spilling_stops_once_a_spilled_write_was_slower_than_a_direct_one(tmp_pa
     data = part.read_bytes()
     assert data == b"".join(bytes([i]) * (4 << 12) for i in range(12))
     assert hasher.hexdigest("sha256") == hashlib.sha256(data).hexdigest()
+    modes = disk.modes
     assert modes.count(False) == 1 and all(modes[modes.index(False) + 1:]), modes  # one spill, then direct only

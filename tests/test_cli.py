@@ -146,3 +146,17 @@ def test_tables_written_to_a_pipe_end_each_line_at_its_text(capsys: pytest.Captu
     assert code == 0 and "collar" in out
     assert all(line == line.rstrip(" ") for line in out.splitlines())  # not padded to the 10,000-column width
     assert max(len(line) for line in out.splitlines()[:3]) < 200
+
+
+def test_a_json_report_that_cannot_be_written_is_one_line_exit_2(tmp_path: Path,
+                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    gt, det = tmp_path / "gt.tsv", tmp_path / "det.tsv"
+    gt.write_text("filename\tonset\toffset\tevent_label\na.wav\t1.0\t2.0\tdog\n")
+    det.write_text("filename\tonset\toffset\tevent_label\na.wav\t1.1\t2.0\tdog\n")
+    blocker = tmp_path / "not_a_dir"
+    blocker.write_text("a file where a directory is needed\n")
+    code, _, err = run(["evaluate", "-r", str(gt), "-p", str(det), "-m", "event_f1", "-q",
+                        "--json", str(blocker / "out.json")], capsys)
+    assert code == 2 and len(err.strip().splitlines()) == 1
+    assert err.startswith(f"avbench: error: --json {blocker / 'out.json'}: cannot write there")
+    assert blocker.read_text() == "a file where a directory is needed\n"  # nothing else touched

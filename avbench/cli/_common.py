@@ -9,8 +9,10 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
+
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -47,4 +49,16 @@ def emit_json(obj: Any, dest: str | Path | None = "-") -> None:
         return
     from avbench.io import write_json
 
-    write_json(dest, obj)
+    with writing_to(dest, "--json"):
+        write_json(dest, obj)
+
+
+@contextlib.contextmanager
+def writing_to(dest: str | Path, option: str) -> Iterator[None]:
+    """Turn an ``OSError`` while writing the file an option names into one line (exit 2): the path,
+    the reason, what to do. The file itself is written atomically, so nothing is left half-written."""
+    try:
+        yield
+    except OSError as exc:
+        raise InputError(f"{option} {dest}: cannot write there ({exc.strerror or exc}); "
+                         "choose a path in a writable directory") from None

@@ -142,7 +142,10 @@ def evaluate_cmd(
                                                  if not issubclass(w.category, DeprecationWarning))
                         if n not in flagged)  # a warning a metric also flags is shown once, as its flag
     if json_out is not None:
-        report.write_json(json_out)
+        from avbench.cli._common import writing_to
+
+        with writing_to(json_out, "--json"):
+            report.write_json(json_out)
     if str(json_out) == "-":
         for note in report.notes:
             click.echo(f"note: {note}", err=True)

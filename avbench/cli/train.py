@@ -92,7 +92,10 @@ def train(task_id: str, model: str | None, baseline: str | None, config_path: Pa
     kept = "the fitted model.pkl" if classical else "metrics.jsonl, checkpoints"
     click.echo(f"run directory: {rd} (config, {kept}, predictions per seed; summary.json)")
     if json_out is not None:
-        write_json(json_out, summary)
+        from avbench.cli._common import writing_to
+
+        with writing_to(json_out, "--json"):
+            write_json(json_out, summary)
 
 
 def _yaml_mapping(path: Path) -> dict[str, Any]:

@@ -12,6 +12,23 @@ from avbench.download.verify import Hasher
 from avbench.errors import DownloadError
 
 
+def _direct_sink_run(part, before, chunks, on_submit=lambda i: None):  # type: ignore[no-untyped-def]
+    """Write ``chunks`` (each a full buffer) through a threaded O_DIRECT sink over a :class:`_WatchedDisk`
+    whose writes call ``before(direct)``; ``on_submit(i)`` after each. ``(sink, hasher, modes)``."""
+    hasher = Hasher(["sha256"])
+    with open(part, "wb", buffering=0) as raw:
+        disk = _WatchedDisk(raw, before)
+        sink = Sink(disk, hasher, part, threaded=True, bufsize=1 << 12, depth=6, direct=True)
+        if not sink._direct:
+            pytest.skip("this file system refuses O_DIRECT")
+        for i, chunk in enumerate(chunks):
+            sink.buffer()[:] = chunk
+            sink.submit(len(chunk))
+            on_submit(i)
+        sink.close()
+    return sink, hasher, disk.modes
+
+
 class _WatchedDisk:
     """A file whose every write records whether ``O_DIRECT`` was on (``modes``), after ``before(direct)``
     (which may wait or sleep to play a slow disk or page cache)."""
@@ -132,29 +149,21 @@ def test_a_disk_behind_the_network_spills_full_buffers_to_the_page_cache(tmp_pat
 
     part = tmp_path / "f.part"
     queued = threading.Event()
+    writes = []
 
     def first_write_waits(direct: bool) -> None:  # until the test has queued more buffers behind it
-        if not disk.modes:
+        if not writes:
             assert queued.wait(10)
+        writes.append(direct)
+
+    def after_submit(i: int) -> None:
+        if i == _sink.BEHIND + 1:
+            queued.set()  # the first write is still blocked with BEHIND + 1 buffers behind it
 
     rng = random.Random(3)
-    hasher = Hasher(["sha256"])
-    with open(part, "wb", buffering=0) as raw:
-        disk = _WatchedDisk(raw, first_write_waits)
-        sink = Sink(disk, hasher, part, threaded=True, bufsize=1 << 12, depth=6, direct=True)
-        if not sink._direct:
-            pytest.skip("this file system refuses O_DIRECT")
-        sent = []
-        for i in range(8):
-            buf = sink.buffer()
-            chunk = rng.randbytes(len(buf))
-            buf[:] = chunk
-            sent.append(chunk)
-            sink.submit(len(buf))
-            if i == _sink.BEHIND + 1:
-                queued.set()  # the first write is still blocked with BEHIND + 1 buffers behind it
-        sink.close()
-    data, modes = part.read_bytes(), disk.modes
+    sent = [rng.randbytes(4 << 12) for _ in range(8)]
+    sink, hasher, modes = _direct_sink_run(part, first_write_waits, sent, after_submit)
+    data = part.read_bytes()
     assert data == b"".join(sent) and hasher.hexdigest("sha256") == hashlib.sha256(data).hexdigest()
     assert False in modes and modes[-1] is True  # spilled behind the slow write; the last, alone, direct
     assert sink.spilled_bytes == modes.count(False) * (4 << 12) and sink.direct_bytes + sink.spilled_bytes == len(data)
@@ -171,19 +180,8 @@ def test_spilling_stops_once_a_spilled_write_was_slower_than_a_direct_one(tmp_pa
     def throttled(direct: bool) -> None:  # the disk is slower than the network; the page cache far slower
         time.sleep(0.005 if direct else 0.3)
 
-    hasher = Hasher(["sha256"])
-    with open(part, "wb", buffering=0) as raw:
-        disk = _WatchedDisk(raw, throttled)
-        sink = Sink(disk, hasher, part, threaded=True, bufsize=1 << 12, depth=6, direct=True)
-        if not sink._direct:
-            pytest.skip("this file system refuses O_DIRECT")
-        for i in range(12):
-            buf = sink.buffer()
-            buf[:] = bytes([i]) * len(buf)
-            sink.submit(len(buf))
-        sink.close()
+    sink, hasher, modes = _direct_sink_run(part, throttled, [bytes([i]) * (4 << 12) for i in range(12)])
     data = part.read_bytes()
     assert data == b"".join(bytes([i]) * (4 << 12) for i in range(12))
     assert hasher.hexdigest("sha256") == hashlib.sha256(data).hexdigest()
-    modes = disk.modes
     assert modes.count(False) == 1 and all(modes[modes.index(False) + 1:]), modes  # one spill, then direct only

@@ -118,9 +118,11 @@ def fingerprint() -> str:
     user call can set back), so the content is hashed again; a signature is stored only once every
     file is :data:`_SETTLE_NS` old. A memo that cannot be read or written is skipped.
     """
+    from avbench.paths import cache_dir
+
     files = _sources()
     sig, latest = _stat_signature(files)
-    memo = _cache_dir() / "catalog-fingerprints.json"
+    memo = cache_dir() / "catalog-fingerprints.json"
     try:
         known = json.loads(memo.read_text(encoding="utf-8"))
         if not isinstance(known, dict):
@@ -134,13 +136,7 @@ def fingerprint() -> str:
     if time.time_ns() - latest < _SETTLE_NS:
         return fp  # a file changed just now: its signature may not yet tell a further change apart
     kept = [(k, v) for k, v in known.items() if k != sig and isinstance(v, str)][-(_MEMO_ENTRIES - 1):]
-    try:
-        memo.parent.mkdir(parents=True, exist_ok=True)
-        tmp = memo.with_name(f".{memo.name}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(dict([*kept, (sig, fp)])), encoding="utf-8")
-        os.replace(tmp, memo)
-    except OSError:
-        pass  # a read-only cache: hash the contents every time
+    _store(memo, dict([*kept, (sig, fp)]), sort_keys=False)  # oldest first: the first to go
     return fp
 
 
@@ -238,12 +234,20 @@ class Catalog:
                    data.get("info", {}))
 
 
-def _cache_dir() -> Path:
-    return Path(os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")) / "avbench"
-
-
 def _cache_path(fp: str) -> Path:
-    return _cache_dir() / f"catalog-{fp[:32]}.json"
+    from avbench.paths import cache_dir
+
+    return cache_dir() / f"catalog-{fp[:32]}.json"
+
+
+def _store(path: Path, data: dict[str, Any], *, sort_keys: bool = True) -> None:
+    """``data`` as JSON at ``path``, atomically; a cache that cannot be written is skipped."""
+    from avbench.io import atomic_write_text
+
+    try:
+        atomic_write_text(path, json.dumps(data, sort_keys=sort_keys))
+    except OSError:
+        pass  # a read-only home: rebuilt next time
 
 
 def _read(path: Path, fp: str) -> dict[str, Any] | None:
@@ -274,16 +278,8 @@ def load() -> Catalog:
     found = current()
     if found is not None:
         return Catalog.from_data(*found)
-    fp = fingerprint()
-    cache = _cache_path(fp)
     data = build()
-    try:
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cache.with_name(f".{cache.name}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(data, sort_keys=True), encoding="utf-8")
-        os.replace(tmp, cache)
-    except OSError:
-        pass  # a read-only home: list from discovery every time
+    _store(_cache_path(data["fingerprint"]), data)
     return Catalog.from_data(data, "discovery")
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-__all__ = ["data_dir", "dataset_dir"]
+__all__ = ["data_dir", "dataset_dir", "cache_dir"]
 
 
 def data_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
@@ -28,6 +28,13 @@ def data_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
     xdg = os.environ.get("XDG_DATA_HOME")
     base = Path(xdg).expanduser() if xdg else Path.home() / ".local" / "share"
     return base / "avbench"
+
+
+def cache_dir() -> Path:
+    """avbench's per-user cache (``$XDG_CACHE_HOME/avbench``, else ``~/.cache/avbench``; not created):
+    the listing catalogue, its fingerprint memo, the score-table cache. Everything in it can be rebuilt."""
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    return (Path(xdg).expanduser() if xdg else Path.home() / ".cache") / "avbench"
 
 
 def dataset_dir(name: str, explicit: str | os.PathLike[str] | None = None) -> Path:

@@ -10,7 +10,6 @@ Example:
 from __future__ import annotations
 
 import contextlib
-
 import json
 from collections.abc import Iterable, Iterator
 from pathlib import Path

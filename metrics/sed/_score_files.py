@@ -62,6 +62,7 @@ import numpy as np
 
 from avbench.errors import InputError
 from avbench.io import new_temp
+from avbench.paths import cache_dir
 from avbench.metrics.sed._tables import ScoreTable, check_score_header
 
 __all__ = ["read_score_dir", "CACHE_MAX_VALUES"]
@@ -80,9 +81,8 @@ _CHUNK_BYTES = 64 << 20
 def _cache_file(directory: Path) -> Path | None:
     if os.environ.get("AVBENCH_SCORE_CACHE", "1").strip() == "0":
         return None
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     key = hashlib.blake2b(str(directory.resolve()).encode(), digest_size=16).hexdigest()
-    return Path(base) / "avbench" / "score-tables" / f"{key}.bin"
+    return cache_dir() / "score-tables" / f"{key}.bin"
 
 
 def _stat_key(f: Path) -> tuple[int, int, int, int]:

@@ -51,6 +51,7 @@ Example:
 from __future__ import annotations
 
 import dataclasses
+import functools
 import inspect
 import warnings
 from collections.abc import Mapping, Sequence
@@ -426,15 +427,13 @@ def evaluate_files(
     kind = sp.kind if scores is None else "scores"
     # zero-length rows reach only the metrics that can count them (zero_length=...); the others get none
     full = (ref, sp)
-    stripped_inputs: list[tuple] = []  # made for the first metric that needs them
 
-    def stripped() -> tuple:
-        if not stripped_inputs:
-            ref0, sp0 = full
-            pred_events = None if sp0.events is None else strip_zero_length(sp0.events)
-            stripped_inputs.append((strip_zero_length(ref0), sp0 if pred_events is None or pred_events is sp0.events
-                                    else SedPredictions(events=pred_events)))  # a detections TSV: events only
-        return stripped_inputs[0]
+    @functools.cache
+    def stripped() -> tuple:  # made for the first metric that needs them
+        ref0, sp0 = full
+        pred_events = None if sp0.events is None else strip_zero_length(sp0.events)
+        return (strip_zero_length(ref0), sp0 if pred_events is None or pred_events is sp0.events
+                else SedPredictions(events=pred_events))  # a detections TSV: events only
 
     results = []
     dropped_zero = False

@@ -73,7 +73,7 @@ from _psds_synth import synth_reference, synth_scores  # noqa: E402
 from avbench.metrics.sed import io as sed_io  # noqa: E402
 from avbench.metrics.sed._op_files import read_operating_point_columns  # noqa: E402
 from avbench.metrics.sed.io import (  # noqa: E402
-    ScoreTable, SedPredictions, clip_stem, read_durations_tsv, read_events_tsv, read_operating_points, read_score_tables)
+    ScoreTable, SedPredictions, clip_stem, read_durations_tsv, read_events_tsv, read_score_tables)
 from avbench.metrics.sed.psd import psds  # noqa: E402
 
 LABELS = sorted("Alarm_bell_ringing Blender Cat Dishes Dog Electric_shaver_toothbrush Frying Running_water "

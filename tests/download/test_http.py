@@ -275,7 +275,6 @@ def _count_contexts(monkeypatch, delay: float = 0.0) -> list[int]:
 
     monkeypatch.setattr(http.ssl, "create_default_context", counting)
     monkeypatch.setattr(http, "_TLS", None)
-    monkeypatch.setattr(http, "_OPENERS", {})
     return made
 
 
